@@ -1,0 +1,63 @@
+# The project's commands. A fresh machine needs only Python 3.11, Java 17+ and Maven: `make` installs uv
+# into .local/tools and everything else from the lock file.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+LOCAL := .local
+UV := $(LOCAL)/tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
+
+# Where the local stack listens (overridable); tests and `make run` use it unless these are set already.
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
+export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
+
+.PHONY: help sync infra-up infra-down infra-status run test test-unit lint fmt bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@command -v python3 >/dev/null || { echo "error: python3 (3.11) is not installed" >&2; exit 1; }
+	python3 -m venv $(LOCAL)/tools
+	$(LOCAL)/tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+sync: .venv/.synced ## install the locked dependencies into .venv
+
+infra-up: sync ## start Kafka, PostgreSQL and the SMTP sink in the background (data under .local/)
+	@deploy/infra.sh up
+
+infra-down: ## stop them (data is kept)
+	@deploy/infra.sh down
+
+infra-status:
+	@deploy/infra.sh status
+
+run: sync ## the whole system on this machine; Ctrl-C stops what it started
+	@deploy/run.sh
+
+test: infra-up ## the whole test suite against the real Kafka, PostgreSQL and SMTP sink
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+test-unit: sync ## only the tests that need no infrastructure
+	$(UV) run --frozen pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: sync ## ruff: lint and formatting check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+fmt: sync ## ruff: fix what it can and format
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: ## the benchmark (issue 6: not built yet)
+	@echo "make bench: the benchmark is not built yet (issue 6)" >&2; exit 2
+
+clean: infra-down ## stop the stack and delete .local/ and .venv/ (all local data)
+	rm -rf $(LOCAL) .venv

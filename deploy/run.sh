@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make run`: the local stack, migrations, topics, and the three services in the foreground.
+# Ctrl-C stops the services, and the infrastructure too if this run started it.
+source "$(dirname "$0")/common.sh"
+
+export OFFBOARDING_API_TOKENS=${OFFBOARDING_API_TOKENS:-dev-viewer:viewer,dev-operator:operator}
+export OFFBOARDING_ENV=${OFFBOARDING_ENV:-development}
+SERVICES=(orchestrator notifier survey)
+PORTS=("${ORCHESTRATOR_HTTP_PORT:-8000}" "${NOTIFIER_HTTP_PORT:-8001}" "${SURVEY_HTTP_PORT:-8002}")
+
+infra_was_up=true
+for part in postgres kafka smtp; do
+  "$ROOT/deploy/$part.sh" status | grep -q running || infra_was_up=false
+done
+"$ROOT/deploy/infra.sh" up
+
+for i in "${!SERVICES[@]}"; do
+  port_open "${PORTS[$i]}" && die "port ${PORTS[$i]} (the ${SERVICES[$i]}'s HTTP port) is already in use; stop that process or set ${SERVICES[$i]^^}_HTTP_PORT"
+done
+
+for service in "${SERVICES[@]}"; do
+  "$VENV_PYTHON" -m "$service" migrate >>"$LOG_DIR/$service.log" 2>&1 \
+    || { tail -n 20 "$LOG_DIR/$service.log" >&2; die "migrating the $service failed; see $LOG_DIR/$service.log"; }
+done
+say "migrations applied"
+
+pids=()
+stopping=false
+cleanup() {
+  trap - INT TERM EXIT
+  stopping=true
+  say "stopping the services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait "${pids[@]}" 2>/dev/null || true
+  $infra_was_up || "$ROOT/deploy/infra.sh" down
+}
+trap cleanup INT TERM EXIT
+
+for service in "${SERVICES[@]}"; do
+  # JSON logs go to .local/logs/<service>.log and, prefixed with the service name, to this terminal.
+  "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | sed -u "s/^/[$service] /") 2>&1 &
+  pids+=($!)
+done
+
+for i in "${!SERVICES[@]}"; do
+  wait_for "${SERVICES[$i]}" 60 port_open "${PORTS[$i]}" || die "the ${SERVICES[$i]} did not start; see $LOG_DIR/${SERVICES[$i]}.log"
+done
+say ""
+say "running: orchestrator http://127.0.0.1:${PORTS[0]}/docs  notifier :${PORTS[1]}  survey :${PORTS[2]}"
+say "mail lands in $MAIL_DIR; API tokens: $OFFBOARDING_API_TOKENS; Ctrl-C stops"
+wait -n "${pids[@]}" || true
+$stopping || say "a service exited; see $LOG_DIR/"

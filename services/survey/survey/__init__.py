@@ -1,0 +1,1 @@
+"""The survey service: serves the exit survey, records answers, reports churn insights."""

@@ -1,0 +1,10 @@
+"""`python -m survey` serves; `python -m survey migrate` applies the database migrations and exits."""
+
+import sys
+from pathlib import Path
+
+from shared.runtime import main
+from survey.bootstrap import bootstrap
+from survey.entrypoints.http import create_app
+
+main(bootstrap, create_app, Path(__file__).resolve().parents[1], sys.argv[1:])

@@ -1,0 +1,1 @@
+"""What the three off-boarding services share."""

@@ -1,0 +1,39 @@
+"""Version 1 of the outbox and inbox tables as Alembic operations, for each service's first migration.
+
+Kept apart from the live Table definitions on purpose: a migration is a frozen snapshot. A test compares the
+migrated schema with the metadata, so the two cannot drift apart unnoticed.
+"""
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def create_outbox_and_inbox(op: Operations) -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=True),
+        sa.Column("value", sa.LargeBinary, nullable=False),
+        sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"))
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("message_id", sa.Text, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("consumer", "source", "message_id", name="pk_inbox"),
+    )
+    op.create_index("ix_inbox_received_at", "inbox", ["received_at"])
+
+
+def drop_outbox_and_inbox(op: Operations) -> None:
+    op.drop_table("inbox")
+    op.drop_table("outbox")

@@ -1,0 +1,130 @@
+"""The outbox relay: publishes committed outbox rows to Kafka in order, then marks them published.
+
+Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction that also holds an advisory lock per
+schema, so with several replicas exactly one relay publishes at a time: that is what keeps every key's
+messages in insertion order (two relays publishing neighbouring rows of one key could swap them). A crash
+between publishing and marking republishes those rows: delivery is at least once, and every consumer
+deduplicates on the CloudEvent identity (inbox).
+"""
+
+import asyncio
+import contextlib
+import hashlib
+from datetime import timedelta
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Gauge
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.logging import get_logger
+from shared.outbox.table import outbox
+
+log = get_logger(__name__)
+
+PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["topic"])
+PURGE_EVERY_SECONDS = 600.0
+LAG = Gauge("outbox_lag_seconds", "Age of the oldest unpublished outbox row (0 when none)")
+
+
+def relay_lock_id(schema: str) -> int:
+    """A stable 63-bit advisory-lock id per schema (one relay at a time per service)."""
+    return int.from_bytes(hashlib.sha256(f"outbox-relay:{schema}".encode()).digest()[:8], "big") >> 1
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        schema: str,
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+        keep_published: timedelta = timedelta(days=1),
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._lock_id = relay_lock_id(schema)
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._keep_published = keep_published
+        self._stopping = asyncio.Event()
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of unpublished rows; returns how many were published."""
+        async with self._engine.begin() as conn:
+            if not await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_id))):
+                return 0
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                LAG.set(0)
+                return 0
+            # send() only enqueues; awaiting every delivery afterwards keeps the batch pipelined, and the
+            # idempotent producer keeps each partition's order.
+            deliveries = [
+                await self._producer.send(
+                    row.topic,
+                    value=row.value,
+                    key=row.key.encode() if row.key is not None else None,
+                    headers=[(k, v.encode()) for k, v in row.headers],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=sa.func.now())
+            )
+            for row in rows:
+                PUBLISHED.labels(row.topic).inc()
+            oldest = await conn.scalar(
+                sa.select(sa.func.extract("epoch", sa.func.now() - sa.func.min(outbox.c.created_at))).where(
+                    outbox.c.published_at.is_(None)
+                )
+            )
+            LAG.set(float(oldest or 0))
+            return len(rows)
+
+    async def purge_published(self) -> int:
+        """Delete rows published longer ago than the retention (they were kept for inspection)."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(outbox).where(outbox.c.published_at < sa.func.now() - self._keep_published)
+            )
+            return result.rowcount
+
+    async def run(self) -> None:
+        """Publish until stopped; back off on errors (Kafka or Postgres away) and go on."""
+        loop = asyncio.get_running_loop()
+        backoff = 0.5
+        next_purge = loop.time() + PURGE_EVERY_SECONDS
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_batch()
+                if loop.time() >= next_purge:
+                    await self.purge_published()
+                    next_purge = loop.time() + PURGE_EVERY_SECONDS
+            except Exception as exc:
+                log.warning("outbox_publish_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = 0.5
+            if published < self._batch_size:
+                await self._sleep(self._idle_seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake up at once when asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()

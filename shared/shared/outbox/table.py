@@ -1,0 +1,35 @@
+"""The outbox table and how a handler adds a message to it (inside its own transaction)."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db.engine import metadata
+from shared.events.envelope import CloudEvent
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    sa.Index("ix_outbox_published_at", "published_at"),
+)
+
+
+async def add_to_outbox(session: AsyncSession, *, topic: str, key: str | None, event: CloudEvent) -> None:
+    """Queue `event` for `topic` in the session's transaction: published only if that transaction commits."""
+    await session.execute(sa.insert(outbox).values(topic=topic, key=key, value=event.to_json_bytes()))
+
+
+async def add_many_to_outbox(session: AsyncSession, rows: list[tuple[str, str | None, CloudEvent]]) -> None:
+    """The same for several (topic, key, event) rows in one round trip."""
+    if rows:
+        await session.execute(
+            sa.insert(outbox), [{"topic": t, "key": k, "value": e.to_json_bytes()} for t, k, e in rows]
+        )

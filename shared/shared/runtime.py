@@ -1,0 +1,162 @@
+"""A service's running parts and their lifecycle: database, producer, outbox relay, consumers, HTTP server.
+
+Each service's bootstrap builds a Runtime from its Settings; `serve` migrates, creates topics, starts
+everything in one event loop and, on SIGTERM or Ctrl-C, lets consumers finish their batch and commit
+before stopping.
+"""
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db.engine import create_engine, create_session_factory
+from shared.db.migrations import upgrade_head
+from shared.logging import configure_logging, get_logger
+from shared.messaging.consumer import BatchConsumer
+from shared.messaging.producer import create_producer
+from shared.messaging.topics import ensure_topics
+from shared.outbox.relay import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    name: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    relay: OutboxRelay
+    consumers: list[BatchConsumer] = field(default_factory=list)
+    topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
+
+    async def readiness(self) -> dict[str, str]:
+        """'ok' or the reason, per dependency: what /readyz reports."""
+        checks = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
+            checks["kafka"] = "ok"
+        except Exception as exc:
+            checks["kafka"] = f"unreachable: {type(exc).__name__}"
+        return checks
+
+
+def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
+    engine = create_engine(
+        settings.database_url, schema=settings.database_schema, pool_size=settings.database_pool_size
+    )
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id=name)
+    relay = OutboxRelay(
+        engine,
+        producer,
+        schema=settings.database_schema,
+        batch_size=settings.outbox_batch_size,
+        idle_seconds=settings.outbox_idle_seconds,
+    )
+    return Runtime(name, settings, engine, create_session_factory(engine), producer, relay)
+
+
+async def migrate(runtime: Runtime, service_dir: Path) -> None:
+    await asyncio.to_thread(
+        upgrade_head, service_dir, database_url=runtime.settings.database_url, schema=runtime.settings.database_schema
+    )
+
+
+async def serve(runtime: Runtime, app_factory: Callable[[Runtime], FastAPI], service_dir: Path) -> None:
+    """Run the service until SIGTERM/SIGINT: migrations, topics, producer, relay, consumers, HTTP."""
+    settings = runtime.settings
+    configure_logging(runtime.name, settings.log_level)
+    await _retry("database", lambda: migrate(runtime, service_dir))
+    if runtime.topics:
+        await _retry("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics))
+    await _retry("kafka", runtime.producer.start)
+    for consumer in runtime.consumers:
+        await _retry("kafka", consumer.start)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app_factory(runtime),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    )
+    server.install_signal_handlers = lambda: None  # we own the signals, to stop the loops in order
+    tasks = [asyncio.create_task(runtime.relay.run(), name="outbox-relay")]
+    tasks += [asyncio.create_task(c.run(), name=f"consumer-{i}") for i, c in enumerate(runtime.consumers)]
+    http = asyncio.create_task(server.serve(), name="http")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("service_started", port=settings.http_port, consumers=len(runtime.consumers))
+    done, _ = await asyncio.wait([asyncio.create_task(stop.wait()), http, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        if task.exception() is not None and task is not http:
+            log.error("service_part_crashed", part=task.get_name(), error=repr(task.exception()))
+    log.info("service_stopping")
+    for consumer in runtime.consumers:
+        await consumer.stop()
+    runtime.relay.stop()
+    server.should_exit = True
+    await asyncio.gather(*tasks, http, return_exceptions=True)
+    for consumer in runtime.consumers:
+        await consumer.close()
+    await runtime.producer.stop()
+    await runtime.engine.dispose()
+    log.info("service_stopped")
+
+
+async def _retry(what: str, action: Callable, attempts: int = 60) -> None:
+    """Start-up waits for a dependency that is still coming up (compose, restarts), then gives up clearly."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await action()
+        except Exception as exc:
+            if attempt == attempts:
+                raise RuntimeError(f"{what} still unreachable after {attempts} attempts: {exc}") from exc
+            log.warning("waiting_for_dependency", dependency=what, attempt=attempt, error=type(exc).__name__)
+            await asyncio.sleep(1)
+
+
+def main(
+    runtime_factory: Callable[[], Runtime],
+    app_factory: Callable[[Runtime], FastAPI],
+    service_dir: Path,
+    argv: list[str],
+) -> None:
+    """A service's command line: `serve` (the default) or `migrate` (apply migrations and exit)."""
+    command = argv[0] if argv else "serve"
+    if command not in ("serve", "migrate"):
+        raise SystemExit("usage: python -m <service> [serve|migrate]")
+
+    async def run() -> None:
+        # Kafka clients must be created inside the running event loop, so the runtime is built here.
+        runtime = runtime_factory()
+        if command == "serve":
+            await serve(runtime, app_factory, service_dir)
+            return
+        configure_logging(runtime.name, runtime.settings.log_level)
+        try:
+            await migrate(runtime, service_dir)
+        finally:
+            await runtime.engine.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,49 @@
+"""Settings base: every service reads its configuration from environment variables, validated at start-up."""
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. Subclasses set `env_prefix` (e.g. "ORCHESTRATOR_") for their own keys;
+    the shared keys KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and OFFBOARDING_ENV carry no prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias=AliasChoices("OFFBOARDING_ENV")
+    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"))
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/offboarding",
+        validation_alias=AliasChoices("DATABASE_URL"),
+    )
+    # Each service keeps its tables in its own schema of the database DATABASE_URL names.
+    database_schema: str = ""
+    database_pool_size: int = Field(10, ge=1, le=100)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http_host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on all interfaces
+    http_port: int = Field(8000, ge=1, le=65535)
+    topic_partitions: int = Field(6, ge=1, le=256)
+    outbox_batch_size: int = Field(500, ge=1, le=10_000)
+    outbox_idle_seconds: float = Field(0.05, gt=0, le=10)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, url: str) -> str:
+        """Accept the usual postgres:// and postgresql:// forms and use the asyncpg driver."""
+        for plain in ("postgres://", "postgresql://"):
+            if url.startswith(plain):
+                return "postgresql+asyncpg://" + url.removeprefix(plain)
+        if not url.startswith("postgresql+asyncpg://"):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return url
+
+    @field_validator("database_schema")
+    @classmethod
+    def _plain_identifier(cls, schema: str) -> str:
+        if schema and not schema.replace("_", "").isalnum():
+            raise ValueError("the database schema must be letters, digits and underscores")
+        return schema

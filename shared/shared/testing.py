@@ -1,0 +1,43 @@
+"""Helpers for the services' integration tests: wait for a condition, read what a topic holds."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], *, within: float = 20.0, every: float = 0.05) -> None:
+    """Poll `condition` until it holds; raise AssertionError at the deadline. No sleep-then-assert."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(every)
+
+
+async def read_topic(
+    bootstrap_servers: str, topic: str, *, until: Callable[[list[ConsumerRecord]], bool], within: float = 20.0
+) -> list[ConsumerRecord]:
+    """Read `topic` from the beginning (no consumer group) until `until(records)` holds or time runs out."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not until(records):
+            if loop.time() > deadline:
+                raise AssertionError(f"{topic}: condition not met within {within} s; got {len(records)} records")
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records

@@ -1,0 +1,165 @@
+"""The batch consumer against the real broker and database: DLQ, binary mode, duplicates, crash recovery."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client import REGISTRY
+
+from shared.events.envelope import InvalidMessage, new_event
+from shared.messaging.consumer import BatchConsumer
+from shared.testing import read_topic, wait_until
+
+from .conftest import applied
+
+pytestmark = pytest.mark.integration
+
+
+async def record_applied(message, session):
+    if message.event.type == "test.rejected":
+        raise InvalidMessage("invalid_data", "the handler refuses test.rejected")
+    await session.execute(
+        sa.insert(applied).values(message_id=message.event.id, subscription_id=(message.event.data or {}).get("sub"))
+    )
+
+
+async def count_applied(engine) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(sa.select(sa.func.count()).select_from(applied))
+
+
+def cancelled(sub: str):
+    return new_event("test.cancelled", "billing/test", {"sub": sub})
+
+
+async def committed_offset(kafka_bootstrap: str, group: str, topic: str) -> int | None:
+    probe = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    await probe.start()
+    try:
+        return await probe.committed(TopicPartition(topic, 0))
+    finally:
+        await probe.stop()
+
+
+async def run_consumer(consumer: BatchConsumer, until) -> None:
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(until)
+    finally:
+        await consumer.stop()
+        await task
+        await consumer.close()
+
+
+def make_consumer(kafka_bootstrap, topic, group, sessions, producer, **kwargs) -> BatchConsumer:
+    return BatchConsumer(
+        bootstrap_servers=kafka_bootstrap,
+        group_id=group,
+        topics=[topic],
+        session_factory=sessions,
+        handler=record_applied,
+        producer=producer,
+        **kwargs,
+    )
+
+
+async def test_malformed_message_goes_to_the_dlq_and_the_next_is_processed(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    (topic,) = await make_topics(f"{unique_name}.in")
+    good_before, good_after = cancelled("sub_1"), cancelled("sub_2")
+    rejected = new_event("test.rejected", "billing/test", {"sub": "sub_3"})
+    await producer.send_and_wait(topic, good_before.to_json_bytes(), key=b"sub_1")
+    await producer.send_and_wait(
+        topic, b'{"specversion": "1.0", "id": ', key=b"sub_bad", headers=[("origin", b"billing")]
+    )
+    await producer.send_and_wait(topic, rejected.to_json_bytes(), key=b"sub_3")
+    await producer.send_and_wait(topic, good_after.to_json_bytes(), key=b"sub_2")
+
+    consumer = make_consumer(kafka_bootstrap, topic, unique_name, sessions, producer)
+    await run_consumer(consumer, lambda: _count_is(engine, 2))
+
+    dead = await read_topic(kafka_bootstrap, f"{topic}.dlq", until=lambda rs: len(rs) >= 2)
+    by_key = {r.key: r for r in dead}
+    malformed = dict(by_key[b"sub_bad"].headers)
+    assert by_key[b"sub_bad"].value == b'{"specversion": "1.0", "id": ', "kept unchanged"
+    assert malformed["error.reason"] == b"not_json"
+    assert malformed["error.detail"] and malformed["error.at"]
+    assert malformed["origin"] == b"billing", "original headers kept"
+    assert dict(by_key[b"sub_3"].headers)["error.reason"] == b"invalid_data"
+    async with engine.connect() as conn:
+        subs = (await conn.scalars(sa.select(applied.c.subscription_id).order_by(applied.c.id))).all()
+    assert subs == ["sub_1", "sub_2"]
+    assert await committed_offset(kafka_bootstrap, unique_name, topic) == 4
+    assert REGISTRY.get_sample_value("dlq_messages_total", {"topic": topic, "reason": "not_json"}) == 1
+
+
+async def test_binary_mode_and_duplicates(engine, sessions, producer, kafka_bootstrap, make_topics, unique_name):
+    (topic,) = await make_topics(f"{unique_name}.in")
+    event = cancelled("sub_1")
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", event.id.encode()),
+        ("ce_source", b"billing/test"),
+        ("ce_type", b"test.cancelled"),
+        ("ce_time", event.time.isoformat().encode()),
+        ("content-type", b"application/json"),
+    ]
+    await producer.send_and_wait(topic, json.dumps(event.data).encode(), key=b"sub_1", headers=headers)
+    # the same event again, in structured mode: same (source, id), so the same event
+    await producer.send_and_wait(topic, event.to_json_bytes(), key=b"sub_1")
+    marker = cancelled("sub_marker")
+    await producer.send_and_wait(topic, marker.to_json_bytes(), key=b"sub_marker")
+
+    consumer = make_consumer(kafka_bootstrap, topic, unique_name, sessions, producer)
+    await run_consumer(consumer, lambda: _committed_is(kafka_bootstrap, unique_name, topic, 3))
+    assert await count_applied(engine) == 2
+    assert REGISTRY.get_sample_value("messages_consumed_total", {"topic": topic, "outcome": "duplicate"}) == 1
+
+
+async def test_consumer_killed_between_database_commit_and_offset_commit_applies_once(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name, database_url
+):
+    (topic,) = await make_topics(f"{unique_name}.in")
+    await producer.send_and_wait(topic, cancelled("sub_1").to_json_bytes(), key=b"sub_1")
+
+    # A real process, SIGKILLed by its own after_commit hook: effects committed, offset not.
+    env = {
+        **os.environ,
+        "T_BOOTSTRAP": kafka_bootstrap,
+        "T_DATABASE_URL": database_url,
+        "T_SCHEMA": unique_name,
+        "T_TOPIC": topic,
+        "T_GROUP": unique_name,
+    }
+    crashed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, str(Path(__file__).with_name("crashing_consumer.py"))],
+        env=env,
+        timeout=60,
+        capture_output=True,
+    )
+    assert crashed.returncode == -9, crashed.stderr.decode()[-2000:]
+    assert await count_applied(engine) == 1
+    assert await committed_offset(kafka_bootstrap, unique_name, topic) is None
+
+    # Restarted, the group gets the message again; the inbox recognises it.
+    consumer = make_consumer(kafka_bootstrap, topic, unique_name, sessions, producer)
+    await run_consumer(consumer, lambda: _committed_is(kafka_bootstrap, unique_name, topic, 1))
+    assert await count_applied(engine) == 1
+    assert REGISTRY.get_sample_value("messages_consumed_total", {"topic": topic, "outcome": "duplicate"}) == 1
+
+
+async def _count_is(engine, n: int) -> bool:
+    return await count_applied(engine) == n
+
+
+async def _committed_is(kafka_bootstrap, group, topic, offset) -> bool:
+    return await committed_offset(kafka_bootstrap, group, topic) == offset

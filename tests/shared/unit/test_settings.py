@@ -1,0 +1,31 @@
+"""Settings: shared keys without prefix, a service's own with it, bad values refused at start-up."""
+
+import pytest
+from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class ExampleSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="EXAMPLE_")
+    database_schema: str = "example"
+
+
+def test_shared_and_prefixed_keys(monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "broker:9092")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/x")
+    monkeypatch.setenv("EXAMPLE_HTTP_PORT", "8123")
+    settings = ExampleSettings()
+    assert settings.kafka_bootstrap_servers == "broker:9092"
+    assert settings.database_url == "postgresql+asyncpg://u:p@db:5432/x"
+    assert settings.http_port == 8123
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("DATABASE_URL", "mysql://x"), ("EXAMPLE_DATABASE_SCHEMA", "a;drop"), ("EXAMPLE_HTTP_PORT", "0")]
+)
+def test_bad_values_are_refused(monkeypatch, key, value):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ValidationError):
+        ExampleSettings()
