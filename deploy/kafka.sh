@@ -61,7 +61,7 @@ start() {
     cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
     # "--cluster-id=": a base64 id may begin with "-", which would read as an option.
     java "${JAVA_OPTS[@]}" kafka.tools.StorageTool format --standalone --cluster-id="$cluster_id" -c "$CONFIG" -g \
-      >>"$LOG" 2>&1 || die "formatting Kafka storage failed; see $LOG"
+      >>"$LOG" 2>&1 || { tail -n 5 "$LOG" >&2; die "formatting Kafka storage failed; the lines above are the end of $LOG"; }
   fi
   # setsid: the broker outlives the shell that started it and ignores its Ctrl-C.
   nohup setsid java "${JAVA_OPTS[@]}" kafka.Kafka "$CONFIG" >>"$LOG" 2>&1 </dev/null &
