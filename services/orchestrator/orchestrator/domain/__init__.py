@@ -1,0 +1,1 @@
+"""The journey rules: templates, conditions and the journey state machine. Pure code, no I/O."""

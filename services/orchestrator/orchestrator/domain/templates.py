@@ -1,0 +1,190 @@
+"""Journey templates: YAML files describing the steps of a journey, validated when loaded.
+
+A template file holds one version of one template (`name`, `version`, `steps`). All versions are loaded;
+new journeys take the newest, and every journey keeps a copy of the steps it started with, so a running
+journey is never changed by a new version. Which template a cancellation gets is decided by the rules in
+`selection.yaml`, also data.
+"""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+from orchestrator.domain.conditions import Condition
+from shared.events.envelope import describe_validation_error
+
+StepKind = Literal["notify", "survey", "wait", "erase"]
+Anchor = Literal["start", "effective_at", "survey_answered", "step"]
+# Weeks, days, hours, minutes, seconds: years and months have no fixed length, so they are refused.
+DURATION = re.compile(r"^-?P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+_timedelta = TypeAdapter(timedelta)
+# Steps the journey adds on its own (the welcome-back message after a reactivation).
+RESERVED_STEPS = frozenset({"welcome_back"})
+
+
+def parse_duration(text: str) -> timedelta:
+    if not isinstance(text, str) or not DURATION.match(text):
+        raise ValueError(f"{text!r} is not an ISO-8601 duration of weeks, days, hours, minutes, seconds (e.g. P3D, PT2H)")
+    return _timedelta.validate_python(text)
+
+
+class Timing(BaseModel):
+    """When a step is due: `offset` after its anchor (negative: before). `step` names the anchor step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    anchor: Anchor = "start"
+    offset: timedelta = timedelta(0)
+    step: str | None = None
+    # What to do when the moment has already passed at journey start: run at once, or skip.
+    if_past: Literal["run", "skip"] = "run"
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _iso_duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _step_anchor_names_a_step(self) -> "Timing":
+        if (self.anchor == "step") != (self.step is not None):
+            raise ValueError("`step` is required with anchor: step, and only there")
+        if self.offset < timedelta(0) and self.anchor != "effective_at":
+            raise ValueError("only steps anchored to effective_at can be due before their anchor (negative offset)")
+        return self
+
+
+class StepSpec(BaseModel):
+    """One step of a template. `notify` steps carry the message; the notifier renders it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")
+    kind: StepKind
+    at: Timing = Timing()
+    when: Condition | None = None
+    message: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]{1,62}$")
+    channel: Literal["email", "webhook"] = "email"
+    category: Literal["transactional", "marketing"] = "transactional"
+
+    @model_validator(mode="after")
+    def _message_for_notify(self) -> "StepSpec":
+        if self.kind == "notify" and self.message is None:
+            raise ValueError("a notify step needs `message` (the notifier's template name)")
+        if self.kind != "notify" and self.message is not None:
+            raise ValueError(f"a {self.kind} step takes no `message`")
+        return self
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")
+    version: int = Field(ge=1)
+    description: str = ""
+    steps: list[StepSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _steps_are_consistent(self) -> "Template":
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.name in seen:
+                raise ValueError(f"step {step.name!r} appears twice")
+            if step.name in RESERVED_STEPS:
+                raise ValueError(f"step name {step.name!r} is reserved (the journey adds it itself)")
+            if step.at.anchor == "step" and step.at.step not in seen:
+                raise ValueError(f"step {step.name!r} is anchored to {step.at.step!r}, which is not an earlier step")
+            seen.add(step.name)
+        return self
+
+
+class SelectionRule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    when: Condition | None = None
+    template: str
+
+
+class Selection(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules: list[SelectionRule] = Field(min_length=1)
+
+
+class TemplateError(Exception):
+    """A template or selection file is wrong: the message names the file, the step and the problem."""
+
+
+class Catalogue:
+    """Every loaded template version, and the rules choosing one for a cancellation."""
+
+    def __init__(self, templates: list[Template], selection: Selection) -> None:
+        self._versions: dict[str, dict[int, Template]] = {}
+        for template in templates:
+            self._versions.setdefault(template.name, {})[template.version] = template
+        self.selection = selection
+        for rule in selection.rules:
+            if rule.template not in self._versions:
+                raise TemplateError(f"selection.yaml: rule names template {rule.template!r}, which does not exist")
+        if selection.rules[-1].when is not None:
+            raise TemplateError("selection.yaml: the last rule must have no `when` (the default template)")
+
+    def latest(self, name: str) -> Template:
+        versions = self._versions[name]
+        return versions[max(versions)]
+
+    def names(self) -> list[str]:
+        return sorted(self._versions)
+
+    def choose(self, facts: dict[str, Any]) -> Template:
+        """The newest version of the first template whose rule holds for these facts."""
+        for rule in self.selection.rules:
+            if rule.when is None or rule.when.evaluate(facts, set(facts)) is True:
+                return self.latest(rule.template)
+        raise AssertionError("unreachable: the last rule has no condition")
+
+
+def load_catalogue(folder: Path) -> Catalogue:
+    """Load and validate `folder`/*.yaml (templates) and `folder`/selection.yaml; raise TemplateError."""
+    templates = []
+    seen: dict[tuple[str, int], Path] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "selection.yaml":
+            continue
+        template = _load(path, Template)
+        if (template.name, template.version) in seen:
+            raise TemplateError(f"{path.name}: {template.name} version {template.version} is also in {seen[(template.name, template.version)].name}")
+        seen[(template.name, template.version)] = path
+        templates.append(template)
+    if not templates:
+        raise TemplateError(f"no journey templates in {folder}")
+    return Catalogue(templates, _load(folder / "selection.yaml", Selection))
+
+
+def _load(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{path.name}: not valid YAML: {exc}") from None
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise TemplateError(f"{path.name}: {_name_steps(document, describe_validation_error(exc))}") from None
+
+
+def _name_steps(document: Any, detail: str) -> str:
+    """Turn `steps.3.at.offset` into `step 'reminder' (steps.3).at.offset` so the step is named."""
+
+    def name(match: re.Match) -> str:
+        index = int(match.group(1))
+        try:
+            return f"step {document['steps'][index]['name']!r} (steps.{index})"
+        except (KeyError, IndexError, TypeError):
+            return f"steps.{index}"
+
+    return re.sub(r"\bsteps\.(\d+)", name, detail)

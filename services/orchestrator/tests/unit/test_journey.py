@@ -1,0 +1,313 @@
+"""The journey state machine: every status transition, every template, retries, timers, answers, operators."""
+
+from datetime import timedelta
+
+import pytest
+
+from orchestrator.domain.effects import EraseEverywhere, JourneyEvent, Note
+from orchestrator.domain.journey import InvalidTransition
+
+from .journeys import T0, cid, dispatched, policy, start, statuses, succeed_everything
+
+H = timedelta(hours=1)
+POLICY = policy()
+
+
+def events(journey) -> list[str]:
+    return [e.kind for e in journey.effects if isinstance(e, JourneyEvent)]
+
+
+# ----- starting each template ---------------------------------------------------------------------
+
+
+def test_b2c_journey_starts_with_the_confirmation_dispatched_at_once():
+    journey = start()
+    assert journey.template == "b2c-voluntary" and journey.template_version == 1 and journey.status == "active"
+    assert "started" in events(journey)
+    assert dispatched(journey) == [("confirmation", 1)]
+    s = statuses(journey)
+    assert s["confirmation"] == "in_progress"
+    assert s["exit_survey"] == s["thanks"] == s["access_ended"] == "scheduled"
+    assert s["exit_survey_invitation"] == s["support_follow_up"] == "pending"
+    assert s["win_back_offer"] == "skipped", "no marketing consent: decided at start"
+    assert journey.step("access_ending_reminder").due_at == T0 + timedelta(days=27)
+    assert journey.step("erase_personal_data").due_at == T0 + timedelta(days=60, hours=1)
+
+
+def test_b2b_journey_hands_off_to_the_account_manager_at_once():
+    journey = start(segment="b2b", consent=True)
+    assert journey.template == "b2b-voluntary"
+    assert sorted(dispatched(journey)) == [("account_manager_handoff", 1), ("confirmation", 1)]
+    assert statuses(journey)["win_back_offer"] == "scheduled", "consent given: waits for its moment"
+
+
+def test_involuntary_journey_offers_the_payment_update_path():
+    journey = start(initiated_by="payment_failure")
+    assert journey.template == "involuntary"
+    assert dispatched(journey) == [("confirmation", 1)]
+    journey.timer_due(T0 + H, POLICY)
+    assert dispatched(journey) == [("payment_update", 1)]
+
+
+def test_merchant_cancellation_gets_no_exit_survey():
+    journey = start(initiated_by="merchant")
+    assert statuses(journey)["exit_survey"] == "skipped"
+
+
+def test_a_moment_already_passed_is_skipped_or_run_as_the_template_says():
+    journey = start(effective=timedelta(days=1))  # the 3-days-before reminder is already past
+    s = statuses(journey)
+    assert s["access_ending_reminder"] == "skipped"
+    late = start(effective=-timedelta(days=2))  # access already ended: the notice still goes, at once
+    assert statuses(late)["access_ending_reminder"] == "skipped"
+    assert ("access_ended", 1) in dispatched(late)
+
+
+# ----- timers and results -------------------------------------------------------------------------
+
+
+def test_timer_runs_due_steps_and_nothing_early():
+    journey = start()
+    dispatched(journey)
+    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="succeeded", now=T0, policy=POLICY)
+    journey.timer_due(T0 + timedelta(minutes=59), POLICY)
+    assert dispatched(journey) == []
+    journey.timer_due(T0 + H, POLICY)
+    assert dispatched(journey) == [("exit_survey", 1)]
+
+
+def test_survey_link_step_triggers_the_invitation_and_the_reminder_waits():
+    journey = start()
+    journey.timer_due(T0 + H, POLICY)
+    dispatched(journey)
+    assert journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="succeeded", now=T0 + H, policy=POLICY,
+                               data={"survey_url": "https://survey/s/abc"})
+    assert journey.step("exit_survey").result == {"survey_url": "https://survey/s/abc"}
+    assert dispatched(journey) == [("exit_survey_invitation", 1)]
+    assert journey.step("exit_survey_reminder").due_at == T0 + H + timedelta(days=3)
+
+
+def test_a_repeated_or_stale_result_is_ignored():
+    journey = start()
+    stale = dict(step_name="confirmation", command_id="an-older-dispatch", outcome="succeeded", now=T0, policy=POLICY)
+    assert journey.step_result(**stale) is False
+    kw = {**stale, "command_id": cid(journey, "confirmation")}
+    assert journey.step_result(**kw) is True
+    assert journey.step_result(**kw) is False, "the same result again"
+    assert journey.step_result(**{**kw, "step_name": "thanks"}) is False  # not in flight
+
+
+def test_failures_retry_with_growing_backoff_then_fail_the_step():
+    pol = policy(max_attempts=3)
+    journey = start(pol=pol)
+    now, gaps = T0, []
+    for attempt in (1, 2, 3):
+        assert dispatched(journey) == [("confirmation", attempt)]
+        journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="smtp 451",
+                            now=now, policy=pol)
+        step = journey.step("confirmation")
+        if attempt < 3:
+            assert step.status == "scheduled" and step.last_error == "smtp 451"
+            gaps.append(step.due_at - now)
+            now = step.due_at
+            journey.timer_due(now, pol)
+    assert gaps[1] > gaps[0] > timedelta(0)
+    assert journey.step("confirmation").status == "failed"
+    assert journey.step("confirmation").attempts == 3
+    assert "step_failed" in events(journey)
+
+
+def test_a_non_retryable_failure_fails_at_once_and_abandons_dependents():
+    journey = start()
+    journey.timer_due(T0 + H, POLICY)
+    dispatched(journey)
+    journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="failed", reason="bad locale", retryable=False,
+                        now=T0 + H, policy=POLICY)
+    s = statuses(journey)
+    assert s["exit_survey"] == "failed"
+    assert s["exit_survey_invitation"] == s["exit_survey_reminder"] == "skipped"
+
+
+def test_a_step_without_result_times_out_and_is_retried():
+    pol = policy(step_timeout=timedelta(minutes=10))
+    journey = start(pol=pol)
+    dispatched(journey)
+    journey.timer_due(T0 + timedelta(minutes=11), pol)
+    step = journey.step("confirmation")
+    assert step.status == "scheduled" and "timeout" in step.last_error
+    journey.timer_due(step.due_at, pol)
+    assert dispatched(journey) == [("confirmation", 2)]
+
+
+def test_a_skipped_result_is_recorded_with_its_reason():
+    journey = start()
+    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="skipped", reason="address suppressed",
+                        now=T0, policy=POLICY)
+    assert journey.step("confirmation").status == "skipped"
+    assert Note("step_skipped", {"step": "confirmation", "reason": "address suppressed"}) in journey.effects
+
+
+def test_a_journey_runs_to_completion_and_erases_personal_data():
+    journey = start(effective=timedelta(days=2))
+    succeed_everything(journey, T0 + timedelta(days=40), POLICY)
+    assert journey.status == "completed"
+    assert all(s.status in ("succeeded", "skipped") for s in journey.steps)
+    assert statuses(journey)["support_follow_up"] == "skipped", "never triggered: no answer"
+    assert journey.erased_at is not None and journey.facts["customer"]["email"] is None
+    assert any(isinstance(e, EraseEverywhere) for e in journey.effects)
+    assert events(journey)[-1] == "completed"
+
+
+def test_a_failed_step_makes_the_finished_journey_failed():
+    pol = policy(max_attempts=1)
+    journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
+    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="x", now=T0, policy=pol)
+    succeed_everything(journey, T0 + timedelta(days=40), pol)
+    assert journey.status == "failed"
+    assert journey.effects[-1] == Note("failed", {"failed_steps": ["confirmation"]})
+
+
+# ----- survey answers -----------------------------------------------------------------------------
+
+
+def answer(journey, score, reason="too_expensive", now=T0):
+    return journey.survey_answered({"score": score, "reason": reason, "may_contact": True}, now, POLICY)
+
+
+def test_an_unhappy_answer_starts_the_support_follow_up_and_withholds_win_back():
+    journey = start(consent=True, effective=timedelta(days=1))
+    dispatched(journey)
+    assert answer(journey, 3) is True
+    assert dispatched(journey) == [("support_follow_up", 1)]
+    journey.timer_due(T0 + timedelta(days=15), POLICY)
+    assert statuses(journey)["win_back_offer"] == "skipped"
+
+
+def test_a_complaint_reason_counts_as_unhappy_whatever_the_score():
+    journey = start(consent=True)
+    dispatched(journey)
+    answer(journey, 9, reason="poor_support")
+    assert dispatched(journey) == [("support_follow_up", 1)]
+
+
+def test_a_happy_answer_keeps_win_back_and_stops_the_reminder():
+    journey = start(consent=True, effective=timedelta(days=1))
+    journey.timer_due(T0 + H, POLICY)
+    journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="succeeded", now=T0 + H, policy=POLICY)
+    answer(journey, 9)
+    assert statuses(journey)["support_follow_up"] == "skipped"
+    dispatched(journey)
+    journey.timer_due(T0 + timedelta(days=15), POLICY)
+    assert ("win_back_offer", 1) in dispatched(journey)
+    assert statuses(journey)["exit_survey_reminder"] == "skipped"
+    assert answer(journey, 1) is False, "one answer per journey"
+
+
+# ----- reactivation -------------------------------------------------------------------------------
+
+
+def test_a_later_reactivation_stops_the_journey_and_welcomes_back_once():
+    journey = start()
+    dispatched(journey)
+    assert journey.reactivated(T0 + H, T0 + 2 * H, POLICY) is True
+    assert journey.status == "cancelled" and "cancelled" in events(journey)
+    assert dispatched(journey) == [("welcome_back", 1)]
+    assert all(s.status == "cancelled" for s in journey.steps if s.name not in ("welcome_back", "win_back_offer"))
+    assert journey.reactivated(T0 + 3 * H, T0 + 3 * H, POLICY) is False
+    assert [s.name for s in journey.steps].count("welcome_back") == 1
+    journey.step_result(step_name="welcome_back", command_id=cid(journey, "welcome_back"), outcome="failed", reason="451", now=T0 + 3 * H,
+                        policy=POLICY)
+    journey.timer_due(journey.step("welcome_back").due_at, POLICY)
+    assert dispatched(journey) == [("welcome_back", 2)], "retried although the journey is cancelled"
+
+
+def test_an_older_reactivation_does_not_stop_the_journey():
+    journey = start()
+    assert journey.reactivated(T0 - H, T0 + H, POLICY) is False
+    assert journey.status == "active"
+
+
+# ----- operator actions: every allowed transition and the refused ones -------------------------------
+
+
+def test_pause_and_resume():
+    journey = start()
+    dispatched(journey)
+    journey.pause(T0, by="op", reason="customer asked")
+    journey.timer_due(T0 + 5 * H, POLICY)
+    assert dispatched(journey) == [], "a paused journey runs nothing"
+    journey.resume(T0 + 5 * H, POLICY, by="op", reason="ok")
+    assert ("exit_survey", 1) in dispatched(journey), "overdue steps run on resume"
+
+
+def test_cancel_stops_everything_without_a_welcome_back():
+    journey = start()
+    journey.cancel(T0, by="op", reason="duplicate account")
+    assert journey.status == "cancelled"
+    assert all(s.status in ("cancelled", "skipped") for s in journey.steps)
+    assert "welcome_back" not in statuses(journey)
+
+
+def test_retry_a_failed_step_reopens_a_failed_journey():
+    pol = policy(max_attempts=1)
+    journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
+    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="x", now=T0, policy=pol)
+    succeed_everything(journey, T0 + timedelta(days=40), pol)
+    assert journey.status == "failed"
+    dispatched(journey)
+    journey.retry_step("confirmation", T0 + timedelta(days=41), pol, by="op", reason="fixed smtp")
+    assert journey.status == "active"
+    assert dispatched(journey) == [("confirmation", 1)]
+
+
+def test_skip_a_step():
+    journey = start()
+    journey.skip_step("thanks", T0, POLICY, by="op", reason="not wanted")
+    assert statuses(journey)["thanks"] == "skipped"
+
+
+ACTIONS = {
+    "pause": lambda j: j.pause(T0, by="op", reason="r"),
+    "resume": lambda j: j.resume(T0, POLICY, by="op", reason="r"),
+    "cancel": lambda j: j.cancel(T0, by="op", reason="r"),
+    "retry": lambda j: j.retry_step("thanks", T0, POLICY, by="op", reason="r"),
+    "skip": lambda j: j.skip_step("thanks", T0, POLICY, by="op", reason="r"),
+}
+STATES = {
+    "active": lambda j: None,
+    "paused": lambda j: j.pause(T0, by="op", reason="r"),
+    "cancelled": lambda j: j.cancel(T0, by="op", reason="r"),
+}
+ALLOWED = {("active", "pause"), ("active", "cancel"), ("active", "skip"), ("paused", "resume"), ("paused", "cancel"),
+           ("paused", "skip")}
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_operator_action_in_every_status(state, action):
+    journey = start()
+    STATES[state](journey)
+    if (state, action) in ALLOWED:
+        ACTIONS[action](journey)
+    else:
+        with pytest.raises(InvalidTransition):
+            ACTIONS[action](journey)
+
+
+def test_completed_journeys_refuse_operator_actions():
+    journey = start(effective=timedelta(days=1))
+    succeed_everything(journey, T0 + timedelta(days=40), POLICY)
+    for action in ("pause", "resume", "cancel", "skip"):
+        with pytest.raises(InvalidTransition):
+            ACTIONS[action](journey)
+
+
+def test_erase_stops_an_open_journey_and_forgets_the_customer():
+    journey = start()
+    journey.erase_personal_data(T0 + H, by="op", reason="data-subject request")
+    assert journey.status == "cancelled"
+    assert journey.facts["customer"] == {"email": None, "name": None, "company": None, "locale": "en",
+                                         "timezone": "Europe/Berlin", "segment": "b2c"}
+    assert any(isinstance(e, EraseEverywhere) for e in journey.effects)
+    with pytest.raises(InvalidTransition):
+        journey.erase_personal_data(T0 + 2 * H, by="op", reason="again")
