@@ -19,15 +19,14 @@ SERVICES = ["orchestrator", "notifier", "survey"]
 
 def service_parts(name: str):
     bootstrap = importlib.import_module(f"{name}.bootstrap").bootstrap
-    create_app = importlib.import_module(f"{name}.entrypoints.http").create_app
     settings_class: type[BaseSettings] = importlib.import_module(f"{name}.config").Settings
     tables = importlib.import_module(f"{name}.adapters.tables")
-    return bootstrap, create_app, settings_class, tables
+    return bootstrap, settings_class, tables
 
 
 @pytest.mark.parametrize("name", SERVICES)
 async def test_migrations_create_exactly_the_tables_the_code_uses(name, database_url, kafka_bootstrap, unique_name):
-    bootstrap, _, settings_class, tables = service_parts(name)
+    bootstrap, settings_class, tables = service_parts(name)
     settings = settings_class(
         DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, database_schema=unique_name
     )
@@ -59,14 +58,14 @@ def _tables_of(metadata: sa.MetaData, conn) -> sa.MetaData:
 
 @pytest.mark.parametrize("name", SERVICES)
 async def test_ops_routes_answer(name, database_url, kafka_bootstrap, unique_name):
-    bootstrap, create_app, settings_class, _ = service_parts(name)
+    bootstrap, settings_class, _ = service_parts(name)
     runtime = bootstrap(
         settings_class(DATABASE_URL=database_url, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, database_schema=unique_name)
     )
     await runtime.producer.start()
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://test"
+            transport=httpx.ASGITransport(app=runtime.http_app), base_url="http://test"
         ) as client:
             assert (await client.get("/healthz")).json() == {"status": "ok"}
             ready = await client.get("/readyz")
@@ -85,14 +84,14 @@ async def test_ops_routes_answer(name, database_url, kafka_bootstrap, unique_nam
 
 
 async def test_readiness_reports_an_unreachable_database(kafka_bootstrap):
-    bootstrap, create_app, settings_class, _ = service_parts("orchestrator")
+    bootstrap, settings_class, _ = service_parts("orchestrator")
     runtime = bootstrap(
         settings_class(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none", KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap)
     )
     await runtime.producer.start()
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://test"
+            transport=httpx.ASGITransport(app=runtime.http_app), base_url="http://test"
         ) as client:
             ready = await client.get("/readyz")
         assert ready.status_code == 503

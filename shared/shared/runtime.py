@@ -10,6 +10,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 import uvicorn
@@ -29,6 +30,14 @@ from shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+class Worker(Protocol):
+    """A background loop of the service (outbox relay, timers): runs until stop() is called."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Runtime:
     name: str
@@ -38,7 +47,9 @@ class Runtime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumers: list[BatchConsumer] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)  # besides the relay
     topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
+    http_app: FastAPI | None = None
 
     async def readiness(self) -> dict[str, str]:
         """'ok' or the reason, per dependency: what /readyz reports."""
@@ -78,19 +89,41 @@ async def migrate(runtime: Runtime, service_dir: Path) -> None:
     )
 
 
-async def serve(runtime: Runtime, app_factory: Callable[[Runtime], FastAPI], service_dir: Path) -> None:
-    """Run the service until SIGTERM/SIGINT: migrations, topics, producer, relay, consumers, HTTP."""
+async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
+    """Migrate, create topics, start the producer and consumers, launch the loops; returns their tasks."""
     settings = runtime.settings
-    configure_logging(runtime.name, settings.log_level)
     await _retry("database", lambda: migrate(runtime, service_dir))
     if runtime.topics:
         await _retry("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics))
     await _retry("kafka", runtime.producer.start)
     for consumer in runtime.consumers:
         await _retry("kafka", consumer.start)
+    loops = [*(c.run for c in runtime.consumers), *(w.run for w in (runtime.relay, *runtime.workers))]
+    return [asyncio.create_task(run(), name=getattr(run, "__self__", run).__class__.__name__) for run in loops]
+
+
+async def stop(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
+    """Consumers finish and commit their batch, loops stop, then clients close."""
+    for consumer in runtime.consumers:
+        await consumer.stop()
+    for worker in (runtime.relay, *runtime.workers):
+        worker.stop()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for consumer in runtime.consumers:
+        await consumer.close()
+    await runtime.producer.stop()
+    await runtime.engine.dispose()
+
+
+async def serve(runtime: Runtime, service_dir: Path) -> None:
+    """Run the service until SIGTERM/SIGINT: migrations, topics, producer, relay, consumers, workers, HTTP."""
+    settings = runtime.settings
+    configure_logging(runtime.name, settings.log_level)
+    assert runtime.http_app is not None, "the service's bootstrap builds its HTTP app"
+    tasks = await start(runtime, service_dir)
     server = uvicorn.Server(
         uvicorn.Config(
-            app_factory(runtime),
+            runtime.http_app,
             host=settings.http_host,
             port=settings.http_port,
             log_config=None,
@@ -99,28 +132,22 @@ async def serve(runtime: Runtime, app_factory: Callable[[Runtime], FastAPI], ser
         )
     )
     server.install_signal_handlers = lambda: None  # we own the signals, to stop the loops in order
-    tasks = [asyncio.create_task(runtime.relay.run(), name="outbox-relay")]
-    tasks += [asyncio.create_task(c.run(), name=f"consumer-{i}") for i, c in enumerate(runtime.consumers)]
     http = asyncio.create_task(server.serve(), name="http")
-    stop = asyncio.Event()
+    stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stopping.set)
     log.info("service_started", port=settings.http_port, consumers=len(runtime.consumers))
-    done, _ = await asyncio.wait([asyncio.create_task(stop.wait()), http, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        [asyncio.create_task(stopping.wait()), http, *tasks], return_when=asyncio.FIRST_COMPLETED
+    )
     for task in done:
-        if task.exception() is not None and task is not http:
+        if task.get_name() != "http" and not task.cancelled() and task.exception() is not None:
             log.error("service_part_crashed", part=task.get_name(), error=repr(task.exception()))
     log.info("service_stopping")
-    for consumer in runtime.consumers:
-        await consumer.stop()
-    runtime.relay.stop()
     server.should_exit = True
-    await asyncio.gather(*tasks, http, return_exceptions=True)
-    for consumer in runtime.consumers:
-        await consumer.close()
-    await runtime.producer.stop()
-    await runtime.engine.dispose()
+    await stop(runtime, tasks)
+    await asyncio.gather(http, return_exceptions=True)
     log.info("service_stopped")
 
 
@@ -151,7 +178,7 @@ def main(
         # Kafka clients must be created inside the running event loop, so the runtime is built here.
         runtime = runtime_factory()
         if command == "serve":
-            await serve(runtime, app_factory, service_dir)
+            await serve(runtime, service_dir)
             return
         configure_logging(runtime.name, runtime.settings.log_level)
         try:

@@ -2,8 +2,10 @@
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.auth import DEVELOPMENT_TOKENS, parse_tokens
 
 
 class ServiceSettings(BaseSettings):
@@ -23,6 +25,8 @@ class ServiceSettings(BaseSettings):
     # Each service keeps its tables in its own schema of the database DATABASE_URL names.
     database_schema: str = ""
     database_pool_size: int = Field(10, ge=1, le=100)
+    # Bearer tokens for the /v1 routes: "token:role,token:role" (roles viewer, operator).
+    api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     http_host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on all interfaces
     http_port: int = Field(8000, ge=1, le=65535)
@@ -40,6 +44,15 @@ class ServiceSettings(BaseSettings):
         if not url.startswith("postgresql+asyncpg://"):
             raise ValueError("DATABASE_URL must be a postgresql:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _real_tokens_in_production(self) -> "ServiceSettings":
+        tokens = parse_tokens(self.api_tokens)
+        if self.environment == "production":
+            weak = [t[:4] + "…" for t in tokens if t in DEVELOPMENT_TOKENS or len(t) < 24]
+            if weak:
+                raise ValueError(f"OFFBOARDING_API_TOKENS: development or short tokens in production: {weak}")
+        return self
 
     @field_validator("database_schema")
     @classmethod

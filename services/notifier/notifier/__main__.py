@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 from notifier.bootstrap import bootstrap
-from notifier.entrypoints.http import create_app
 from shared.runtime import main
 
-main(bootstrap, create_app, Path(__file__).resolve().parents[1], sys.argv[1:])
+main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:])

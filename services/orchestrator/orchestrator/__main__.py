@@ -1,10 +1,17 @@
-"""`python -m orchestrator` serves; `python -m orchestrator migrate` applies the database migrations and exits."""
+"""`python -m orchestrator` serves; `... migrate` applies the database migrations and exits;
+`... publish-sample` publishes a sample cancellation; `... redrive-dlq --topic T` re-drives dead letters."""
 
 import sys
 from pathlib import Path
 
 from orchestrator.bootstrap import bootstrap
-from orchestrator.entrypoints.http import create_app
 from shared.runtime import main
 
-main(bootstrap, create_app, Path(__file__).resolve().parents[1], sys.argv[1:])
+TOOLS = {"publish-sample": "orchestrator.tools.sample_events", "redrive-dlq": "orchestrator.tools.redrive"}
+
+if sys.argv[1:2] and sys.argv[1] in TOOLS:
+    import importlib
+
+    importlib.import_module(TOOLS[sys.argv[1]]).main(sys.argv[2:])
+else:
+    main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:])

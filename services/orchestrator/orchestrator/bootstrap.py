@@ -1,16 +1,89 @@
-"""Builds the orchestrator's running parts from its settings; tests pass their own settings."""
+"""Builds the orchestrator from its settings: templates, consumers, timers, HTTP app. Tests pass their own
+settings (and a clock)."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.config import Settings
+from orchestrator.domain.policy import RetryPolicy
+from orchestrator.domain.templates import load_catalogue
+from orchestrator.entrypoints.consumers import billing_handler, results_handler
+from orchestrator.entrypoints.http import create_app
+from orchestrator.entrypoints.timers import TimerLoop
+from orchestrator.service_layer.messages import Topics
+from orchestrator.service_layer.unit_of_work import UnitOfWork
+from shared.auth import TokenAuth, parse_tokens
+from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 
 
-def bootstrap(settings: Settings | None = None) -> Runtime:
+def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> Runtime:
     settings = settings or Settings()
+    catalogue = load_catalogue(settings.templates_dir)  # a bad template stops start-up here, naming it
+    policy = RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        base_delay=settings.retry_base_delay,
+        max_delay=settings.retry_max_delay,
+        step_timeout=settings.step_timeout,
+    )
+    topics = Topics(
+        journey_events=settings.topic_journey_events,
+        notifier_commands=settings.topic_notifier_commands,
+        survey_commands=settings.topic_survey_commands,
+    )
+    now = clock or (lambda: datetime.now(UTC))
+
+    def uow_factory(session: AsyncSession) -> UnitOfWork:
+        return UnitOfWork(session, catalogue=catalogue, policy=policy, topics=topics, clock=now)
+
     runtime = build_runtime("orchestrator", settings)
-    # The orchestrator creates the public topics it reads and writes (with their DLQs) at start-up.
+    partitions = settings.topic_partitions
     runtime.topics = {
-        settings.topic_subscription_cancelled: settings.topic_partitions,
-        settings.topic_subscription_reactivated: settings.topic_partitions,
-        settings.topic_journey_events: settings.topic_partitions,
+        name: partitions
+        for name in (
+            settings.topic_subscription_cancelled,
+            settings.topic_subscription_reactivated,
+            settings.topic_journey_events,
+            settings.topic_notifier_commands,
+            settings.topic_survey_commands,
+            settings.topic_step_results,
+            settings.topic_survey_responses,
+        )
     }
+    consumer_options = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "session_factory": runtime.sessions,
+        "producer": runtime.producer,
+        "max_records": settings.consumer_max_records,
+    }
+    runtime.consumers = [
+        BatchConsumer(
+            group_id=f"{settings.database_schema}-billing",
+            handler=billing_handler(uow_factory),
+            topics=[settings.topic_subscription_cancelled, settings.topic_subscription_reactivated],
+            **consumer_options,
+        ),
+        BatchConsumer(
+            group_id=f"{settings.database_schema}-results",
+            handler=results_handler(uow_factory),
+            topics=[settings.topic_step_results, settings.topic_survey_responses],
+            **consumer_options,
+        ),
+    ]
+    runtime.workers = [
+        TimerLoop(
+            runtime.sessions,
+            uow_factory,
+            interval=settings.timer_interval_seconds,
+            batch_size=settings.timer_batch_size,
+        )
+    ]
+    runtime.http_app = create_app(
+        sessions=runtime.sessions,
+        uow_factory=uow_factory,
+        auth=TokenAuth(parse_tokens(settings.api_tokens)),
+        readiness=runtime.readiness,
+    )
     return runtime

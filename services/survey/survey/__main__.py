@@ -5,6 +5,5 @@ from pathlib import Path
 
 from shared.runtime import main
 from survey.bootstrap import bootstrap
-from survey.entrypoints.http import create_app
 
-main(bootstrap, create_app, Path(__file__).resolve().parents[1], sys.argv[1:])
+main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:])

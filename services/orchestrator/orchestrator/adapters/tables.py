@@ -1,7 +1,108 @@
-"""The orchestrator's tables: the shared outbox and inbox so far."""
+"""The orchestrator's tables: journeys, their steps and timeline, reactivations, the operators' audit log,
+plus the shared outbox and inbox."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db.engine import metadata
 from shared.inbox.table import inbox
 from shared.outbox.table import outbox
 
-__all__ = ["inbox", "metadata", "outbox"]
+OPEN_STATUSES = "status IN ('active', 'paused')"
+
+journeys = sa.Table(
+    "journeys",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("subscription_id", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    # sha256 of the lower-cased address: lets support search by email without a plain-text index.
+    sa.Column("email_hash", sa.Text, nullable=True),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("template_version", sa.Integer, nullable=False),
+    sa.Column("segment", sa.Text, nullable=False),
+    sa.Column("initiated_by", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("facts", JSONB, nullable=False),
+    sa.Column("survey", JSONB, nullable=True),
+    sa.Column("event_source", sa.Text, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Index(
+        "uq_journeys_one_open_per_subscription", "subscription_id", unique=True, postgresql_where=sa.text(OPEN_STATUSES)
+    ),
+    sa.Index("ix_journeys_subscription", "subscription_id", "started_at"),
+    sa.Index("ix_journeys_customer", "customer_id", "started_at"),
+    sa.Index("ix_journeys_email_hash", "email_hash", postgresql_where=sa.text("email_hash IS NOT NULL")),
+    sa.Index("ix_journeys_newest", "started_at", "id"),
+    sa.Index("ix_journeys_status", "status", "started_at", "id"),
+    sa.Index("ix_journeys_template", "template", "started_at", "id"),
+    sa.Index(
+        "ix_journeys_due",
+        "next_due_at",
+        postgresql_where=sa.text("status IN ('active', 'cancelled') AND next_due_at IS NOT NULL"),
+    ),
+)
+
+journey_steps = sa.Table(
+    "journey_steps",
+    metadata,
+    sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("spec", JSONB, nullable=False),  # the template's step as the journey started with it
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("command_id", sa.Text, nullable=True),
+    sa.Column("result", JSONB, nullable=False),
+)
+
+journey_timeline = sa.Table(
+    "journey_timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("details", JSONB, nullable=False),
+    sa.Index("ix_journey_timeline_journey", "journey_id", "id"),
+)
+
+# Reactivations are kept so that a cancellation arriving after its reactivation is recognised.
+reactivations = sa.Table(
+    "reactivations",
+    metadata,
+    sa.Column("event_source", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("subscription_id", sa.Text, nullable=False),
+    sa.Column("reactivated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_reactivations_subscription", "subscription_id", "reactivated_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("journey_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("step", sa.Text, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_journey", "journey_id", "at"),
+)
+
+__all__ = ["audit_log", "inbox", "journey_steps", "journey_timeline", "journeys", "metadata", "outbox", "reactivations"]

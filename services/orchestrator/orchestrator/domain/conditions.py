@@ -20,8 +20,17 @@ Tri = bool | None  # True, False, or not known yet
 COMPARISONS = ("equals", "not_equals", "in", "lt", "lte", "gt", "gte")
 FACTS = frozenset(
     {
-        "segment", "initiated_by", "reason", "plan", "marketing_consent", "locale", "timezone",
-        "survey.answered", "survey.score", "survey.reason", "survey.may_contact",
+        "segment",
+        "initiated_by",
+        "reason",
+        "plan",
+        "marketing_consent",
+        "locale",
+        "timezone",
+        "survey.answered",
+        "survey.score",
+        "survey.reason",
+        "survey.may_contact",
     }
 )
 

@@ -77,17 +77,35 @@ class Journey:
 
     @classmethod
     def start(
-        cls, *, journey_id: uuid.UUID, template: Template, facts: dict[str, Any], cancelled_at: datetime,
-        effective_at: datetime, now: datetime, policy: RetryPolicy,
+        cls,
+        *,
+        journey_id: uuid.UUID,
+        template: Template,
+        facts: dict[str, Any],
+        cancelled_at: datetime,
+        effective_at: datetime,
+        now: datetime,
+        policy: RetryPolicy,
     ) -> "Journey":
         journey = cls(
-            id=journey_id, subscription_id=facts["subscription_id"], customer_id=facts["customer_id"],
-            template=template.name, template_version=template.version, segment=facts["segment"],
-            initiated_by=facts["initiated_by"], status="active", started_at=now, updated_at=now,
-            cancelled_at=cancelled_at, effective_at=effective_at, facts=facts,
+            id=journey_id,
+            subscription_id=facts["subscription_id"],
+            customer_id=facts["customer_id"],
+            template=template.name,
+            template_version=template.version,
+            segment=facts["segment"],
+            initiated_by=facts["initiated_by"],
+            status="active",
+            started_at=now,
+            updated_at=now,
+            cancelled_at=cancelled_at,
+            effective_at=effective_at,
+            facts=facts,
             steps=[Step(spec) for spec in template.steps],
         )
-        journey._record(JourneyEvent("started"), Note("started", {"template": template.name, "version": template.version}))
+        journey._record(
+            JourneyEvent("started"), Note("started", {"template": template.name, "version": template.version})
+        )
         for step in journey.steps:
             if step.spec.at.anchor in ("start", "effective_at"):
                 journey._schedule(step, journey._anchor_time(step.spec.at), now, at_start=True)
@@ -106,8 +124,16 @@ class Journey:
         self._advance(now, policy)
 
     def step_result(
-        self, *, step_name: str, command_id: str, outcome: Outcome, now: datetime, policy: RetryPolicy,
-        reason: str | None = None, retryable: bool = True, data: dict[str, Any] | None = None,
+        self,
+        *,
+        step_name: str,
+        command_id: str,
+        outcome: Outcome,
+        now: datetime,
+        policy: RetryPolicy,
+        reason: str | None = None,
+        retryable: bool = True,
+        data: dict[str, Any] | None = None,
     ) -> bool:
         """Apply a step's result; False when it is stale or repeated (not the command in flight)."""
         step = self._step(step_name)
@@ -198,8 +224,11 @@ class Journey:
         self._erase(now, {"by": by, "reason": reason})
 
     def _erase(self, now: datetime, details: dict[str, Any]) -> None:
-        self.facts = {**self.facts, "customer": {k: None for k in ("email", "name", "company")}
-                      | {k: self.facts.get("customer", {}).get(k) for k in ("locale", "timezone", "segment")}}
+        self.facts = {
+            **self.facts,
+            "customer": {k: None for k in ("email", "name", "company")}
+            | {k: self.facts.get("customer", {}).get(k) for k in ("locale", "timezone", "segment")},
+        }
         self.erased_at = now
         self._touch(now)
         self._record(Note("personal_data_erased", details), EraseEverywhere())
@@ -217,8 +246,12 @@ class Journey:
         customer = self.facts.get("customer") or {}
         facts |= {"locale": customer.get("locale"), "timezone": customer.get("timezone")}
         survey = self.survey or {}
-        facts |= {"survey.answered": self.survey is not None, "survey.score": survey.get("score"),
-                  "survey.reason": survey.get("reason"), "survey.may_contact": survey.get("may_contact")}
+        facts |= {
+            "survey.answered": self.survey is not None,
+            "survey.score": survey.get("score"),
+            "survey.reason": survey.get("reason"),
+            "survey.may_contact": survey.get("may_contact"),
+        }
         return facts
 
     def step(self, name: str) -> Step:
@@ -258,8 +291,14 @@ class Journey:
         """Run every due step, then end the journey if nothing is left to do."""
         runnable = self.status == "active" or self.status == "cancelled"
         while runnable:
-            due = [s for s in self.steps if s.status == "scheduled" and s.due_at is not None and s.due_at <= now
-                   and (self.status == "active" or s.name == WELCOME_BACK.name)]
+            due = [
+                s
+                for s in self.steps
+                if s.status == "scheduled"
+                and s.due_at is not None
+                and s.due_at <= now
+                and (self.status == "active" or s.name == WELCOME_BACK.name)
+            ]
             if not due:
                 break
             for step in due:
@@ -280,20 +319,33 @@ class Journey:
         else:
             step.status, step.attempts, step.dispatched_at = "in_progress", step.attempts + 1, now
             step.due_at, step.command_id = now + policy.step_timeout, str(uuid.uuid4())
-            self._record(Dispatch(step.name, step.attempts, step.command_id),
-                         Note("step_dispatched", {"step": step.name, "attempt": step.attempts}))
+            self._record(
+                Dispatch(step.name, step.attempts, step.command_id),
+                Note("step_dispatched", {"step": step.name, "attempt": step.attempts}),
+            )
         self._touch(now)
 
     def _attempt_failed(self, step: Step, reason: str, *, retryable: bool, now: datetime, policy: RetryPolicy) -> None:
         step.last_error = reason[:500]
         if retryable and step.attempts < policy.max_attempts:
             step.status, step.due_at = "scheduled", now + policy.delay(step.attempts)
-            self._record(Note("step_retry_scheduled", {"step": step.name, "attempt": step.attempts, "error": step.last_error,
-                                                       "due_at": step.due_at.isoformat()}))
+            self._record(
+                Note(
+                    "step_retry_scheduled",
+                    {
+                        "step": step.name,
+                        "attempt": step.attempts,
+                        "error": step.last_error,
+                        "due_at": step.due_at.isoformat(),
+                    },
+                )
+            )
             self._touch(now)
             return
         self._finish_step(step, "failed", now)
-        self._record(JourneyEvent("step_failed", {"step": step.name, "attempts": step.attempts, "error": step.last_error}))
+        self._record(
+            JourneyEvent("step_failed", {"step": step.name, "attempts": step.attempts, "error": step.last_error})
+        )
         self._abandon_dependents(step, now)
 
     def _skip(self, step: Step, reason: str, now: datetime) -> None:
@@ -333,8 +385,10 @@ class Journey:
         failed = [s.name for s in self.steps if s.status == "failed"]
         self.status, self.ended_at = ("failed" if failed else "completed"), now
         self._touch(now)
-        self._record(JourneyEvent("completed", {"status": self.status, "failed_steps": failed}),
-                     Note(self.status, {"failed_steps": failed} if failed else {}))
+        self._record(
+            JourneyEvent("completed", {"status": self.status, "failed_steps": failed}),
+            Note(self.status, {"failed_steps": failed} if failed else {}),
+        )
 
     def _step(self, name: str) -> Step:
         for step in self.steps:
@@ -351,4 +405,3 @@ class Journey:
 
     def _record(self, *effects: Effect) -> None:
         self.effects.extend(effects)
-

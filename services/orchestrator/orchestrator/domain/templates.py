@@ -28,7 +28,9 @@ RESERVED_STEPS = frozenset({"welcome_back"})
 
 def parse_duration(text: str) -> timedelta:
     if not isinstance(text, str) or not DURATION.match(text):
-        raise ValueError(f"{text!r} is not an ISO-8601 duration of weeks, days, hours, minutes, seconds (e.g. P3D, PT2H)")
+        raise ValueError(
+            f"{text!r} is not an ISO-8601 duration of weeks, days, hours, minutes, seconds (e.g. P3D, PT2H)"
+        )
     return _timedelta.validate_python(text)
 
 
@@ -156,7 +158,9 @@ def load_catalogue(folder: Path) -> Catalogue:
             continue
         template = _load(path, Template)
         if (template.name, template.version) in seen:
-            raise TemplateError(f"{path.name}: {template.name} version {template.version} is also in {seen[(template.name, template.version)].name}")
+            raise TemplateError(
+                f"{path.name}: {template.name} version {template.version} is also in {seen[(template.name, template.version)].name}"
+            )
         seen[(template.name, template.version)] = path
         templates.append(template)
     if not templates:

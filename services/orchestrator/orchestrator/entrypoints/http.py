@@ -1,13 +1,182 @@
-"""The orchestrator's HTTP app."""
+"""The orchestrator's HTTP app: operations routes and the support staff's /v1 API."""
 
-from fastapi import FastAPI
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Literal
 
-from shared.http import install_error_handlers, ops_router
-from shared.runtime import Runtime
+from fastapi import APIRouter, FastAPI, Query
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.adapters import queries
+from orchestrator.domain.journey import InvalidTransition
+from orchestrator.entrypoints.schemas import ActionRequest, ErrorResponse, JourneyPage, JourneyStatus, JourneyView
+from orchestrator.service_layer.handlers import OperatorAction, operate
+from orchestrator.service_layer.unit_of_work import UnitOfWork
+from shared.auth import Principal, TokenAuth
+from shared.http import ApiError, install_error_handlers, ops_router
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422)}
+Include = Literal["email"]
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(title="Off-boarding orchestrator", version="0.1.0")
+def create_app(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[AsyncSession], UnitOfWork],
+    auth: TokenAuth,
+    readiness,
+) -> FastAPI:
+    app = FastAPI(
+        title="Off-boarding orchestrator",
+        version="0.1.0",
+        description="Support staff's API: find journeys and act on them. Send `Authorization: Bearer <token>`; "
+        "`viewer` tokens read, `operator` tokens also act. Every action needs a reason and is audited.",
+    )
     install_error_handlers(app)
-    app.include_router(ops_router(runtime.readiness))
+    app.include_router(ops_router(readiness))
+    app.include_router(support_router(sessions, uow_factory, auth))
     return app
+
+
+def support_router(
+    sessions: async_sessionmaker[AsyncSession], uow_factory: Callable[[AsyncSession], UnitOfWork], auth: TokenAuth
+) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["journeys"], responses=ERRORS)
+    Viewer = auth.require("viewer")
+    Operator = auth.require("operator")
+
+    def wants_email(include: Include | None, principal: Principal) -> bool:
+        if include != "email":
+            return False
+        if principal.role != "operator":
+            raise ApiError(403, "forbidden", "including the customer's email needs the operator role")
+        return True
+
+    @router.get(
+        "/journeys",
+        response_model=JourneyPage,
+        response_model_exclude_unset=True,
+        summary="Search journeys, newest first",
+    )
+    async def search_journeys(
+        principal: Viewer,
+        customer_id: str | None = None,
+        subscription_id: str | None = None,
+        email: Annotated[str | None, Query(description="exact address, case-insensitive")] = None,
+        status: JourneyStatus | None = None,
+        template: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        include: Annotated[
+            Include | None, Query(description="`email` adds the customer's address (operators only)")
+        ] = None,
+    ) -> dict:
+        filters = queries.SearchFilters(customer_id, subscription_id, email, status, template)
+        async with sessions() as session:
+            try:
+                items, next_cursor = await queries.search(
+                    session, filters, limit=limit, cursor=cursor, with_email=wants_email(include, principal)
+                )
+            except queries.BadCursor as exc:
+                raise ApiError(422, "invalid_cursor", str(exc)) from None
+        return {"items": items, "next_cursor": next_cursor}
+
+    @router.get(
+        "/journeys/{journey_id}",
+        response_model=JourneyView,
+        response_model_exclude_unset=True,
+        summary="One journey with steps and timeline",
+    )
+    async def get_journey(journey_id: uuid.UUID, principal: Viewer, include: Include | None = None) -> dict:
+        async with sessions() as session:
+            journey = await queries.journey_detail(session, journey_id, with_email=wants_email(include, principal))
+        if journey is None:
+            raise ApiError(404, "journey_not_found", f"no journey {journey_id}")
+        return journey
+
+    @router.get(
+        "/subscriptions/{subscription_id}/journey",
+        response_model=JourneyView,
+        response_model_exclude_unset=True,
+        summary="The subscription's journey (the open one, else the newest)",
+    )
+    async def subscription_journey(subscription_id: str, principal: Viewer, include: Include | None = None) -> dict:
+        async with sessions() as session:
+            journey_id = await queries.subscription_journey_id(session, subscription_id)
+            journey = journey_id and await queries.journey_detail(
+                session, journey_id, with_email=wants_email(include, principal)
+            )
+        if not journey:
+            raise ApiError(404, "journey_not_found", f"no journey for subscription {subscription_id}")
+        return journey
+
+    async def act(
+        journey_id: uuid.UUID, action: str, body: ActionRequest, principal: Principal, step: str | None = None
+    ) -> dict:
+        command = OperatorAction(
+            journey_id=journey_id,
+            action=action,
+            actor=principal.name,
+            role=principal.role,
+            reason=body.reason,
+            step=step,
+        )
+        async with sessions() as session:
+            async with session.begin():
+                try:
+                    journey = await operate(command, uow_factory(session))
+                except InvalidTransition as exc:
+                    raise ApiError(409, "invalid_transition", str(exc)) from None
+                except KeyError:
+                    raise ApiError(404, "step_not_found", f"journey {journey_id} has no step {step!r}") from None
+            if journey is None:
+                raise ApiError(404, "journey_not_found", f"no journey {journey_id}")
+            log.info("operator_action", action=action, journey_id=str(journey_id), step=step, actor=principal.name)
+            return await queries.journey_detail(session, journey_id, with_email=False)
+
+    for action, summary in (
+        ("pause", "Pause the journey: no step runs until it is resumed"),
+        ("resume", "Resume a paused journey: overdue steps run at once"),
+        ("cancel", "Cancel the journey: its remaining steps are cancelled"),
+        ("erase", "Erase the customer's personal data now, in all three services"),
+    ):
+        router.add_api_route(
+            f"/journeys/{{journey_id}}/{action}",
+            _journey_action(act, action, Operator),
+            methods=["POST"],
+            response_model=JourneyView,
+            response_model_exclude_unset=True,
+            summary=summary,
+            name=f"{action}_journey",
+        )
+    for action, summary in (
+        ("retry", "Retry a failed step now (with a fresh set of attempts)"),
+        ("skip", "Skip a step that has not finished, or a failed one"),
+    ):
+        router.add_api_route(
+            f"/journeys/{{journey_id}}/steps/{{step}}/{action}",
+            _step_action(act, action, Operator),
+            methods=["POST"],
+            response_model=JourneyView,
+            response_model_exclude_unset=True,
+            summary=summary,
+            name=f"{action}_step",
+        )
+    return router
+
+
+def _journey_action(act, action: str, operator_type):
+    async def endpoint(journey_id: uuid.UUID, body: ActionRequest, principal: operator_type) -> dict:
+        return await act(journey_id, action, body, principal)
+
+    return endpoint
+
+
+def _step_action(act, action: str, operator_type):
+    async def endpoint(journey_id: uuid.UUID, step: str, body: ActionRequest, principal: operator_type) -> dict:
+        return await act(journey_id, action, body, principal, step)
+
+    return endpoint

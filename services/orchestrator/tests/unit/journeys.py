@@ -21,19 +21,38 @@ def policy(**kwargs) -> RetryPolicy:
 
 def facts(*, segment="b2c", initiated_by="customer", consent=False, effective=timedelta(days=30)) -> dict:
     return {
-        "subscription_id": "sub_1", "customer_id": "cus_1", "segment": segment, "initiated_by": initiated_by,
-        "reason": "too_expensive", "plan": "pro-monthly", "marketing_consent": consent,
-        "cancelled_at": T0.isoformat(), "effective_at": (T0 + effective).isoformat(),
-        "customer": {"email": "ada@example.com", "name": "Ada", "company": None, "locale": "en",
-                     "timezone": "Europe/Berlin", "segment": segment},
+        "subscription_id": "sub_1",
+        "customer_id": "cus_1",
+        "segment": segment,
+        "initiated_by": initiated_by,
+        "reason": "too_expensive",
+        "plan": "pro-monthly",
+        "marketing_consent": consent,
+        "cancelled_at": T0.isoformat(),
+        "effective_at": (T0 + effective).isoformat(),
+        "customer": {
+            "email": "ada@example.com",
+            "name": "Ada",
+            "company": None,
+            "locale": "en",
+            "timezone": "Europe/Berlin",
+            "segment": segment,
+        },
     }
 
 
 def start(now=T0, effective=timedelta(days=30), pol=None, **kwargs) -> Journey:
     f = facts(effective=effective, **kwargs)
     template = CATALOGUE.choose({"segment": f["segment"], "initiated_by": f["initiated_by"]})
-    return Journey.start(journey_id=uuid.uuid4(), template=template, facts=f, cancelled_at=T0,
-                         effective_at=T0 + effective, now=now, policy=pol or policy())
+    return Journey.start(
+        journey_id=uuid.uuid4(),
+        template=template,
+        facts=f,
+        cancelled_at=T0,
+        effective_at=T0 + effective,
+        now=now,
+        policy=pol or policy(),
+    )
 
 
 _seen: dict[int, int] = {}
@@ -56,9 +75,15 @@ def succeed_everything(journey: Journey, until: datetime, pol: RetryPolicy, step
     while now <= until:
         journey.timer_due(now, pol)
         while sent := dispatched(journey):  # a success can dispatch dependents at once
-            for name, attempt in sent:
-                journey.step_result(step_name=name, command_id=cid(journey, name), outcome="succeeded", now=now, policy=pol,
-                                    data={"survey_url": "https://s/x"} if name == "exit_survey" else None)
+            for name, _attempt in sent:
+                journey.step_result(
+                    step_name=name,
+                    command_id=cid(journey, name),
+                    outcome="succeeded",
+                    now=now,
+                    policy=pol,
+                    data={"survey_url": "https://s/x"} if name == "exit_survey" else None,
+                )
         now += step
     return now
 

@@ -69,7 +69,9 @@ def test_a_moment_already_passed_is_skipped_or_run_as_the_template_says():
 def test_timer_runs_due_steps_and_nothing_early():
     journey = start()
     dispatched(journey)
-    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="succeeded", now=T0, policy=POLICY)
+    journey.step_result(
+        step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="succeeded", now=T0, policy=POLICY
+    )
     journey.timer_due(T0 + timedelta(minutes=59), POLICY)
     assert dispatched(journey) == []
     journey.timer_due(T0 + H, POLICY)
@@ -80,8 +82,14 @@ def test_survey_link_step_triggers_the_invitation_and_the_reminder_waits():
     journey = start()
     journey.timer_due(T0 + H, POLICY)
     dispatched(journey)
-    assert journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="succeeded", now=T0 + H, policy=POLICY,
-                               data={"survey_url": "https://survey/s/abc"})
+    assert journey.step_result(
+        step_name="exit_survey",
+        command_id=cid(journey, "exit_survey"),
+        outcome="succeeded",
+        now=T0 + H,
+        policy=POLICY,
+        data={"survey_url": "https://survey/s/abc"},
+    )
     assert journey.step("exit_survey").result == {"survey_url": "https://survey/s/abc"}
     assert dispatched(journey) == [("exit_survey_invitation", 1)]
     assert journey.step("exit_survey_reminder").due_at == T0 + H + timedelta(days=3)
@@ -103,8 +111,14 @@ def test_failures_retry_with_growing_backoff_then_fail_the_step():
     now, gaps = T0, []
     for attempt in (1, 2, 3):
         assert dispatched(journey) == [("confirmation", attempt)]
-        journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="smtp 451",
-                            now=now, policy=pol)
+        journey.step_result(
+            step_name="confirmation",
+            command_id=cid(journey, "confirmation"),
+            outcome="failed",
+            reason="smtp 451",
+            now=now,
+            policy=pol,
+        )
         step = journey.step("confirmation")
         if attempt < 3:
             assert step.status == "scheduled" and step.last_error == "smtp 451"
@@ -121,8 +135,15 @@ def test_a_non_retryable_failure_fails_at_once_and_abandons_dependents():
     journey = start()
     journey.timer_due(T0 + H, POLICY)
     dispatched(journey)
-    journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="failed", reason="bad locale", retryable=False,
-                        now=T0 + H, policy=POLICY)
+    journey.step_result(
+        step_name="exit_survey",
+        command_id=cid(journey, "exit_survey"),
+        outcome="failed",
+        reason="bad locale",
+        retryable=False,
+        now=T0 + H,
+        policy=POLICY,
+    )
     s = statuses(journey)
     assert s["exit_survey"] == "failed"
     assert s["exit_survey_invitation"] == s["exit_survey_reminder"] == "skipped"
@@ -141,8 +162,14 @@ def test_a_step_without_result_times_out_and_is_retried():
 
 def test_a_skipped_result_is_recorded_with_its_reason():
     journey = start()
-    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="skipped", reason="address suppressed",
-                        now=T0, policy=POLICY)
+    journey.step_result(
+        step_name="confirmation",
+        command_id=cid(journey, "confirmation"),
+        outcome="skipped",
+        reason="address suppressed",
+        now=T0,
+        policy=POLICY,
+    )
     assert journey.step("confirmation").status == "skipped"
     assert Note("step_skipped", {"step": "confirmation", "reason": "address suppressed"}) in journey.effects
 
@@ -161,7 +188,14 @@ def test_a_journey_runs_to_completion_and_erases_personal_data():
 def test_a_failed_step_makes_the_finished_journey_failed():
     pol = policy(max_attempts=1)
     journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
-    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="x", now=T0, policy=pol)
+    journey.step_result(
+        step_name="confirmation",
+        command_id=cid(journey, "confirmation"),
+        outcome="failed",
+        reason="x",
+        now=T0,
+        policy=pol,
+    )
     succeed_everything(journey, T0 + timedelta(days=40), pol)
     assert journey.status == "failed"
     assert journey.effects[-1] == Note("failed", {"failed_steps": ["confirmation"]})
@@ -193,7 +227,9 @@ def test_a_complaint_reason_counts_as_unhappy_whatever_the_score():
 def test_a_happy_answer_keeps_win_back_and_stops_the_reminder():
     journey = start(consent=True, effective=timedelta(days=1))
     journey.timer_due(T0 + H, POLICY)
-    journey.step_result(step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="succeeded", now=T0 + H, policy=POLICY)
+    journey.step_result(
+        step_name="exit_survey", command_id=cid(journey, "exit_survey"), outcome="succeeded", now=T0 + H, policy=POLICY
+    )
     answer(journey, 9)
     assert statuses(journey)["support_follow_up"] == "skipped"
     dispatched(journey)
@@ -215,8 +251,14 @@ def test_a_later_reactivation_stops_the_journey_and_welcomes_back_once():
     assert all(s.status == "cancelled" for s in journey.steps if s.name not in ("welcome_back", "win_back_offer"))
     assert journey.reactivated(T0 + 3 * H, T0 + 3 * H, POLICY) is False
     assert [s.name for s in journey.steps].count("welcome_back") == 1
-    journey.step_result(step_name="welcome_back", command_id=cid(journey, "welcome_back"), outcome="failed", reason="451", now=T0 + 3 * H,
-                        policy=POLICY)
+    journey.step_result(
+        step_name="welcome_back",
+        command_id=cid(journey, "welcome_back"),
+        outcome="failed",
+        reason="451",
+        now=T0 + 3 * H,
+        policy=POLICY,
+    )
     journey.timer_due(journey.step("welcome_back").due_at, POLICY)
     assert dispatched(journey) == [("welcome_back", 2)], "retried although the journey is cancelled"
 
@@ -251,7 +293,14 @@ def test_cancel_stops_everything_without_a_welcome_back():
 def test_retry_a_failed_step_reopens_a_failed_journey():
     pol = policy(max_attempts=1)
     journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
-    journey.step_result(step_name="confirmation", command_id=cid(journey, "confirmation"), outcome="failed", reason="x", now=T0, policy=pol)
+    journey.step_result(
+        step_name="confirmation",
+        command_id=cid(journey, "confirmation"),
+        outcome="failed",
+        reason="x",
+        now=T0,
+        policy=pol,
+    )
     succeed_everything(journey, T0 + timedelta(days=40), pol)
     assert journey.status == "failed"
     dispatched(journey)
@@ -278,8 +327,14 @@ STATES = {
     "paused": lambda j: j.pause(T0, by="op", reason="r"),
     "cancelled": lambda j: j.cancel(T0, by="op", reason="r"),
 }
-ALLOWED = {("active", "pause"), ("active", "cancel"), ("active", "skip"), ("paused", "resume"), ("paused", "cancel"),
-           ("paused", "skip")}
+ALLOWED = {
+    ("active", "pause"),
+    ("active", "cancel"),
+    ("active", "skip"),
+    ("paused", "resume"),
+    ("paused", "cancel"),
+    ("paused", "skip"),
+}
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -306,8 +361,14 @@ def test_erase_stops_an_open_journey_and_forgets_the_customer():
     journey = start()
     journey.erase_personal_data(T0 + H, by="op", reason="data-subject request")
     assert journey.status == "cancelled"
-    assert journey.facts["customer"] == {"email": None, "name": None, "company": None, "locale": "en",
-                                         "timezone": "Europe/Berlin", "segment": "b2c"}
+    assert journey.facts["customer"] == {
+        "email": None,
+        "name": None,
+        "company": None,
+        "locale": "en",
+        "timezone": "Europe/Berlin",
+        "segment": "b2c",
+    }
     assert any(isinstance(e, EraseEverywhere) for e in journey.effects)
     with pytest.raises(InvalidTransition):
         journey.erase_personal_data(T0 + 2 * H, by="op", reason="again")

@@ -1,5 +1,6 @@
 """Properties that hold whatever happens to a journey, in any order: checked on random histories."""
 
+import itertools
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -11,17 +12,35 @@ from orchestrator.domain.journey import TERMINAL, InvalidTransition
 from .journeys import T0, policy, start
 
 POLICY = policy(max_attempts=3, step_timeout=timedelta(minutes=20))
-STEPS = ["confirmation", "exit_survey", "exit_survey_invitation", "thanks", "support_follow_up", "welcome_back",
-         "win_back_offer", "access_ended", "account_manager_handoff", "payment_update"]
+STEPS = [
+    "confirmation",
+    "exit_survey",
+    "exit_survey_invitation",
+    "thanks",
+    "support_follow_up",
+    "welcome_back",
+    "win_back_offer",
+    "access_ended",
+    "account_manager_handoff",
+    "payment_update",
+]
 
 action = st.one_of(
     st.tuples(st.just("timer")),
-    st.tuples(st.just("result"), st.sampled_from(STEPS), st.booleans(),
-              st.sampled_from(["succeeded", "failed", "skipped"]), st.booleans()),
+    st.tuples(
+        st.just("result"),
+        st.sampled_from(STEPS),
+        st.booleans(),
+        st.sampled_from(["succeeded", "failed", "skipped"]),
+        st.booleans(),
+    ),
     st.tuples(st.just("answer"), st.integers(0, 10), st.sampled_from(["too_expensive", "poor_support"])),
     st.tuples(st.just("reactivate"), st.integers(-5, 5)),
-    st.tuples(st.just("operator"), st.sampled_from(["pause", "resume", "cancel", "retry", "skip", "erase"]),
-              st.sampled_from(STEPS)),
+    st.tuples(
+        st.just("operator"),
+        st.sampled_from(["pause", "resume", "cancel", "retry", "skip", "erase"]),
+        st.sampled_from(STEPS),
+    ),
 )
 
 
@@ -34,8 +53,15 @@ def apply(journey, act, now):
             _, step, current, outcome, retryable = act
             if step in {s.name for s in journey.steps}:
                 command_id = journey.step(step).command_id if current else "stale"
-                journey.step_result(step_name=step, command_id=command_id or "none", outcome=outcome,
-                                    retryable=retryable, now=now, policy=POLICY, reason="r")
+                journey.step_result(
+                    step_name=step,
+                    command_id=command_id or "none",
+                    outcome=outcome,
+                    retryable=retryable,
+                    now=now,
+                    policy=POLICY,
+                    reason="r",
+                )
         elif kind == "answer":
             journey.survey_answered({"score": act[1], "reason": act[2], "may_contact": True}, now, POLICY)
         elif kind == "reactivate":
@@ -56,12 +82,17 @@ def apply(journey, act, now):
 
 
 @settings(max_examples=300, deadline=None)
-@given(segment=st.sampled_from(["b2c", "b2b"]), initiated_by=st.sampled_from(["customer", "payment_failure"]),
-       consent=st.booleans(), history=st.lists(action, max_size=40),
-       gaps=st.lists(st.integers(0, 60 * 24 * 40), min_size=40, max_size=40))
+@given(
+    segment=st.sampled_from(["b2c", "b2b"]),
+    initiated_by=st.sampled_from(["customer", "payment_failure"]),
+    consent=st.booleans(),
+    history=st.lists(action, max_size=40),
+    gaps=st.lists(st.integers(0, 60 * 24 * 40), min_size=40, max_size=40),
+)
 def test_invariants_hold_for_any_history(segment, initiated_by, consent, history, gaps):
-    journey = start(segment=segment, initiated_by=initiated_by, consent=consent, effective=timedelta(days=10),
-                    pol=POLICY)
+    journey = start(
+        segment=segment, initiated_by=initiated_by, consent=consent, effective=timedelta(days=10), pol=POLICY
+    )
     now = T0
     for act, gap in zip(history, gaps, strict=False):
         now += timedelta(minutes=gap)
@@ -96,5 +127,5 @@ def check(journey):
         if isinstance(effect, Dispatch):
             seen.setdefault(effect.step, []).append(effect.attempt)
     for step, attempts in seen.items():
-        for previous, current in zip(attempts, attempts[1:], strict=False):
+        for previous, current in itertools.pairwise(attempts):
             assert current == previous + 1 or current == 1, f"{step}: {attempts}"

@@ -24,9 +24,18 @@ def test_the_three_templates_are_shipped_and_chosen_by_the_rules():
 @pytest.mark.parametrize("name", ["b2c-voluntary", "b2b-voluntary"])
 def test_voluntary_journeys_have_every_step_the_contract_names(name):
     steps = kinds(name)
-    for required in ("confirmation", "thanks", "exit_survey", "data_export_help", "access_ending_reminder",
-                     "access_ended", "data_deletion_notice", "erase_personal_data", "win_back_offer",
-                     "support_follow_up"):
+    for required in (
+        "confirmation",
+        "thanks",
+        "exit_survey",
+        "data_export_help",
+        "access_ending_reminder",
+        "access_ended",
+        "data_deletion_notice",
+        "erase_personal_data",
+        "win_back_offer",
+        "support_follow_up",
+    ):
         assert required in steps, required
     assert steps["exit_survey"] == "survey" and steps["erase_personal_data"] == "erase"
     win_back = next(s for s in CATALOGUE.latest(name).steps if s.name == "win_back_offer")
@@ -45,9 +54,17 @@ def test_involuntary_has_a_payment_update_path_and_no_survey():
     assert "win_back_offer" not in steps
 
 
-@pytest.mark.parametrize(("text", "expected"), [("PT0S", timedelta(0)), ("P3D", timedelta(days=3)),
-                                                 ("-P2D", timedelta(days=-2)), ("P1W", timedelta(weeks=1)),
-                                                 ("P30DT1H", timedelta(days=30, hours=1)), ("PT90M", timedelta(minutes=90))])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT0S", timedelta(0)),
+        ("P3D", timedelta(days=3)),
+        ("-P2D", timedelta(days=-2)),
+        ("P1W", timedelta(weeks=1)),
+        ("P30DT1H", timedelta(days=30, hours=1)),
+        ("PT90M", timedelta(minutes=90)),
+    ],
+)
 def test_iso_durations(text, expected):
     assert parse_duration(text) == expected
 
@@ -60,9 +77,19 @@ def test_ambiguous_or_malformed_durations_are_refused(text):
 
 BROKEN = [
     ("offset: PT1H}", "offset: 1 day}", "step 'exit_survey' (steps.1).at.offset", "ISO-8601"),
-    ("{fact: initiated_by, not_equals: merchant}", "{fact: mood, equals: sad}", "step 'exit_survey' (steps.1).when", "unknown fact 'mood'"),
+    (
+        "{fact: initiated_by, not_equals: merchant}",
+        "{fact: mood, equals: sad}",
+        "step 'exit_survey' (steps.1).when",
+        "unknown fact 'mood'",
+    ),
     ("    message: thank_you\n", "", "step 'thanks'", "needs `message`"),
-    ("at: {anchor: step, step: exit_survey, offset: PT0S}", "at: {anchor: step, step: thanks, offset: PT0S}", "b2c-voluntary.v1.yaml", "not an earlier step"),
+    (
+        "at: {anchor: step, step: exit_survey, offset: PT0S}",
+        "at: {anchor: step, step: thanks, offset: PT0S}",
+        "b2c-voluntary.v1.yaml",
+        "not an earlier step",
+    ),
     ("- name: thanks", "- name: confirmation", "b2c-voluntary.v1.yaml", "'confirmation' appears twice"),
     ("- name: thanks", "- name: welcome_back", "b2c-voluntary.v1.yaml", "reserved"),
     ("kind: survey ", "kind: teleport ", "step 'exit_survey' (steps.1).kind", "Input should be"),

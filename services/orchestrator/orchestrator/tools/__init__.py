@@ -1,0 +1,1 @@
+"""Command-line tools for operators: publish sample events, re-drive dead letters."""

@@ -1,0 +1,114 @@
+"""Sample billing events, for trying the system out (`make publish-sample`) and for tests.
+
+python -m orchestrator publish-sample [--segment b2b] [--initiated-by payment_failure] [--consent]
+                                      [--effective-in P30D] [--subscription sub_x] [--reactivate]
+"""
+
+import argparse
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from orchestrator.config import Settings
+from orchestrator.domain.templates import parse_duration
+from shared.events.envelope import CloudEvent
+from shared.messaging.producer import create_producer
+
+
+def cancellation(
+    subscription_id: str,
+    *,
+    segment: str = "b2c",
+    initiated_by: str = "customer",
+    consent: bool = False,
+    cancelled_at: datetime | None = None,
+    effective_in: timedelta = timedelta(days=30),
+    email: str | None = None,
+    event_id: str | None = None,
+    **data: Any,
+) -> CloudEvent:
+    cancelled_at = cancelled_at or datetime.now(UTC)
+    customer = {
+        "email": email or f"{subscription_id}@example.com",
+        "name": "Ada Lovelace",
+        "locale": "en",
+        "timezone": "Europe/Berlin",
+        "segment": segment,
+        "company": "Analytical Engines Ltd" if segment == "b2b" else None,
+    }
+    return CloudEvent(
+        specversion="1.0",
+        id=event_id or f"evt_{uuid.uuid4().hex[:12]}",
+        source="billing/sample",
+        type="subscription.cancelled",
+        time=cancelled_at,
+        datacontenttype="application/json",
+        data={
+            "subscription_id": subscription_id,
+            "customer_id": f"cus_{subscription_id}",
+            "customer": customer,
+            "plan": "pro-monthly",
+            "initiated_by": initiated_by,
+            "reason": "too_expensive",
+            "cancelled_at": cancelled_at.isoformat(),
+            "effective_at": (cancelled_at + effective_in).isoformat(),
+            "marketing_consent": consent,
+            **data,
+        },
+    )
+
+
+def reactivation(subscription_id: str, *, reactivated_at: datetime | None = None) -> CloudEvent:
+    reactivated_at = reactivated_at or datetime.now(UTC)
+    return CloudEvent(
+        specversion="1.0",
+        id=f"evt_{uuid.uuid4().hex[:12]}",
+        source="billing/sample",
+        type="subscription.reactivated",
+        time=reactivated_at,
+        datacontenttype="application/json",
+        data={
+            "subscription_id": subscription_id,
+            "customer_id": f"cus_{subscription_id}",
+            "reactivated_at": reactivated_at.isoformat(),
+        },
+    )
+
+
+async def publish(args: argparse.Namespace) -> None:
+    settings = Settings()
+    subscription = args.subscription or f"sub_{uuid.uuid4().hex[:8]}"
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id="publish-sample")
+    await producer.start()
+    try:
+        if args.reactivate:
+            event, topic = reactivation(subscription), settings.topic_subscription_reactivated
+        else:
+            event = cancellation(
+                subscription,
+                segment=args.segment,
+                initiated_by=args.initiated_by,
+                consent=args.consent,
+                effective_in=parse_duration(args.effective_in),
+            )
+            topic = settings.topic_subscription_cancelled
+        await producer.send_and_wait(topic, event.to_json_bytes(), key=subscription.encode())
+    finally:
+        await producer.stop()
+    print(f"published {event.type} {event.id} for subscription {subscription} to {topic}")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestrator publish-sample",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--segment", choices=["b2c", "b2b"], default="b2c")
+    parser.add_argument("--initiated-by", choices=["customer", "merchant", "payment_failure"], default="customer")
+    parser.add_argument("--consent", action="store_true", help="marketing consent given")
+    parser.add_argument("--effective-in", default="P30D", help="ISO-8601 duration until access ends")
+    parser.add_argument("--subscription", help="subscription id (default: a random one)")
+    parser.add_argument("--reactivate", action="store_true", help="publish a reactivation of --subscription")
+    asyncio.run(publish(parser.parse_args(argv)))

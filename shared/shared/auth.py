@@ -1,0 +1,69 @@
+"""Bearer-token authentication with roles for the services' /v1 routes.
+
+Tokens come from OFFBOARDING_API_TOKENS as comma-separated `token:role` pairs; roles are `viewer` (read)
+and `operator` (read and act). A missing or unknown token is 401, a role too low is 403.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+
+from shared.http import ApiError
+
+Role = Literal["viewer", "operator"]
+RANK: dict[str, int] = {"viewer": 1, "operator": 2}
+DEVELOPMENT_TOKENS = frozenset({"dev-viewer", "dev-operator"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a fingerprint of the token (never the token itself) and its role."""
+
+    name: str
+    role: Role
+
+
+def parse_tokens(spec: str) -> dict[str, Role]:
+    """`a:viewer,b:operator` -> {"a": "viewer", "b": "operator"}; raises ValueError naming the bad pair."""
+    tokens: dict[str, Role] = {}
+    for pair in filter(None, (p.strip() for p in spec.split(","))):
+        token, _, role = pair.rpartition(":")
+        if not token or role not in RANK:
+            raise ValueError(
+                f"OFFBOARDING_API_TOKENS: {pair.split(':')[0][:4]}…: expected token:viewer or token:operator"
+            )
+        tokens[token] = role  # type: ignore[assignment]
+    return tokens
+
+
+def fingerprint(token: str) -> str:
+    return "token-" + hashlib.sha256(token.encode()).hexdigest()[:10]
+
+
+class TokenAuth:
+    def __init__(self, tokens: dict[str, Role]) -> None:
+        self._tokens = tokens
+
+    def principal(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+        for known, role in self._tokens.items():
+            if hmac.compare_digest(known.encode(), token.strip().encode()):
+                return Principal(fingerprint(known), role)
+        raise ApiError(401, "unauthorized", "unknown token")
+
+    def require(self, role: Role):
+        """A FastAPI dependency: the caller, if their role is at least `role`."""
+
+        def dependency(request: Request) -> Principal:
+            principal = self.principal(request)
+            if RANK[principal.role] < RANK[role]:
+                raise ApiError(403, "forbidden", f"this needs the {role} role; the token has {principal.role}")
+            return principal
+
+        return Annotated[Principal, Depends(dependency)]

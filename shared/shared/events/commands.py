@@ -1,0 +1,108 @@
+"""Messages between the services: step commands from the orchestrator, results back, erasure, survey answers.
+
+Each is the `data` of a CloudEvent, versioned through the registry. Commands carry only what the receiving
+service needs; personal data (the recipient) travels only in SendMessage.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from shared.events.registry import EventData, EventRegistry
+
+# Internal topics (names configurable in each service's settings).
+NOTIFIER_COMMANDS = "offboarding.notifier.commands"
+SURVEY_COMMANDS = "offboarding.survey.commands"
+STEP_RESULTS = "offboarding.step.results"
+
+service_messages = EventRegistry()
+
+
+class Recipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    email: EmailStr
+    name: str | None = None
+    company: str | None = None
+    locale: str = "en"
+    timezone: str = "UTC"
+
+
+class StepCommand(EventData):
+    """What every step command says about where it belongs. The CloudEvent id is the command id."""
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    step: str
+    attempt: int = Field(ge=1)
+
+
+@service_messages.register
+class SendMessage(StepCommand):
+    event_type = "offboarding.command.send_message"
+
+    message: str  # the notifier's template name
+    channel: Literal["email", "webhook"]
+    category: Literal["transactional", "marketing"]
+    segment: Literal["b2c", "b2b"]
+    recipient: Recipient
+    marketing_consent: bool = False
+    # Non-personal facts the message may show: plan, cancelled_at, effective_at, reason, survey_url, template.
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+@service_messages.register
+class CreateSurvey(StepCommand):
+    event_type = "offboarding.command.create_survey"
+
+    segment: Literal["b2c", "b2b"]
+    locale: str = "en"
+    plan: str | None = None
+    reason: str | None = None
+
+
+@service_messages.register
+class ErasePersonalData(EventData):
+    """Forget this journey's personal data (its retention ended, or the customer asked)."""
+
+    event_type = "offboarding.command.erase_personal_data"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+
+
+@service_messages.register
+class StepResult(EventData):
+    """A service's answer to a step command. `data` carries e.g. survey_url or provider_message_id."""
+
+    event_type = "offboarding.step.result"
+
+    command_id: str
+    journey_id: str
+    subscription_id: str
+    step: str
+    attempt: int = Field(ge=1)
+    outcome: Literal["succeeded", "failed", "skipped"]
+    reason: str | None = Field(None, max_length=1000)
+    retryable: bool = True
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+@service_messages.register
+class SurveyResponseSubmitted(EventData):
+    """Public (contract section 2): one per exit-survey answer, on survey.responses."""
+
+    event_type = "survey.response.submitted"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    segment: Literal["b2c", "b2b"]
+    reason: str
+    score: int = Field(ge=0, le=10)
+    comment: str | None = Field(None, max_length=5000)
+    may_contact: bool
+    submitted_at: datetime | None = None
