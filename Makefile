@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: help sync infra-up infra-down infra-status run test test-unit lint fmt bench clean
+.PHONY: help sync infra-up infra-down infra-status run publish-sample redrive-dlq test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,13 @@ infra-status:
 
 run: sync ## the whole system on this machine; Ctrl-C stops what it started
 	@deploy/run.sh
+
+publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--initiated-by payment_failure", ...)
+	$(UV) run --frozen python -m orchestrator publish-sample $(ARGS)
+
+redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscription.cancelled [LIMIT=n])
+	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }
+	$(UV) run --frozen python -m orchestrator redrive-dlq --topic "$(TOPIC)" $(if $(LIMIT),--limit $(LIMIT))
 
 test: infra-up ## the whole test suite against the real Kafka, PostgreSQL and SMTP sink
 	$(UV) run --frozen pytest $(PYTEST_ARGS)

@@ -1,6 +1,12 @@
 """Each service against the real database and broker: migrations apply and match its tables; ops routes answer."""
 
+import asyncio
 import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -100,3 +106,47 @@ async def test_readiness_reports_an_unreachable_database(kafka_bootstrap):
     finally:
         await runtime.producer.stop()
         await runtime.engine.dispose()
+
+
+@pytest.mark.parametrize("name", SERVICES)
+async def test_the_service_process_serves_and_stops_cleanly_on_sigterm(
+    name, database_url, kafka_bootstrap, unique_name, tmp_path
+):
+    """`python -m <service>` as `make run` starts it: ready on its port, then a graceful stop on SIGTERM."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prefix = name.upper()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        f"{prefix}_DATABASE_SCHEMA": unique_name,
+        f"{prefix}_HTTP_PORT": str(port),
+        f"{prefix}_HTTP_HOST": "127.0.0.1",
+    }
+    log = tmp_path / "service.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", name, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.returncode is None, log.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"{name} never became ready: {log.read_text()[-3000:]}")
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    text = log.read_text()
+    assert code == 0, text[-3000:]
+    assert '"event": "service_stopped"' in text

@@ -7,15 +7,16 @@ before stopping.
 
 import asyncio
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import sqlalchemy as sa
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db.engine import create_engine, create_session_factory
@@ -25,17 +26,10 @@ from shared.messaging.consumer import BatchConsumer
 from shared.messaging.producer import create_producer
 from shared.messaging.topics import ensure_topics
 from shared.outbox.relay import OutboxRelay
-from shared.settings import ServiceSettings
+from shared.settings import ConfigurationError, ServiceSettings
+from shared.worker import Worker
 
 log = get_logger(__name__)
-
-
-class Worker(Protocol):
-    """A background loop of the service (outbox relay, timers): runs until stop() is called."""
-
-    async def run(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass
@@ -165,7 +159,6 @@ async def _retry(what: str, action: Callable, attempts: int = 60) -> None:
 
 def main(
     runtime_factory: Callable[[], Runtime],
-    app_factory: Callable[[Runtime], FastAPI],
     service_dir: Path,
     argv: list[str],
 ) -> None:
@@ -176,7 +169,11 @@ def main(
 
     async def run() -> None:
         # Kafka clients must be created inside the running event loop, so the runtime is built here.
-        runtime = runtime_factory()
+        try:
+            runtime = runtime_factory()
+        except (ConfigurationError, ValidationError) as exc:
+            print(f"error: the service cannot start: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         if command == "serve":
             await serve(runtime, service_dir)
             return

@@ -8,6 +8,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.auth import DEVELOPMENT_TOKENS, parse_tokens
 
 
+class ConfigurationError(Exception):
+    """The service cannot start as configured; the message says what to fix (printed without a traceback)."""
+
+
 class ServiceSettings(BaseSettings):
     """What every service needs. Subclasses set `env_prefix` (e.g. "ORCHESTRATOR_") for their own keys;
     the shared keys KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and OFFBOARDING_ENV carry no prefix."""

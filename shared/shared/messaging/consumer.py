@@ -23,6 +23,7 @@ from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_messa
 from shared.events.topics import dlq_topic
 from shared.inbox.table import claim_new
 from shared.logging import bind_correlation, clear_correlation, get_logger
+from shared.worker import next_backoff
 
 log = get_logger(__name__)
 
@@ -106,7 +107,7 @@ class BatchConsumer:
                 log.warning("batch_failed_will_retry", error=type(exc).__name__, detail=str(exc)[:300])
                 self._rewind(records)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = next_backoff(backoff)
 
     async def process(self, records: list[ConsumerRecord]) -> None:
         """Process one batch end to end: database transaction, dead letters, offset commit."""

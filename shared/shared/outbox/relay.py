@@ -8,7 +8,6 @@ deduplicates on the CloudEvent identity (inbox).
 """
 
 import asyncio
-import contextlib
 import hashlib
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.logging import get_logger
 from shared.outbox.table import outbox
+from shared.worker import Worker, next_backoff
 
 log = get_logger(__name__)
 
@@ -32,7 +32,7 @@ def relay_lock_id(schema: str) -> int:
     return int.from_bytes(hashlib.sha256(f"outbox-relay:{schema}".encode()).digest()[:8], "big") >> 1
 
 
-class OutboxRelay:
+class OutboxRelay(Worker):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -49,7 +49,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._keep_published = keep_published
-        self._stopping = asyncio.Event()
+        super().__init__()
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of unpublished rows; returns how many were published."""
@@ -106,7 +106,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         backoff = 0.5
         next_purge = loop.time() + PURGE_EVERY_SECONDS
-        while not self._stopping.is_set():
+        while not self.stopping:
             try:
                 published = await self.publish_batch()
                 if loop.time() >= next_purge:
@@ -114,17 +114,9 @@ class OutboxRelay:
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
             except Exception as exc:
                 log.warning("outbox_publish_failed", error=type(exc).__name__, detail=str(exc)[:300])
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                await self.pause(backoff)
+                backoff = next_backoff(backoff)
                 continue
             backoff = 0.5
             if published < self._batch_size:
-                await self._sleep(self._idle_seconds)
-
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, but wake up at once when asked to stop."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-
-    def stop(self) -> None:
-        self._stopping.set()
+                await self.pause(self._idle_seconds)

@@ -25,36 +25,24 @@ class JourneyRepository:
 
     async def get(self, journey_id: uuid.UUID) -> Journey | None:
         """The journey, its row locked until the transaction ends (one writer per journey)."""
-        row = (
-            await self.session.execute(sa.select(journeys).where(journeys.c.id == journey_id).with_for_update())
-        ).first()
-        return await self._load(row) if row else None
+        return await self._locked(sa.select(journeys).where(journeys.c.id == journey_id))
 
     async def open_for_subscription(self, subscription_id: str) -> Journey | None:
         """The subscription's active or paused journey (at most one), locked."""
-        row = (
-            await self.session.execute(
-                sa.select(journeys)
-                .where(journeys.c.subscription_id == subscription_id, journeys.c.status.in_(("active", "paused")))
-                .with_for_update()
+        return await self._locked(
+            sa.select(journeys).where(
+                journeys.c.subscription_id == subscription_id, journeys.c.status.in_(("active", "paused"))
             )
-        ).first()
-        return await self._load(row) if row else None
+        )
 
     async def latest_stoppable_for_subscription(self, subscription_id: str) -> Journey | None:
         """The newest journey that a reactivation may stop (open, or failed), locked."""
-        row = (
-            await self.session.execute(
-                sa.select(journeys)
-                .where(
-                    journeys.c.subscription_id == subscription_id, journeys.c.status.in_(("active", "paused", "failed"))
-                )
-                .order_by(journeys.c.started_at.desc())
-                .limit(1)
-                .with_for_update()
-            )
-        ).first()
-        return await self._load(row) if row else None
+        return await self._locked(
+            sa.select(journeys)
+            .where(journeys.c.subscription_id == subscription_id, journeys.c.status.in_(("active", "paused", "failed")))
+            .order_by(journeys.c.started_at.desc())
+            .limit(1)
+        )
 
     async def lock_subscription(self, subscription_id: str) -> None:
         """Serialise work on one subscription across consumers and replicas (cancellation vs reactivation)."""
@@ -188,6 +176,10 @@ class JourneyRepository:
             ),
             rows,
         )
+
+    async def _locked(self, query: sa.Select) -> Journey | None:
+        row = (await self.session.execute(query.with_for_update())).first()
+        return await self._load(row) if row else None
 
     async def _load(self, row: sa.Row) -> Journey:
         step_rows = (

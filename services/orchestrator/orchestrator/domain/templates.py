@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from orchestrator.domain.conditions import Condition
 from shared.events.envelope import describe_validation_error
+from shared.settings import ConfigurationError
 
 StepKind = Literal["notify", "survey", "wait", "erase"]
 Anchor = Literal["start", "effective_at", "survey_answered", "step"]
@@ -116,7 +117,7 @@ class Selection(BaseModel):
     rules: list[SelectionRule] = Field(min_length=1)
 
 
-class TemplateError(Exception):
+class TemplateError(ConfigurationError):
     """A template or selection file is wrong: the message names the file, the step and the problem."""
 
 

@@ -5,7 +5,6 @@ journey's step twice. Timers survive restarts because they are rows, not sleepin
 """
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -16,12 +15,13 @@ from orchestrator.metrics import JOURNEYS_BY_STATUS, TIMER_LAG
 from orchestrator.service_layer.handlers import run_due_steps
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.logging import get_logger
+from shared.worker import Worker
 
 log = get_logger(__name__)
 GAUGES_EVERY_SECONDS = 15.0
 
 
-class TimerLoop:
+class TimerLoop(Worker):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -34,7 +34,7 @@ class TimerLoop:
         self._uow_factory = uow_factory
         self._interval = interval
         self._batch_size = batch_size
-        self._stopping = asyncio.Event()
+        super().__init__()
 
     async def tick(self) -> int:
         """One batch in one transaction; returns how many journeys were due."""
@@ -44,7 +44,7 @@ class TimerLoop:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         next_gauges = 0.0
-        while not self._stopping.is_set():
+        while not self.stopping:
             claimed = 0
             try:
                 claimed = await self.tick()
@@ -54,8 +54,7 @@ class TimerLoop:
             except Exception as exc:
                 log.warning("timer_tick_failed", error=type(exc).__name__, detail=str(exc)[:300])
             if claimed < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+                await self.pause(self._interval)
 
     async def _update_gauges(self) -> None:
         async with self._sessions() as session:
@@ -70,6 +69,3 @@ class TimerLoop:
                 )
             )
             TIMER_LAG.set(max(float(lag or 0), 0.0))
-
-    def stop(self) -> None:
-        self._stopping.set()

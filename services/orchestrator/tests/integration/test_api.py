@@ -155,3 +155,23 @@ async def test_erase_forgets_the_customer_and_tells_the_other_services(orchestra
     commands = [(t, v) for t, v in left if t in (settings.topic_notifier_commands, settings.topic_survey_commands)]
     assert sorted(t for t, _ in commands) == sorted([settings.topic_notifier_commands, settings.topic_survey_commands])
     assert all(b"offboarding.command.erase_personal_data" in v and b"example.com" not in v for _, v in commands)
+
+
+async def test_metrics_expose_what_operators_watch(orchestrator, billing, api):
+    await started(orchestrator, billing, "sub_metrics")
+    async with api(None) as client:
+        text = (await client.get("/metrics")).text
+    for name in (
+        "messages_consumed_total",
+        "dlq_messages_total",
+        "journeys{",
+        "# TYPE journey_step_latency_seconds histogram",
+        "outbox_lag_seconds",
+        "timer_lag_seconds",
+        "outbox_published_total",
+    ):
+        assert name in text, name
+    assert (
+        f'messages_consumed_total{{outcome="processed",topic="{orchestrator.settings.topic_subscription_cancelled}"}}'
+        in text
+    )

@@ -91,3 +91,18 @@ def succeed_everything(journey: Journey, until: datetime, pol: RetryPolicy, step
 def cid(journey: Journey, step: str) -> str:
     """The id of the command in flight for `step` (what a real result would carry)."""
     return journey.step(step).command_id or "none"
+
+
+def respond(journey: Journey, step: str, outcome: str, now: datetime, pol: RetryPolicy, **kwargs) -> bool:
+    """Answer the command in flight for `step`, as its service would."""
+    return journey.step_result(
+        step_name=step, command_id=cid(journey, step), outcome=outcome, now=now, policy=pol, **kwargs
+    )
+
+
+def failed_journey(pol: RetryPolicy) -> Journey:
+    """An involuntary journey that ran to its end with its confirmation failed for good."""
+    journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
+    respond(journey, "confirmation", "failed", T0, pol, reason="x")
+    succeed_everything(journey, T0 + timedelta(days=40), pol)
+    return journey

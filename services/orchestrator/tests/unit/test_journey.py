@@ -7,7 +7,7 @@ import pytest
 from orchestrator.domain.effects import EraseEverywhere, JourneyEvent, Note
 from orchestrator.domain.journey import InvalidTransition
 
-from .journeys import T0, cid, dispatched, policy, start, statuses, succeed_everything
+from .journeys import T0, cid, dispatched, failed_journey, policy, respond, start, statuses, succeed_everything
 
 H = timedelta(hours=1)
 POLICY = policy()
@@ -82,14 +82,7 @@ def test_survey_link_step_triggers_the_invitation_and_the_reminder_waits():
     journey = start()
     journey.timer_due(T0 + H, POLICY)
     dispatched(journey)
-    assert journey.step_result(
-        step_name="exit_survey",
-        command_id=cid(journey, "exit_survey"),
-        outcome="succeeded",
-        now=T0 + H,
-        policy=POLICY,
-        data={"survey_url": "https://survey/s/abc"},
-    )
+    assert respond(journey, "exit_survey", "succeeded", T0 + H, POLICY, data={"survey_url": "https://survey/s/abc"})
     assert journey.step("exit_survey").result == {"survey_url": "https://survey/s/abc"}
     assert dispatched(journey) == [("exit_survey_invitation", 1)]
     assert journey.step("exit_survey_reminder").due_at == T0 + H + timedelta(days=3)
@@ -111,14 +104,7 @@ def test_failures_retry_with_growing_backoff_then_fail_the_step():
     now, gaps = T0, []
     for attempt in (1, 2, 3):
         assert dispatched(journey) == [("confirmation", attempt)]
-        journey.step_result(
-            step_name="confirmation",
-            command_id=cid(journey, "confirmation"),
-            outcome="failed",
-            reason="smtp 451",
-            now=now,
-            policy=pol,
-        )
+        respond(journey, "confirmation", "failed", now, pol, reason="smtp 451")
         step = journey.step("confirmation")
         if attempt < 3:
             assert step.status == "scheduled" and step.last_error == "smtp 451"
@@ -135,15 +121,7 @@ def test_a_non_retryable_failure_fails_at_once_and_abandons_dependents():
     journey = start()
     journey.timer_due(T0 + H, POLICY)
     dispatched(journey)
-    journey.step_result(
-        step_name="exit_survey",
-        command_id=cid(journey, "exit_survey"),
-        outcome="failed",
-        reason="bad locale",
-        retryable=False,
-        now=T0 + H,
-        policy=POLICY,
-    )
+    respond(journey, "exit_survey", "failed", T0 + H, POLICY, reason="bad locale", retryable=False)
     s = statuses(journey)
     assert s["exit_survey"] == "failed"
     assert s["exit_survey_invitation"] == s["exit_survey_reminder"] == "skipped"
@@ -162,14 +140,7 @@ def test_a_step_without_result_times_out_and_is_retried():
 
 def test_a_skipped_result_is_recorded_with_its_reason():
     journey = start()
-    journey.step_result(
-        step_name="confirmation",
-        command_id=cid(journey, "confirmation"),
-        outcome="skipped",
-        reason="address suppressed",
-        now=T0,
-        policy=POLICY,
-    )
+    respond(journey, "confirmation", "skipped", T0, POLICY, reason="address suppressed")
     assert journey.step("confirmation").status == "skipped"
     assert Note("step_skipped", {"step": "confirmation", "reason": "address suppressed"}) in journey.effects
 
@@ -186,17 +157,7 @@ def test_a_journey_runs_to_completion_and_erases_personal_data():
 
 
 def test_a_failed_step_makes_the_finished_journey_failed():
-    pol = policy(max_attempts=1)
-    journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
-    journey.step_result(
-        step_name="confirmation",
-        command_id=cid(journey, "confirmation"),
-        outcome="failed",
-        reason="x",
-        now=T0,
-        policy=pol,
-    )
-    succeed_everything(journey, T0 + timedelta(days=40), pol)
+    journey = failed_journey(policy(max_attempts=1))
     assert journey.status == "failed"
     assert journey.effects[-1] == Note("failed", {"failed_steps": ["confirmation"]})
 
@@ -251,14 +212,7 @@ def test_a_later_reactivation_stops_the_journey_and_welcomes_back_once():
     assert all(s.status == "cancelled" for s in journey.steps if s.name not in ("welcome_back", "win_back_offer"))
     assert journey.reactivated(T0 + 3 * H, T0 + 3 * H, POLICY) is False
     assert [s.name for s in journey.steps].count("welcome_back") == 1
-    journey.step_result(
-        step_name="welcome_back",
-        command_id=cid(journey, "welcome_back"),
-        outcome="failed",
-        reason="451",
-        now=T0 + 3 * H,
-        policy=POLICY,
-    )
+    respond(journey, "welcome_back", "failed", T0 + 3 * H, POLICY, reason="451")
     journey.timer_due(journey.step("welcome_back").due_at, POLICY)
     assert dispatched(journey) == [("welcome_back", 2)], "retried although the journey is cancelled"
 
@@ -292,16 +246,7 @@ def test_cancel_stops_everything_without_a_welcome_back():
 
 def test_retry_a_failed_step_reopens_a_failed_journey():
     pol = policy(max_attempts=1)
-    journey = start(initiated_by="payment_failure", effective=timedelta(days=1), pol=pol)
-    journey.step_result(
-        step_name="confirmation",
-        command_id=cid(journey, "confirmation"),
-        outcome="failed",
-        reason="x",
-        now=T0,
-        policy=pol,
-    )
-    succeed_everything(journey, T0 + timedelta(days=40), pol)
+    journey = failed_journey(pol)
     assert journey.status == "failed"
     dispatched(journey)
     journey.retry_step("confirmation", T0 + timedelta(days=41), pol, by="op", reason="fixed smtp")
