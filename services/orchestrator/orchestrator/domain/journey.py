@@ -86,7 +86,9 @@ class Journey:
         effective_at: datetime,
         now: datetime,
         policy: RetryPolicy,
+        reactivated_at: datetime | None = None,
     ) -> "Journey":
+        """A new journey; with `reactivated_at` (a reactivation that arrived first) it stops before any step runs."""
         journey = cls(
             id=journey_id,
             subscription_id=facts["subscription_id"],
@@ -109,7 +111,8 @@ class Journey:
         for step in journey.steps:
             if step.spec.at.anchor in ("start", "effective_at"):
                 journey._schedule(step, journey._anchor_time(step.spec.at), now, at_start=True)
-        journey._advance(now, policy)
+        if reactivated_at is None or not journey.reactivated(reactivated_at, now, policy):
+            journey._advance(now, policy)
         return journey
 
     # ----- facts arriving -------------------------------------------------------------------------

@@ -24,19 +24,17 @@ async def start_journey(cancelled: SubscriptionCancelled, event: CloudEvent, uow
         return None
     facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment}
     template = uow.catalogue.choose(facts)
-    now = uow.clock()
+    reactivated_at = await uow.journeys.reactivation_after(cancelled.subscription_id, cancelled.cancelled_at)
     journey = Journey.start(
         journey_id=uuid.uuid4(),
         template=template,
         facts=facts,
         cancelled_at=cancelled.cancelled_at,
         effective_at=cancelled.effective_at,
-        now=now,
+        now=uow.clock(),
         policy=uow.policy,
+        reactivated_at=reactivated_at,
     )
-    reactivated_at = await uow.journeys.reactivation_after(cancelled.subscription_id, cancelled.cancelled_at)
-    if reactivated_at is not None:
-        journey.reactivated(reactivated_at, now, uow.policy)
     await uow.commit_journey(journey, new=True, event_source=event.source, event_id=event.id)
     log.info("journey_started", journey_id=str(journey.id), template=template.name, status=journey.status)
     return journey

@@ -41,7 +41,7 @@ def facts(*, segment="b2c", initiated_by="customer", consent=False, effective=ti
     }
 
 
-def start(now=T0, effective=timedelta(days=30), pol=None, **kwargs) -> Journey:
+def start(now=T0, effective=timedelta(days=30), pol=None, reactivated_at=None, **kwargs) -> Journey:
     f = facts(effective=effective, **kwargs)
     template = CATALOGUE.choose({"segment": f["segment"], "initiated_by": f["initiated_by"]})
     return Journey.start(
@@ -52,6 +52,7 @@ def start(now=T0, effective=timedelta(days=30), pol=None, **kwargs) -> Journey:
         effective_at=T0 + effective,
         now=now,
         policy=pol or policy(),
+        reactivated_at=reactivated_at,
     )
 
 

@@ -217,6 +217,13 @@ def test_a_later_reactivation_stops_the_journey_and_welcomes_back_once():
     assert dispatched(journey) == [("welcome_back", 2)], "retried although the journey is cancelled"
 
 
+def test_a_reactivation_known_at_start_sends_only_the_welcome_back():
+    journey = start(reactivated_at=T0 + H)
+    assert journey.status == "cancelled"
+    assert dispatched(journey) == [("welcome_back", 1)], "no cancellation confirmation to a customer who is back"
+    assert events(journey) == ["started", "cancelled"]
+
+
 def test_an_older_reactivation_does_not_stop_the_journey():
     journey = start()
     assert journey.reactivated(T0 - H, T0 + H, POLICY) is False
