@@ -76,7 +76,10 @@ class ErasePersonalData(EventData):
 
 @service_messages.register
 class StepResult(EventData):
-    """A service's answer to a step command. `data` carries e.g. survey_url or provider_message_id."""
+    """A service's answer to a step command. `data` carries e.g. survey_url or provider_message_id.
+
+    `deferred`: not now (e.g. quiet hours for marketing mail); the orchestrator sends the command again at
+    `not_before`, without counting an attempt."""
 
     event_type = "offboarding.step.result"
 
@@ -85,9 +88,10 @@ class StepResult(EventData):
     subscription_id: str
     step: str
     attempt: int = Field(ge=1)
-    outcome: Literal["succeeded", "failed", "skipped"]
+    outcome: Literal["succeeded", "failed", "skipped", "deferred"]
     reason: str | None = Field(None, max_length=1000)
     retryable: bool = True
+    not_before: datetime | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -16,7 +16,7 @@ from orchestrator.domain.templates import StepSpec, Template, Timing
 
 JourneyStatus = Literal["active", "paused", "completed", "cancelled", "failed"]
 StepStatus = Literal["pending", "scheduled", "in_progress", "succeeded", "failed", "skipped", "cancelled"]
-Outcome = Literal["succeeded", "failed", "skipped"]
+Outcome = Literal["succeeded", "failed", "skipped", "deferred"]
 
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "skipped", "cancelled"})
 OPEN_JOURNEY: frozenset[str] = frozenset({"active", "paused"})
@@ -137,6 +137,7 @@ class Journey:
         reason: str | None = None,
         retryable: bool = True,
         data: dict[str, Any] | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
         """Apply a step's result; False when it is stale or repeated (not the command in flight)."""
         step = self._step(step_name)
@@ -150,6 +151,11 @@ class Journey:
             self._trigger("step", now, anchor_step=step.name)
         elif outcome == "skipped":
             self._skip(step, reason or "skipped by the service", now)
+        elif outcome == "deferred":
+            # Not an attempt: the service asked to be asked again later (quiet hours).
+            step.status, step.attempts, step.due_at = "scheduled", attempt - 1, max(not_before or now, now)
+            self._record(Note("step_deferred", {"step": step.name, "reason": reason, "until": step.due_at.isoformat()}))
+            self._touch(now)
         else:
             self._attempt_failed(step, reason or "failed", retryable=retryable, now=now, policy=policy)
         self._advance(now, policy)

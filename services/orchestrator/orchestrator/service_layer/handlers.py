@@ -70,6 +70,7 @@ async def record_step_result(result: StepResult, uow: UnitOfWork) -> None:
             reason=result.reason,
             retryable=result.retryable,
             data=result.data,
+            not_before=result.not_before,
             now=now,
             policy=uow.policy,
         )

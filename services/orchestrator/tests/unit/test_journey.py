@@ -138,6 +138,18 @@ def test_a_step_without_result_times_out_and_is_retried():
     assert dispatched(journey) == [("confirmation", 2)]
 
 
+def test_a_deferred_result_reschedules_without_spending_an_attempt():
+    pol = policy(max_attempts=1)
+    journey = start(pol=pol)
+    dispatched(journey)
+    morning = T0 + timedelta(hours=10)
+    respond(journey, "confirmation", "deferred", T0, pol, reason="quiet hours", not_before=morning)
+    step = journey.step("confirmation")
+    assert (step.status, step.due_at, step.attempts) == ("scheduled", morning, 0)
+    journey.timer_due(morning, pol)
+    assert ("confirmation", 1) in dispatched(journey), "still the first attempt"
+
+
 def test_a_skipped_result_is_recorded_with_its_reason():
     journey = start()
     respond(journey, "confirmation", "skipped", T0, POLICY, reason="address suppressed")
