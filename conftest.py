@@ -110,3 +110,39 @@ async def schema_engine(database_url: str, unique_name: str) -> AsyncIterator[As
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA "{unique_name}" CASCADE'))
     await engine.dispose()
+
+
+@dataclass(frozen=True)
+class SmtpSink:
+    host: str
+    port: int
+    maildir: Path
+
+
+@pytest.fixture(scope="session")
+def smtp_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
+    """The project's SMTP sink (deploy/smtp_sink.py), on a free port with a Maildir of this session's own."""
+    import socket
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    maildir = tmp_path_factory.mktemp("mail")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "deploy" / "smtp_sink.py"), "--port", str(port), "--maildir", str(maildir)]
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the SMTP sink did not start") from None
+            time.sleep(0.05)
+    yield SmtpSink("127.0.0.1", port, maildir)
+    process.terminate()
+    process.wait(timeout=10)

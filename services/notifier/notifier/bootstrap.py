@@ -1,11 +1,74 @@
-"""Builds the notifier's running parts from its settings; tests pass their own settings."""
+"""Builds the notifier from its settings: consumer, send queue loop, channels, HTTP app."""
 
+from collections.abc import Callable
+from datetime import datetime
+
+from notifier.adapters.email import SmtpChannel, SmtpConfig
+from notifier.adapters.rendering import Renderer
+from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
+from notifier.entrypoints.consumers import commands_handler
 from notifier.entrypoints.http import create_app
+from notifier.entrypoints.sender import SenderLoop
+from notifier.service_layer.sending import Sender, utc_now
+from shared.auth import TokenAuth, parse_tokens
+from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 
 
-def bootstrap(settings: Settings | None = None) -> Runtime:
-    runtime = build_runtime("notifier", settings or Settings())
-    runtime.http_app = create_app(runtime)
+def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    settings = settings or Settings()
+    runtime = build_runtime("notifier", settings)
+    smtp = SmtpChannel(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            starttls=settings.smtp_starttls,
+            tls=settings.smtp_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    )
+    webhook = WebhookChannel(
+        secret=settings.webhook_secret.get_secret_value().encode(),
+        timeout=settings.webhook_timeout_seconds,
+        attempts=settings.webhook_attempts,
+    )
+    sender = Sender(
+        runtime.sessions,
+        settings=settings,
+        renderer=Renderer(settings.templates_dir),
+        smtp=smtp,
+        webhook=webhook,
+        clock=clock,
+    )
+    runtime.topics = {
+        settings.topic_commands: settings.topic_partitions,
+        settings.topic_step_results: settings.topic_partitions,
+    }
+    runtime.consumers = [
+        BatchConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"{settings.database_schema}-commands",
+            topics=[settings.topic_commands],
+            session_factory=runtime.sessions,
+            handler=commands_handler(settings.topic_step_results),
+            producer=runtime.producer,
+        )
+    ]
+    runtime.workers = [
+        SenderLoop(
+            sender,
+            batch_size=settings.sender_batch_size,
+            concurrency=settings.sender_concurrency,
+            interval=settings.sender_interval_seconds,
+        )
+    ]
+    runtime.http_app = create_app(
+        sessions=runtime.sessions,
+        auth=TokenAuth(parse_tokens(settings.api_tokens)),
+        readiness=runtime.readiness,
+        brand=settings.brand_name,
+    )
     return runtime

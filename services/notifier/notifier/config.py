@@ -1,8 +1,15 @@
 """The notifier's settings: environment variables prefixed NOTIFIER_ (shared ones have no prefix)."""
 
+from datetime import time, timedelta
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.events import commands
 from shared.settings import ServiceSettings
+
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 class Settings(ServiceSettings):
@@ -10,3 +17,60 @@ class Settings(ServiceSettings):
 
     database_schema: str = "notifier"
     http_port: int = 8001
+    topic_commands: str = commands.NOTIFIER_COMMANDS
+    topic_step_results: str = commands.STEP_RESULTS
+    templates_dir: Path = SHIPPED_TEMPLATES
+
+    # Email over SMTP
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(1025, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_tls: bool = False  # implicit TLS (port 465)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(30, gt=0)
+    mail_from: str = "Acme <goodbye@acme.example>"
+    message_id_domain: str = "offboarding.acme.example"
+
+    # What the messages show and link to ({subscription_id} is filled in)
+    brand_name: str = "Acme"
+    support_email: str = "support@acme.example"
+    export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
+    reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"
+    payment_update_url: str = "https://app.acme.example/account/billing?subscription={subscription_id}"
+    app_url: str = "https://app.acme.example/"
+    privacy_url: str = "https://acme.example/privacy"
+    public_url: str = "http://127.0.0.1:8001"  # where customers reach this service (unsubscribe links)
+
+    # Webhooks: message=url pairs; NOTIFIER_WEBHOOK_URL serves the messages without their own
+    webhook_urls: str = ""
+    webhook_url: str | None = None
+    webhook_secret: SecretStr = SecretStr("dev-webhook-secret")
+    webhook_timeout_seconds: float = Field(10, gt=0)
+    webhook_attempts: int = Field(3, ge=1, le=10)
+
+    # Protection
+    rate_email_per_second: float = Field(200, gt=0)
+    rate_webhook_per_second: float = Field(50, gt=0)
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    marketing_cap_period: timedelta = timedelta(days=7)
+
+    # The sender loop
+    sender_batch_size: int = Field(100, ge=1, le=5000)
+    sender_concurrency: int = Field(8, ge=1, le=200)
+    sender_interval_seconds: float = Field(0.05, gt=0, le=10)
+    send_lease_seconds: float = Field(300, gt=0)
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _pairs(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            message, _, url = pair.partition("=")
+            if not message or not url.startswith(("http://", "https://")):
+                raise ValueError(f"NOTIFIER_WEBHOOK_URLS: {pair!r} is not message=https://...")
+        return value
+
+    def webhook_url_for(self, message: str) -> str | None:
+        urls = dict(p.strip().split("=", 1) for p in self.webhook_urls.split(",") if p.strip())
+        return urls.get(message, self.webhook_url)

@@ -1,0 +1,1 @@
+"""The notifier's rules: who may get which message when. Pure code, no I/O."""

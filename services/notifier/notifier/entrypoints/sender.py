@@ -1,0 +1,47 @@
+"""The sender loop: claims queued deliveries in batches (replicas share them through SKIP LOCKED) and sends
+them with bounded concurrency; every round first settles deliveries a crashed process left behind."""
+
+import asyncio
+
+from notifier.service_layer.sending import Sender
+from shared.logging import get_logger
+from shared.worker import Worker, next_backoff
+
+log = get_logger(__name__)
+
+
+class SenderLoop(Worker):
+    def __init__(self, sender: Sender, *, batch_size: int, concurrency: int, interval: float) -> None:
+        super().__init__()
+        self._sender, self._batch_size, self._interval = sender, batch_size, interval
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def tick(self) -> int:
+        await self._sender.release_interrupted()
+        claimed = await self._sender.claim(self._batch_size)
+        outcomes = await asyncio.gather(*(self._send(row) for row in claimed), return_exceptions=True)
+        for row, outcome in zip(claimed, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                # Recording failed (database away): the delivery stays `sending` and is settled as unconfirmed.
+                log.warning(
+                    "delivery_not_recorded", journey_id=row.journey_id, step=row.step, error=type(outcome).__name__
+                )
+        return len(claimed)
+
+    async def _send(self, row) -> None:
+        async with self._slots:
+            await self._sender.process(row)
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while not self.stopping:
+            try:
+                claimed = await self.tick()
+                backoff = 0.5
+            except Exception as exc:
+                log.warning("sender_round_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                await self.pause(backoff)
+                backoff = next_backoff(backoff)
+                continue
+            if claimed < self._batch_size:
+                await self.pause(self._interval)

@@ -1,0 +1,296 @@
+"""The send pipeline: claim queued deliveries, decide, render, send, record, answer the orchestrator.
+
+Each delivery is marked `sending` in a committed transaction before anything leaves, and `sent` (with the
+answer to the orchestrator) in another after the channel accepted it. A crash in between leaves it
+`sending`; once its lease runs out it becomes `unconfirmed` and is NOT sent again: the customer may have it
+already, and a duplicate is worse than a gap (the orchestrator gets a non-retryable failure and support can
+decide). That is at-most-once for the crash window, exactly-once otherwise.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from notifier.adapters.email import SendFailed, SmtpChannel, build_email, message_id
+from notifier.adapters.ratelimit import RateLimiter
+from notifier.adapters.rendering import Renderer, RenderError, base_locale, format_date, format_time
+from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
+from notifier.adapters.webhook import WebhookChannel
+from notifier.config import Settings
+from notifier.domain.consent import Defer, Protection, Skip, decide
+from notifier.service_layer.handlers import sent_before
+from notifier.service_layer.results import answer
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # the delivery's new status
+    result: str  # what the orchestrator is told: succeeded, failed, skipped, deferred
+    reason: str | None = None
+    retryable: bool = True
+    not_before: datetime | None = None
+    provider_message_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Sender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        settings: Settings,
+        renderer: Renderer,
+        smtp: SmtpChannel,
+        webhook: WebhookChannel,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions, self._settings, self._renderer = sessions, settings, renderer
+        self._smtp, self._webhook, self._clock = smtp, webhook, clock
+        self._limits = {
+            "email": RateLimiter(settings.rate_email_per_second),
+            "webhook": RateLimiter(settings.rate_webhook_per_second),
+        }
+        self._protection = Protection(
+            settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
+        )
+
+    async def claim(self, limit: int) -> list[sa.Row]:
+        """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
+        async with self._sessions() as session, session.begin():
+            queued = (
+                sa.select(deliveries.c.id)
+                .where(deliveries.c.status == "queued")
+                .order_by(deliveries.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            return list(
+                (
+                    await session.execute(
+                        sa.update(deliveries)
+                        .where(deliveries.c.id.in_(queued.scalar_subquery()))
+                        .values(status="sending", claimed_at=self._clock(), updated_at=sa.func.now())
+                        .returning(deliveries)
+                    )
+                ).all()
+            )
+
+    async def release_interrupted(self) -> int:
+        """Deliveries left `sending` by a crashed process: possibly delivered, so never resent."""
+        lease = timedelta(seconds=self._settings.send_lease_seconds)
+        async with self._sessions() as session, session.begin():
+            stale = (
+                await session.execute(
+                    sa.update(deliveries)
+                    .where(deliveries.c.status == "sending", deliveries.c.claimed_at < self._clock() - lease)
+                    .values(
+                        status="unconfirmed",
+                        reason="sending was interrupted; not resent to avoid a duplicate",
+                        updated_at=sa.func.now(),
+                    )
+                    .returning(deliveries)
+                )
+            ).all()
+            for row in stale:
+                await answer(
+                    session, self._settings.topic_step_results, row, "failed", reason=row.reason, retryable=False
+                )
+        for row in stale:
+            log.warning("delivery_unconfirmed", journey_id=row.journey_id, step=row.step, command_id=row.command_id)
+        return len(stale)
+
+    async def process(self, row: sa.Row) -> Outcome:
+        try:
+            outcome = await self._deliver(row)
+        except RenderError as exc:
+            outcome = Outcome("failed", "failed", str(exc), retryable=False)
+        except SendFailed as exc:
+            outcome = Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
+        await self._record(row, outcome)
+        return outcome
+
+    async def _deliver(self, row: sa.Row) -> Outcome:
+        if row.recipient is None:
+            return Outcome("erased", "failed", "personal data erased", retryable=False)
+        async with self._sessions() as session:
+            earlier = await sent_before(session, row.journey_id, row.step, other_than=row.id)
+            if earlier is not None:
+                return Outcome(
+                    "duplicate",
+                    "succeeded",
+                    f"already sent as {earlier.command_id}",
+                    provider_message_id=earlier.provider_message_id,
+                )
+            suppressed = await session.scalar(
+                sa.select(sa.func.count()).where(suppressions.c.recipient_hash == row.recipient_hash)
+            )
+            last_marketing = await session.scalar(
+                sa.select(sa.func.max(deliveries.c.sent_at)).where(
+                    deliveries.c.recipient_hash == row.recipient_hash,
+                    deliveries.c.category == "marketing",
+                    deliveries.c.status == "sent",
+                )
+            )
+        category = row.category
+        if (
+            row.channel == "email"
+            and self._renderer.category_of(row.message, row.recipient.get("locale"), row.segment) == "marketing"
+        ):
+            category = "marketing"  # the notifier's own tag wins when it is the stricter one
+        decision = decide(
+            category=category,
+            consent=row.marketing_consent,
+            suppressed=bool(suppressed),
+            last_marketing_at=last_marketing,
+            now=self._clock(),
+            timezone=row.recipient.get("timezone"),
+            protection=self._protection,
+        )
+        if isinstance(decision, Skip):
+            return Outcome("skipped", "skipped", decision.reason)
+        if isinstance(decision, Defer):
+            return Outcome("deferred", "deferred", decision.reason, not_before=decision.until)
+        await self._limits[row.channel].acquire()
+        if row.channel == "webhook":
+            return await self._send_webhook(row)
+        return await self._send_email(row, marketing=category == "marketing")
+
+    async def _send_email(self, row: sa.Row, *, marketing: bool) -> Outcome:
+        recipient = row.recipient
+        unsubscribe_url = await self._unsubscribe_url(row) if marketing else None
+        rendered = self._renderer.render(
+            message=row.message,
+            locale=recipient.get("locale"),
+            segment=row.segment,
+            context=self._context(row),
+            unsubscribe_url=unsubscribe_url,
+        )
+        msg_id = message_id(row.command_id, self._settings.message_id_domain)
+        email = build_email(
+            rendered=rendered,
+            sender=self._settings.mail_from,
+            to_address=recipient["email"],
+            to_name=recipient.get("name"),
+            msg_id=msg_id,
+            unsubscribe_url=unsubscribe_url,
+        )
+        server_answer = await self._smtp.send(email)
+        return Outcome(
+            "sent",
+            "succeeded",
+            provider_message_id=msg_id,
+            data={"provider_message_id": msg_id, "channel": "email", "server": server_answer[:200]},
+        )
+
+    async def _send_webhook(self, row: sa.Row) -> Outcome:
+        url = self._settings.webhook_url_for(row.message)
+        if url is None:
+            return Outcome("failed", "failed", f"no webhook URL configured for {row.message}", retryable=False)
+        payload = {
+            "event": row.message,
+            "journey_id": row.journey_id,
+            "subscription_id": row.subscription_id,
+            "customer_id": row.customer_id,
+            "step": row.step,
+            "segment": row.segment,
+            "customer": row.recipient,
+            "facts": row.facts,
+        }
+        receipt = await self._webhook.send(url, payload, row.command_id)
+        return Outcome(
+            "sent",
+            "succeeded",
+            provider_message_id=receipt,
+            data={"provider_message_id": receipt, "channel": "webhook"},
+        )
+
+    async def _unsubscribe_url(self, row: sa.Row) -> str:
+        """A fresh one-click token (192 bits) for this message; only its hash is stored."""
+        token = secrets.token_urlsafe(24)
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                insert(unsubscribe_tokens).values(
+                    token_hash=hash_token(token), recipient_hash=row.recipient_hash, journey_id=row.journey_id
+                )
+            )
+        return f"{self._settings.public_url.rstrip('/')}/u/{token}"
+
+    def _context(self, row: sa.Row) -> dict[str, Any]:
+        s, facts, recipient = self._settings, row.facts, row.recipient
+        timezone, locale = recipient.get("timezone"), base_locale(recipient.get("locale"))
+        links = {
+            name: template.format(subscription_id=row.subscription_id)
+            for name, template in (
+                ("export_url", s.export_url),
+                ("reactivate_url", s.reactivate_url),
+                ("payment_update_url", s.payment_update_url),
+            )
+        }
+        context = {
+            "brand": s.brand_name,
+            "support_email": s.support_email,
+            "name": recipient.get("name"),
+            "company": recipient.get("company"),
+            "segment": row.segment,
+            "plan": facts.get("plan"),
+            **links,
+        }
+        for key in ("effective_at", "cancelled_at"):
+            if facts.get(key):
+                moment = datetime.fromisoformat(facts[key])
+                prefix = key.removesuffix("_at")
+                context[f"{prefix}_date"] = format_date(moment, timezone, locale)
+                context[f"{prefix}_time"] = format_time(moment, timezone)
+        if facts.get("survey_url"):
+            context["survey_url"] = facts["survey_url"]
+        return context
+
+    async def _record(self, row: sa.Row, outcome: Outcome) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.id == row.id)
+                .values(
+                    status=outcome.status,
+                    reason=outcome.reason,
+                    provider_message_id=outcome.provider_message_id,
+                    sent_at=self._clock() if outcome.status == "sent" else None,
+                    updated_at=sa.func.now(),
+                )
+            )
+            await answer(
+                session,
+                self._settings.topic_step_results,
+                row,
+                outcome.result,
+                reason=outcome.reason,
+                retryable=outcome.retryable,
+                not_before=outcome.not_before,
+                data=outcome.data,
+            )
+        log.info(
+            "delivery_recorded",
+            journey_id=row.journey_id,
+            step=row.step,
+            channel=row.channel,
+            status=outcome.status,
+            reason=outcome.reason,
+        )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,153 @@
+"""Email through the real SMTP sink: one message per command, right headers, parts, locale and time zone."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from notifier.adapters.tables import deliveries
+from notifier.bootstrap import bootstrap
+from shared.testing import wait_until
+
+from .conftest import Orchestrator, mail_to, running, send_message
+
+pytestmark = pytest.mark.integration
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+async def test_a_confirmation_becomes_exactly_one_complete_email(settings_for, smtp_sink):
+    settings = settings_for()
+    command_id, command = send_message(locale="de")
+    address = command.recipient.email
+    async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}))[command_id]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=notifier.http_app),
+            base_url="http://t",
+            headers={"Authorization": "Bearer viewer-token"},
+        ) as client:
+            log = (await client.get("/v1/deliveries", params={"journey_id": command.journey_id})).json()
+            unauthorised = await client.get("/v1/deliveries", headers={"Authorization": "Bearer nope"})
+    assert result["outcome"] == "succeeded" and result["step"] == "confirmation" and result["attempt"] == 1
+    (mail,) = mail_to(smtp_sink.maildir, address)
+    assert mail["Message-ID"] == f"<{command_id}@{settings.message_id_domain}>"
+    assert result["data"]["provider_message_id"] == mail["Message-ID"]
+    assert mail["From"] == settings.mail_from and address in mail["To"] and "Ada Lovelace" in mail["To"]
+    assert mail["Content-Language"] == "de" and "List-Unsubscribe" not in mail, "transactional: no unsubscribe"
+    assert mail["Subject"] == "Ihr Acme-Abonnement endet am 24. Dezember 2026"  # 23:30 UTC is the 24th in Berlin
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "24. Dezember 2026, 00:30 (CET)" in text and "Hallo Ada Lovelace," in text
+    assert "https://app.acme.example/account/export?subscription=" + command.subscription_id in text
+    assert 'href="https://app.acme.example/account/export?subscription=' in html
+    assert [d["status"] for d in log["items"]] == ["sent"] and log["items"][0]["channel"] == "email"
+    assert unauthorised.status_code == 401
+
+
+async def test_the_same_command_twice_and_a_retry_of_a_sent_step_send_one_email(settings_for, smtp_sink):
+    settings = settings_for()
+    command_id, command = send_message()
+    retry_id = "retry-" + command_id  # the orchestrator timed out and sent attempt 2 of the same step
+    retry = command.model_copy(update={"attempt": 2})
+    async with running(bootstrap(settings)), Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id})
+        await orchestrator.send(retry_id, retry)
+        answered = await orchestrator.results({command_id, retry_id})
+    assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
+    assert answered[retry_id]["outcome"] == "succeeded" and answered[retry_id]["reason"] == "already sent"
+
+
+CRASHING_NOTIFIER = """
+import asyncio, os, signal
+from notifier.bootstrap import bootstrap
+from notifier.config import Settings
+from shared.runtime import start
+
+async def main():
+    runtime = bootstrap(Settings())
+    sender = runtime.workers[0]._sender
+    real_send = sender._smtp.send
+    async def send_then_die(message):
+        await real_send(message)  # the sink has accepted it...
+        os.kill(os.getpid(), signal.SIGKILL)  # ...and we die before recording the delivery
+    sender._smtp.send = send_then_die
+    await start(runtime, __import__("pathlib").Path({service_dir!r}))
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(settings_for, smtp_sink, tmp_path):
+    settings = settings_for(send_lease_seconds=1)
+    command_id, command = send_message(step="thanks", message="thank_you")
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "NOTIFIER_DATABASE_SCHEMA": settings.database_schema,
+        "NOTIFIER_TOPIC_COMMANDS": settings.topic_commands,
+        "NOTIFIER_TOPIC_STEP_RESULTS": settings.topic_step_results,
+        "NOTIFIER_SMTP_PORT": str(smtp_sink.port),
+        "NOTIFIER_QUIET_HOURS_START": "00:00",
+        "NOTIFIER_QUIET_HOURS_END": "00:00",
+    }
+    script = tmp_path / "crashing_notifier.py"
+    script.write_text(CRASHING_NOTIFIER.format(service_dir=str(SERVICE_DIR)))
+    async with Orchestrator(settings) as orchestrator:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(script), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        await orchestrator.send(command_id, command)
+        assert await asyncio.wait_for(process.wait(), 60) == -signal.SIGKILL
+        assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
+        async with running(bootstrap(settings)) as notifier:  # restarted: the command is redelivered
+            result = (await orchestrator.results({command_id}))[command_id]
+            async with notifier.sessions() as session:
+                status = await session.scalar(
+                    sa.select(deliveries.c.status).where(deliveries.c.command_id == command_id)
+                )
+    assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1, "not sent a second time"
+    assert status == "unconfirmed"
+    assert (result["outcome"], result["retryable"]) == ("failed", False)
+
+
+async def test_a_message_that_cannot_render_fails_without_sending(settings_for, smtp_sink):
+    settings = settings_for()
+    command_id, command = send_message(step="exit_survey_invitation", message="exit_survey_invitation")  # no survey_url
+    async with running(bootstrap(settings)), Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}))[command_id]
+    assert result["outcome"] == "failed" and result["retryable"] is False
+    assert "survey_url" in result["reason"]
+    assert mail_to(smtp_sink.maildir, command.recipient.email) == []
+
+
+async def test_erasure_forgets_recipients_and_stops_queued_messages(settings_for, smtp_sink):
+    settings = settings_for()
+    command_id, command = send_message()
+    async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id})
+        from shared.events.commands import ErasePersonalData
+
+        erase = ErasePersonalData(
+            journey_id=command.journey_id, subscription_id=command.subscription_id, customer_id="cus_1"
+        )
+        await orchestrator.send("erase-" + command_id, erase)
+
+        async def erased() -> bool:
+            async with notifier.sessions() as session:
+                row = (await session.execute(sa.select(deliveries).where(deliveries.c.command_id == command_id))).one()
+                return row.recipient is None and row.recipient_hash is None
+
+        await wait_until(erased)
