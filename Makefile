@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: help sync infra-up infra-down infra-status run publish-sample redrive-dlq test test-unit lint fmt bench clean
+.PHONY: help sync infra-up infra-down infra-status run publish-sample redrive-dlq browser test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,7 +49,10 @@ redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscri
 	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }
 	$(UV) run --frozen python -m orchestrator redrive-dlq --topic "$(TOPIC)" $(if $(LIMIT),--limit $(LIMIT))
 
-test: infra-up ## the whole test suite against the real Kafka, PostgreSQL and SMTP sink
+browser: ## install Debian's headless chromium + chromedriver if missing (the survey page's browser test)
+	@deploy/browser.sh
+
+test: infra-up browser ## the whole test suite against the real Kafka, PostgreSQL, SMTP sink and Chromium
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test-unit: sync ## only the tests that need no infrastructure

@@ -1,13 +1,44 @@
-"""Builds the survey service's running parts from its settings; tests pass their own settings."""
+"""Builds the survey service from its settings: command consumer, HTTP app (survey pages and insights)."""
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from shared.auth import TokenAuth, parse_tokens
+from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 from survey.config import Settings
+from survey.entrypoints.consumers import commands_handler
 from survey.entrypoints.http import create_app
+from survey.service_layer.handlers import Links, Topics
 
 
-def bootstrap(settings: Settings | None = None) -> Runtime:
+def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> Runtime:
     settings = settings or Settings()
+    now = clock or (lambda: datetime.now(UTC))
     runtime = build_runtime("survey", settings)
-    runtime.topics = {settings.topic_survey_responses: settings.topic_partitions}
-    runtime.http_app = create_app(runtime)
+    topics = Topics(step_results=settings.topic_step_results, survey_responses=settings.topic_survey_responses)
+    secret = settings.token_secret.get_secret_value().encode()
+    links = Links(public_url=settings.public_url, secret=secret, ttl=settings.survey_ttl)
+    runtime.topics = {
+        name: settings.topic_partitions
+        for name in (settings.topic_survey_responses, settings.topic_commands, settings.topic_step_results)
+    }
+    runtime.consumers = [
+        BatchConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"{settings.database_schema}-commands",
+            topics=[settings.topic_commands],
+            session_factory=runtime.sessions,
+            handler=commands_handler(topics, links, now),
+            producer=runtime.producer,
+        )
+    ]
+    runtime.http_app = create_app(
+        sessions=runtime.sessions,
+        auth=TokenAuth(parse_tokens(settings.api_tokens)),
+        readiness=runtime.readiness,
+        topics=topics,
+        secret=secret,
+        clock=now,
+    )
     return runtime

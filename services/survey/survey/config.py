@@ -1,8 +1,11 @@
-"""The survey's settings: environment variables prefixed SURVEY_ (shared ones have no prefix)."""
+"""The survey service's settings: environment variables prefixed SURVEY_ (shared ones have no prefix)."""
 
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.events import topics
+from shared.events import commands, topics
 from shared.settings import ServiceSettings
 
 
@@ -12,3 +15,9 @@ class Settings(ServiceSettings):
     database_schema: str = "survey"
     http_port: int = 8002
     topic_survey_responses: str = topics.SURVEY_RESPONSES
+    topic_commands: str = commands.SURVEY_COMMANDS
+    topic_step_results: str = commands.STEP_RESULTS
+    public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
+    token_secret: SecretStr = SecretStr("dev-survey-token-secret")
+    survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
+    brand_name: str = "Acme"

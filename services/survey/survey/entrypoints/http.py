@@ -1,13 +1,153 @@
-"""The survey's HTTP app."""
+"""The survey service's HTTP app: the exit survey for the customer (/s/{token}), insights for staff (/v1)."""
 
-from fastapi import FastAPI
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal
+from urllib.parse import parse_qs
 
-from shared.http import install_error_handlers, ops_router
-from shared.runtime import Runtime
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.auth import TokenAuth
+from shared.http import ApiError, error_response, install_error_handlers, ops_router
+from survey.adapters.insights import insights
+from survey.adapters.pages import field_errors, form_page, message_page
+from survey.domain.answers import Answer
+from survey.service_layer.handlers import Topics, find_survey, state, submit_answer
+
+MAX_BODY = 16_384
+STATUS = {"thanks": 200, "answered": 409, "expired": 410, "unknown": 404}
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(title="Off-boarding survey", version="0.1.0")
+def create_app(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    auth: TokenAuth,
+    readiness,
+    topics: Topics,
+    secret: bytes,
+    clock: Callable[[], datetime],
+) -> FastAPI:
+    app = FastAPI(
+        title="Off-boarding survey",
+        version="0.1.0",
+        description="The exit survey customers answer, and churn insights for staff.",
+    )
     install_error_handlers(app)
-    app.include_router(ops_router(runtime.readiness))
+    app.include_router(ops_router(readiness))
+    app.include_router(survey_router(sessions, topics, secret, clock))
+    app.include_router(insights_router(sessions, auth))
     return app
+
+
+def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
+    router = APIRouter(tags=["survey"])
+
+    @router.get("/s/{token}", response_class=HTMLResponse, summary="The exit survey (HTML, works without JavaScript)")
+    async def show(token: str) -> HTMLResponse:
+        async with sessions() as session:
+            survey = await find_survey(session, token, secret)
+        refusal = state(survey, clock())
+        locale = survey.locale if survey else None
+        if refusal is not None:
+            return HTMLResponse(message_page(locale, refusal), status_code=STATUS[refusal])
+        return HTMLResponse(form_page(locale, f"/s/{token}"))
+
+    @router.post("/s/{token}", summary="Submit the answer: a form post or JSON")
+    async def submit(token: str, request: Request) -> Response:
+        wants_json = "json" in request.headers.get("content-type", "")
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _refuse(wants_json, None, 413, "too_large", "the answer is too long")
+        try:
+            values = _read(body, wants_json)
+        except ValueError:
+            return error_response(400, "invalid_json", "the body is not a JSON object")
+        try:
+            answer = Answer.model_validate(_normalised(values))
+        except ValidationError as exc:
+            fields = {str(e["loc"][0]) if e["loc"] else "reason" for e in exc.errors()}
+            async with sessions() as session:
+                survey = await find_survey(session, token, secret)
+            if survey is None:
+                return _refuse(wants_json, None, 404, "unknown")
+            if wants_json:
+                problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors())
+                return error_response(422, "invalid_answer", problems)
+            page = form_page(survey.locale, f"/s/{token}", values=values, errors=field_errors(survey.locale, fields))
+            return HTMLResponse(page, status_code=422)
+        async with sessions() as session, session.begin():
+            verdict, survey = await submit_answer(token, answer, session, topics=topics, secret=secret, now=clock())
+        if wants_json:
+            if verdict == "thanks":
+                return JSONResponse({"status": "received"})
+            return error_response(STATUS[verdict], f"survey_{verdict}", _JSON_REFUSALS[verdict])
+        return HTMLResponse(message_page(survey.locale if survey else None, verdict), status_code=STATUS[verdict])
+
+    return router
+
+
+_JSON_REFUSALS = {
+    "answered": "this survey has been answered already",
+    "expired": "this survey has expired",
+    "unknown": "no such survey",
+}
+
+
+def _refuse(wants_json: bool, locale: str | None, status: int, which: str, message: str | None = None) -> Response:
+    if wants_json:
+        return error_response(status, which, message or _JSON_REFUSALS.get(which, which))
+    return HTMLResponse(message_page(locale, which if which in STATUS else "unknown"), status_code=status)
+
+
+def _read(body: bytes, wants_json: bool) -> dict:
+    if wants_json:
+        document = json.loads(body or b"{}")
+        if not isinstance(document, dict):
+            raise ValueError("not an object")
+        return document
+    return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+
+
+def _normalised(values: dict) -> dict:
+    """A form sends strings: an unchecked box is absent, a checked one 'yes'."""
+    out = dict(values)
+    if isinstance(out.get("may_contact"), str):
+        out["may_contact"] = out["may_contact"].lower() in ("yes", "on", "true", "1")
+    if out.get("score") == "":
+        out.pop("score")
+    return out
+
+
+def insights_router(sessions, auth: TokenAuth) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["insights"])
+    Viewer = auth.require("viewer")
+
+    @router.get("/insights", summary="Churn reasons, score distribution, NPS, response rate")
+    async def churn_insights(
+        _principal: Viewer,
+        from_: Annotated[
+            date | datetime | None, Query(alias="from", description="start (inclusive); default 30 days ago")
+        ] = None,
+        to: Annotated[date | datetime | None, Query(description="end (exclusive; a date means the whole day)")] = None,
+        segment: Literal["b2c", "b2b"] | None = None,
+        plan: str | None = None,
+    ) -> dict:
+        end = _moment(to, end=True) if to else datetime.now(UTC)
+        start = _moment(from_) if from_ else end - timedelta(days=30)
+        if start >= end:
+            raise ApiError(422, "invalid_range", "`from` must be before `to`")
+        async with sessions() as session:
+            return await insights(session, start=start, end=end, segment=segment, plan=plan)
+
+    return router
+
+
+def _moment(value: date | datetime, *, end: bool = False) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    day = datetime.combine(value, time(0), tzinfo=UTC)
+    return day + timedelta(days=1) if end else day

@@ -1,0 +1,146 @@
+"""The customer's pages: the survey form and the short pages around it, in English and German.
+
+Rendered by Jinja2 with autoescaping, so whatever a customer typed is shown back as text, never as markup.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from survey.domain.answers import COMMENT_LIMIT, OTHER_LIMIT, REASONS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "en": {
+        "title": "Why did you leave?",
+        "intro": "Four short questions, about two minutes. We read every answer. It is optional and changes nothing "
+        "about your cancellation.",
+        "fix": "Please check these answers:",
+        "reason_question": "What is the main reason you cancelled?",
+        "reasons": {
+            "too_expensive": "It is too expensive",
+            "missing_features": "Features I need are missing",
+            "hard_to_use": "It is hard to use",
+            "bugs_or_reliability": "Bugs or unreliable service",
+            "poor_support": "Support did not help me",
+            "billing_problem": "A problem with billing",
+            "switched_competitor": "I switched to another product",
+            "no_longer_needed": "I no longer need it",
+            "temporary": "Only for now, I may be back",
+            "other": "Something else",
+        },
+        "other_label": "If something else: in a few words",
+        "score_question": "How likely are you to recommend us to a friend or colleague?",
+        "score_hint": "0 means not at all likely, 10 extremely likely.",
+        "comment_label": "What could we have done better?",
+        "comment_hint": f"Optional, up to {COMMENT_LIMIT} characters.",
+        "may_contact": "You may contact me about my answer.",
+        "submit": "Send my answer",
+        "errors": {
+            "reason": "Choose the main reason.",
+            "reason_other": f"Tell us the reason in a few words (at most {OTHER_LIMIT} characters).",
+            "score": "Choose a number from 0 to 10.",
+            "comment": f"Keep it to {COMMENT_LIMIT} characters.",
+        },
+        "thanks": ("Thank you", ["Your answer has reached us. It helps us do better for everyone who stays."]),
+        "answered": (
+            "Already answered",
+            ["This survey has been answered already; each survey takes one answer. Thank you for your time."],
+        ),
+        "expired": (
+            "This survey has closed",
+            ["The link was valid for a limited time and has expired. Thank you all the same."],
+        ),
+        "unknown": (
+            "We could not find this survey",
+            ["The link may be incomplete. Please open it again from the email, or copy the whole address."],
+        ),
+    },
+    "de": {
+        "title": "Warum sind Sie gegangen?",
+        "intro": "Vier kurze Fragen, etwa zwei Minuten. Wir lesen jede Antwort. Die Umfrage ist freiwillig und "
+        "ändert nichts an Ihrer Kündigung.",
+        "fix": "Bitte prüfen Sie diese Angaben:",
+        "reason_question": "Was ist der wichtigste Grund für Ihre Kündigung?",
+        "reasons": {
+            "too_expensive": "Es ist zu teuer",
+            "missing_features": "Mir fehlen Funktionen",
+            "hard_to_use": "Es ist schwer zu bedienen",
+            "bugs_or_reliability": "Fehler oder unzuverlässiger Dienst",
+            "poor_support": "Der Support hat mir nicht geholfen",
+            "billing_problem": "Ein Problem mit der Abrechnung",
+            "switched_competitor": "Ich nutze ein anderes Produkt",
+            "no_longer_needed": "Ich brauche es nicht mehr",
+            "temporary": "Nur vorübergehend, vielleicht komme ich zurück",
+            "other": "Etwas anderes",
+        },
+        "other_label": "Wenn etwas anderes: in wenigen Worten",
+        "score_question": "Wie wahrscheinlich ist es, dass Sie uns Freunden oder Kollegen empfehlen?",
+        "score_hint": "0 bedeutet überhaupt nicht wahrscheinlich, 10 äußerst wahrscheinlich.",
+        "comment_label": "Was hätten wir besser machen können?",
+        "comment_hint": f"Freiwillig, bis zu {COMMENT_LIMIT} Zeichen.",
+        "may_contact": "Sie dürfen mich zu meiner Antwort kontaktieren.",
+        "submit": "Antwort senden",
+        "errors": {
+            "reason": "Wählen Sie den wichtigsten Grund.",
+            "reason_other": f"Nennen Sie den Grund in wenigen Worten (höchstens {OTHER_LIMIT} Zeichen).",
+            "score": "Wählen Sie eine Zahl von 0 bis 10.",
+            "comment": f"Bitte höchstens {COMMENT_LIMIT} Zeichen.",
+        },
+        "thanks": (
+            "Vielen Dank",
+            ["Ihre Antwort ist bei uns angekommen. Sie hilft uns, für alle, die bleiben, besser zu werden."],
+        ),
+        "answered": (
+            "Bereits beantwortet",
+            ["Diese Umfrage wurde schon beantwortet; jede Umfrage nimmt eine Antwort an. Danke für Ihre Zeit."],
+        ),
+        "expired": (
+            "Diese Umfrage ist geschlossen",
+            ["Der Link war begrenzt gültig und ist abgelaufen. Trotzdem vielen Dank."],
+        ),
+        "unknown": (
+            "Wir finden diese Umfrage nicht",
+            [
+                "Der Link ist vielleicht unvollständig. Öffnen Sie ihn bitte "
+                "erneut aus der E-Mail oder kopieren Sie die ganze Adresse."
+            ],
+        ),
+    },
+}
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+
+
+def language(locale: str | None) -> str:
+    base = (locale or "en").replace("_", "-").split("-")[0].lower()
+    return base if base in TEXTS else "en"
+
+
+def form_page(
+    locale: str | None, action: str, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> str:
+    lang = language(locale)
+    return _env.get_template("form.html.j2").render(
+        locale=lang,
+        t=TEXTS[lang],
+        action=action,
+        reasons=REASONS,
+        values=values or {},
+        errors=errors or {},
+        comment_limit=COMMENT_LIMIT,
+        other_limit=OTHER_LIMIT,
+    )
+
+
+def message_page(locale: str | None, which: str) -> str:
+    lang = language(locale)
+    title, paragraphs = TEXTS[lang][which]
+    return _env.get_template("message.html.j2").render(locale=lang, title=title, paragraphs=paragraphs)
+
+
+def field_errors(locale: str | None, fields: set[str]) -> dict[str, str]:
+    messages = TEXTS[language(locale)]["errors"]
+    return {field: messages.get(field, messages["reason"]) for field in sorted(fields)}

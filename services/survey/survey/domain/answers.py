@@ -1,0 +1,64 @@
+"""An exit-survey answer: the reasons customers can pick, limits, and what makes an answer unhappy."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# One list that fits consumers and businesses; the order is the order on the page.
+REASONS = (
+    "too_expensive",
+    "missing_features",
+    "hard_to_use",
+    "bugs_or_reliability",
+    "poor_support",
+    "billing_problem",
+    "switched_competitor",
+    "no_longer_needed",
+    "temporary",
+    "other",
+)
+COMPLAINTS = frozenset({"poor_support", "bugs_or_reliability", "billing_problem"})
+Reason = Literal[
+    "too_expensive",
+    "missing_features",
+    "hard_to_use",
+    "bugs_or_reliability",
+    "poor_support",
+    "billing_problem",
+    "switched_competitor",
+    "no_longer_needed",
+    "temporary",
+    "other",
+]
+COMMENT_LIMIT = 2000
+OTHER_LIMIT = 200
+
+
+class Answer(BaseModel):
+    """What the form (or a JSON client) submits. Everything is checked before anything is stored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Reason
+    reason_other: str | None = Field(None, max_length=OTHER_LIMIT)
+    score: int = Field(ge=0, le=10)
+    comment: str | None = Field(None, max_length=COMMENT_LIMIT)
+    may_contact: bool = False
+
+    @field_validator("reason_other", "comment")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _other_needs_words(self) -> "Answer":
+        if self.reason == "other" and not self.reason_other:
+            raise ValueError("tell us the reason in a few words when you choose 'other'")
+        if self.reason != "other":
+            self.reason_other = None
+        return self
+
+
+def unhappy(score: int, reason: str) -> bool:
+    """A detractor score or a complaint: the orchestrator adds the support follow-up for these."""
+    return score <= 6 or reason in COMPLAINTS

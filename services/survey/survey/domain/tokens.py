@@ -1,0 +1,33 @@
+"""Survey links: `<random>.<signature>`. The random part (128 bits) is stored only as its SHA-256; the HMAC
+signature lets a forged or mistyped token be refused before the database is asked."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _signature(secret: bytes, random_part: str) -> str:
+    return _b64(hmac.new(secret, random_part.encode(), hashlib.sha256).digest()[:16])
+
+
+def token_hash(random_part: str) -> str:
+    return hashlib.sha256(random_part.encode()).hexdigest()
+
+
+def new_token(secret: bytes) -> tuple[str, str]:
+    """A fresh token and the hash to store."""
+    random_part = _b64(secrets.token_bytes(16))
+    return f"{random_part}.{_signature(secret, random_part)}", token_hash(random_part)
+
+
+def verified_hash(token: str, secret: bytes) -> str | None:
+    """The stored hash this token stands for, or None when it is not one of ours."""
+    random_part, _, signature = token.partition(".")
+    if not random_part or len(token) > 100 or not hmac.compare_digest(signature, _signature(secret, random_part)):
+        return None
+    return token_hash(random_part)
