@@ -20,4 +20,3 @@ class Settings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
     token_secret: SecretStr = SecretStr("dev-survey-token-secret")
     survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
-    brand_name: str = "Acme"
