@@ -76,6 +76,7 @@ async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield str(server.set(database=name).render_as_string(hide_password=False))
+    await admin.dispose()  # fault tests restart the server: start from fresh connections
     async with admin.connect() as conn:
         await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()

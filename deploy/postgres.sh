@@ -69,10 +69,18 @@ stop() {
   fi
 }
 
+# For fault tests: a crash-like stop (no checkpoint, connections cut), then a normal start with recovery.
+restart_immediate() {
+  BIN=$(bin_dir)
+  as_pg_user "$BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null || die "postgres was not running"
+  start
+}
+
 case ${1:-} in
   start) start ;;
   stop) stop ;;
+  restart-immediate) restart_immediate ;;
   status) BIN=$(bin_dir); server_running && echo "postgres: running" || echo "postgres: stopped" ;;
   bin) bin_dir ;;
-  *) die "usage: $0 start|stop|status|bin" ;;
+  *) die "usage: $0 start|stop|restart-immediate|status|bin" ;;
 esac

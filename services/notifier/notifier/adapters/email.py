@@ -36,7 +36,15 @@ def message_id(command_id: str, domain: str) -> str:
 
 
 def build_email(
-    *, rendered: Rendered, sender: str, to_address: str, to_name: str | None, msg_id: str, unsubscribe_url: str | None
+    *,
+    rendered: Rendered,
+    sender: str,
+    to_address: str,
+    to_name: str | None,
+    msg_id: str,
+    unsubscribe_url: str | None,
+    journey_id: str,
+    step: str,
 ) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = rendered.subject
@@ -44,6 +52,9 @@ def build_email(
     email["To"] = formataddr((to_name or "", to_address))
     email["Date"] = format_datetime(datetime.now(UTC))
     email["Message-ID"] = msg_id
+    # Ids only (no personal data): support and tests can tell which journey step a message belongs to.
+    email["X-Offboarding-Journey"] = journey_id
+    email["X-Offboarding-Step"] = step
     if unsubscribe_url:
         # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the URL.
         email["List-Unsubscribe"] = f"<{unsubscribe_url}>"

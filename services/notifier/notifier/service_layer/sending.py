@@ -7,6 +7,7 @@ already, and a duplicate is worse than a gap (the orchestrator gets a non-retrya
 decide). That is at-most-once for the crash window, exactly-once otherwise.
 """
 
+import asyncio
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from notifier.service_layer.results import answer
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+RECORD_ATTEMPTS = 12  # about 40 s of retrying
 
 
 def utc_now() -> datetime:
@@ -120,8 +122,21 @@ class Sender:
             outcome = Outcome("failed", "failed", str(exc), retryable=False)
         except SendFailed as exc:
             outcome = Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
-        await self._record(row, outcome)
+        await self._record_with_retries(row, outcome)
         return outcome
+
+    async def _record_with_retries(self, row: sa.Row, outcome: Outcome) -> None:
+        """The message may be out already: keep trying to record it through a short database outage rather
+        than leave it `sending` (which would end as `unconfirmed`)."""
+        delay = 0.2
+        for _ in range(RECORD_ATTEMPTS - 1):
+            try:
+                return await self._record(row, outcome)
+            except (OSError, sa.exc.DBAPIError, sa.exc.InterfaceError) as exc:
+                log.warning("delivery_record_retry", journey_id=row.journey_id, step=row.step, error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        await self._record(row, outcome)
 
     async def _deliver(self, row: sa.Row) -> Outcome:
         if row.recipient is None:
@@ -187,6 +202,8 @@ class Sender:
             to_name=recipient.get("name"),
             msg_id=msg_id,
             unsubscribe_url=unsubscribe_url,
+            journey_id=row.journey_id,
+            step=row.step,
         )
         server_answer = await self._smtp.send(email)
         return Outcome(
@@ -243,6 +260,8 @@ class Sender:
         context = {
             "brand": s.brand_name,
             "support_email": s.support_email,
+            "app_url": s.app_url,
+            "privacy_url": s.privacy_url,
             "name": recipient.get("name"),
             "company": recipient.get("company"),
             "segment": row.segment,
