@@ -66,8 +66,8 @@ fmt: sync ## ruff: fix what it can and format
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-bench: ## the benchmark (issue 6: not built yet)
-	@echo "make bench: the benchmark is not built yet (issue 6)" >&2; exit 2
+bench: infra-up ## the benchmark: prints a table, writes bench/results/<time>.json (ARGS="--e2e-events 5000")
+	$(UV) run --frozen python bench/run.py $(ARGS)
 
 clean: infra-down ## stop the stack and delete .local/ and .venv/ (all local data)
 	rm -rf $(LOCAL) .venv

@@ -1,21 +1,32 @@
 """Local SMTP sink: accepts every message on 127.0.0.1 and keeps it in a Maildir (the dev stand-in for a mail provider).
 
-aiosmtpd's Mailbox handler already records the envelope (X-MailFrom, X-RcptTo) in each stored message.
+aiosmtpd's Mailbox handler records the envelope (X-MailFrom, X-RcptTo) in each stored message; this one also
+stamps the arrival time (X-Sink-Received-At).
 """
 
 import argparse
 import asyncio
 import signal
+import time
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
 
+class StampingMailbox(Mailbox):
+    """Adds X-Sink-Received-At (Unix time) so benchmarks can measure when a message arrived."""
+
+    def prepare_message(self, session, envelope):
+        message = super().prepare_message(session, envelope)
+        message["X-Sink-Received-At"] = f"{time.time():.6f}"
+        return message
+
+
 async def serve(host: str, port: int, maildir: Path) -> None:
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
-    controller = Controller(Mailbox(str(maildir)), hostname=host, port=port, data_size_limit=25 * 1024 * 1024)
+    controller = Controller(StampingMailbox(str(maildir)), hostname=host, port=port, data_size_limit=25 * 1024 * 1024)
     controller.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,0 +1,409 @@
+"""The benchmark (`make bench`): the whole system against the machine's own limits, in one run.
+
+Measures, on the local stack (started if needed) with every service as its own process:
+  - raw Kafka: aiokafka produce and consume rates on the same broker;
+  - pgbench: the orchestrator's per-event writes as one transaction per event (-c 8), the database's limit;
+  - orchestrator intake alone: pre-published cancellations to journeys and outbox rows, events/s;
+  - end to end, sustained: pre-published cancellations fully processed (journey started, confirmation email
+    accepted by the SMTP sink, survey created), per second;
+  - latency from the event's time to the confirmation's arrival at the sink, at half the sustained rate;
+  - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests.
+Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from aiokafka import AIOKafkaConsumer  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from orchestrator.tools.sample_events import cancellation  # noqa: E402
+from shared.db.migrations import upgrade_head  # noqa: E402
+from shared.messaging.producer import create_producer  # noqa: E402
+from shared.messaging.topics import ensure_topics  # noqa: E402
+from tests.e2e.system import System, free_port, mail  # noqa: E402
+
+PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+KAFKA = "127.0.0.1:9092"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def sql(url: str, statement: str, *params) -> list:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(sa.text(statement), *params)
+            return result.all() if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+# ----- machine limits ---------------------------------------------------------------------------------------
+
+
+async def kafka_raw(messages: int) -> dict:
+    topic = f"bench.raw.{int(time.time())}"
+    await ensure_topics(KAFKA, {topic: 6}, with_dlq=False)
+    producer = create_producer(KAFKA, client_id="bench")
+    await producer.start()
+    value = b"x" * 1024
+    started = time.perf_counter()
+    pending = []
+    for n in range(messages):
+        pending.append(await producer.send(topic, value, key=str(n % 1000).encode()))
+        if len(pending) >= 2000:
+            await asyncio.gather(*pending)
+            pending.clear()
+    await asyncio.gather(*pending)
+    produce_seconds = time.perf_counter() - started
+    await producer.stop()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest")
+    await consumer.start()
+    got, started = 0, time.perf_counter()
+    while got < messages:
+        batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+        got += sum(len(b) for b in batches.values())
+    consume_seconds = time.perf_counter() - started
+    await consumer.stop()
+    return {"messages": messages, "size_bytes": 1024, "produce_per_s": round(messages / produce_seconds),
+            "consume_per_s": round(messages / consume_seconds)}
+
+
+PGBENCH_SCRIPT = """
+\\set n random(1, 2000000000)
+BEGIN;
+INSERT INTO inbox (consumer, source, message_id) VALUES ('bench', 'billing', :n || '-' || :client_id || '-' || random()) ON CONFLICT DO NOTHING;
+SELECT pg_advisory_xact_lock(hashtext('sub:' || :n));
+SELECT id FROM journeys WHERE subscription_id = 'sub_' || :n AND status IN ('active', 'paused') FOR UPDATE;
+SELECT max(reactivated_at) FROM reactivations WHERE subscription_id = 'sub_' || :n AND reactivated_at > now();
+WITH j AS (
+  INSERT INTO journeys (id, subscription_id, customer_id, email_hash, template, template_version, segment, initiated_by, status,
+                        started_at, updated_at, cancelled_at, effective_at, next_due_at, facts, event_source, event_id)
+  VALUES (gen_random_uuid(), 'sub_' || :n, 'cus_' || :n, md5(:n::text), 'b2c-voluntary', 1, 'b2c', 'customer', 'active',
+          now(), now(), now(), now() + interval '30 days', now() + interval '1 hour',
+          '{"customer": {"email": "a@example.com"}, "plan": "pro"}', 'billing', :n::text)
+  RETURNING id
+), s AS (
+  INSERT INTO journey_steps (journey_id, name, position, kind, spec, status, due_at, attempts, result)
+  SELECT j.id, 'step_' || p, p, 'notify', '{"name": "x", "kind": "notify", "message": "x"}', 'scheduled', now(), 0, '{}'
+  FROM j, generate_series(0, 11) p
+), t AS (
+  INSERT INTO journey_timeline (journey_id, at, what, details)
+  SELECT j.id, now(), w, '{}' FROM j, unnest(ARRAY['started', 'step_skipped', 'step_dispatched']) w
+)
+INSERT INTO outbox (topic, key, value) SELECT 'bench', 'sub_' || :n, convert_to(repeat('x', 600), 'UTF8') FROM j, generate_series(1, 2);
+COMMIT;
+"""
+
+
+async def pgbench(database: str, seconds: int) -> dict:
+    schema = "bench_pgbench"
+    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=f"{PG}/{database}",
+                            schema=schema)
+    bin_dir = subprocess.run([str(ROOT / "deploy" / "postgres.sh"), "bin"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema},public"}
+    out = subprocess.run([f"{bin_dir}/pgbench", "-n", "-c", "8", "-j", "2", "-T", str(seconds), "-f", script.name,
+                          "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", database],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
+    return {"clients": 8, "seconds": seconds, "tps": round(tps), "latency_avg_ms": latency}
+
+
+# ----- the system -------------------------------------------------------------------------------------------
+
+
+async def publish(system: System, count: int, *, rate: float | None = None) -> None:
+    """b2c voluntary cancellations (the journey with confirmation and survey); at `rate` per second or all at once."""
+    producer = create_producer(KAFKA, client_id="bench-billing")
+    await producer.start()
+    topic = system.topics()["cancelled"]
+    started = time.perf_counter()
+    pending = []
+    for n in range(count):
+        sub = f"sub_{system.name}_{n}"
+        event = cancellation(sub, email=f"{sub}@{system.name}.example")
+        pending.append(await producer.send(topic, event.to_json_bytes(), key=sub.encode()))
+        if rate:
+            await asyncio.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
+            if len(pending) >= 100:
+                await asyncio.gather(*pending)
+                pending.clear()
+    await asyncio.gather(*pending)
+    await producer.stop()
+
+
+async def prepare_topics(system: System) -> None:
+    await ensure_topics(KAFKA, {topic: 3 for topic in system.topics().values()})
+
+
+async def wait_for(description: str, check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"benchmark: {description} not reached within {timeout} s")
+        await asyncio.sleep(0.5)
+
+
+async def count(url: str, schema: str, table: str) -> int:
+    return (await sql(url, f'SELECT count(*) FROM "{schema}".{table}'))[0][0]
+
+
+async def intake(database: str, sink_port: int, maildir: Path, work: Path, events: int) -> dict:
+    url = f"{PG}/{database}"
+    system = System(f"bi{int(time.time())}", url, KAFKA, sink_port, maildir, work / "intake")
+    (work / "intake").mkdir()
+    await prepare_topics(system)
+    await publish(system, events)
+    await system.start("orchestrator")
+    schema = f"{system.name}_orchestrator"
+    try:
+        await wait_for("intake", lambda: _has(url, schema, "journeys", events), 600)
+        first, last = (await sql(url, f'SELECT min(started_at), max(started_at) FROM "{schema}".journeys'))[0]
+        outbox = await count(url, schema, "outbox")
+    finally:
+        await system.stop()
+    seconds = (last - first).total_seconds()
+    return {"events": events, "seconds": round(seconds, 2), "per_s": round(events / seconds), "outbox_rows": outbox}
+
+
+async def _has(url: str, schema: str, table: str, n: int) -> bool:
+    try:
+        return await count(url, schema, table) >= n
+    except Exception:
+        return False
+
+
+async def start_all(system: System) -> None:
+    for service in ("notifier", "survey", "orchestrator"):  # consumers of commands first
+        await system.start(service)
+
+
+def confirmations(maildir: Path, system: System) -> dict[str, float]:
+    """journey id -> arrival time at the sink of its confirmation email."""
+    return {m["X-Offboarding-Journey"]: float(m["X-Sink-Received-At"])
+            for m in mail(maildir, f"@{system.name}.example") if m["X-Offboarding-Step"] == "confirmation"}
+
+
+async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, events: int) -> dict:
+    url = f"{PG}/{database}"
+    system = System(f"be{int(time.time())}", url, KAFKA, sink_port, maildir, work / "e2e")
+    (work / "e2e").mkdir()
+    await prepare_topics(system)
+    await publish(system, events)
+    await start_all(system)
+    try:
+        async def done() -> bool:
+            return (await _has(url, f"{system.name}_survey", "surveys", events)
+                    and len(confirmations(maildir, system)) >= events)
+
+        await wait_for("end-to-end", done, 1800)
+        first = (await sql(url, f'SELECT min(started_at) FROM "{system.name}_orchestrator".journeys'))[0][0]
+        surveys_done = (await sql(url, f'SELECT max(created_at) FROM "{system.name}_survey".surveys'))[0][0]
+        mails_done = max(confirmations(maildir, system).values())
+    finally:
+        await system.stop()
+    seconds = max(surveys_done.timestamp(), mails_done) - first.timestamp()
+    return {"events": events, "seconds": round(seconds, 2), "per_s": round(events / seconds, 1)}
+
+
+async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate: float, seconds: int) -> dict:
+    url = f"{PG}/{database}"
+    system = System(f"bl{int(time.time())}", url, KAFKA, sink_port, maildir, work / "latency")
+    (work / "latency").mkdir()
+    await prepare_topics(system)
+    await start_all(system)
+    events = max(1, int(rate * seconds))
+    try:
+        await publish(system, events, rate=rate)
+        await wait_for("latency run", lambda: _arrived(maildir, system, events), 600)
+        cancelled = dict(await sql(url, f'SELECT id::text, cancelled_at FROM "{system.name}_orchestrator".journeys'))
+    finally:
+        await system.stop()
+    arrived = confirmations(maildir, system)
+    samples = [1000 * (arrived[j] - cancelled[j].timestamp()) for j in arrived if j in cancelled]
+    return {"rate_per_s": round(rate, 1), "events": events, "p50_ms": round(percentile(samples, 50), 1),
+            "p95_ms": round(percentile(samples, 95), 1), "p99_ms": round(percentile(samples, 99), 1)}
+
+
+async def _arrived(maildir: Path, system: System, n: int) -> bool:
+    return len(confirmations(maildir, system)) >= n
+
+
+SEED = """
+INSERT INTO journeys (id, subscription_id, customer_id, email_hash, template, template_version, segment, initiated_by,
+                      status, started_at, updated_at, cancelled_at, effective_at, next_due_at, facts, event_source, event_id)
+SELECT gen_random_uuid(), 'sub_' || g, 'cus_' || (g % 200000), encode(sha256(('sub_' || g || '@example.com')::bytea), 'hex'),
+       (ARRAY['b2c-voluntary', 'b2b-voluntary', 'involuntary'])[1 + g % 3], 1, (ARRAY['b2c', 'b2b'])[1 + g % 2], 'customer',
+       (ARRAY['active', 'completed', 'cancelled', 'completed', 'failed'])[1 + g % 5],
+       now() - make_interval(secs => g), now(), now() - make_interval(secs => g), now() + interval '30 days', NULL,
+       jsonb_build_object('customer', jsonb_build_object('email', 'sub_' || g || '@example.com'), 'plan', 'pro', 'reason', 'too_expensive'),
+       'billing/seed', 'seed-' || g
+FROM generate_series(1, :n) g;
+INSERT INTO journey_steps (journey_id, name, position, kind, spec, status, due_at, attempts, result)
+SELECT j.id, s.name, s.position, 'notify', jsonb_build_object('name', s.name, 'kind', 'notify', 'message', s.name),
+       'succeeded', NULL, 1, '{}'
+FROM journeys j CROSS JOIN (VALUES ('confirmation', 0), ('thanks', 1), ('access_ended', 2)) s(name, position);
+INSERT INTO journey_timeline (journey_id, at, what, details)
+SELECT j.id, j.started_at, w, '{}' FROM journeys j CROSS JOIN unnest(ARRAY['started', 'step_succeeded']) w;
+ANALYZE journeys; ANALYZE journey_steps; ANALYZE journey_timeline;
+"""
+
+
+async def support_api(database: str, sink_port: int, maildir: Path, work: Path, journeys: int, requests: int,
+                      concurrency: int) -> dict:
+    url = f"{PG}/{database}"
+    system = System(f"ba{int(time.time())}", url, KAFKA, sink_port, maildir, work / "api")
+    (work / "api").mkdir()
+    schema = f"{system.name}_orchestrator"
+    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=url, schema=schema)
+    started = time.perf_counter()
+    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    async with engine.begin() as conn:
+        for statement in filter(str.strip, SEED.replace(":n", str(journeys)).split(";")):
+            await conn.execute(sa.text(statement))
+    seed_seconds = time.perf_counter() - started
+    async with engine.connect() as conn:
+        ids = [str(r[0]) for r in await conn.execute(sa.text("SELECT id FROM journeys TABLESAMPLE SYSTEM (1) LIMIT 2000"))]
+    await engine.dispose()
+    await prepare_topics(system)
+    replica = await system.start("orchestrator")
+    kinds = {
+        "search_by_customer": lambda: ("/v1/journeys", {"customer_id": f"cus_{random.randrange(200000)}"}),
+        "search_by_email": lambda: ("/v1/journeys", {"email": f"sub_{random.randrange(1, journeys)}@example.com"}),
+        "search_newest_active": lambda: ("/v1/journeys", {"status": "active", "limit": 50}),
+        "detail": lambda: (f"/v1/journeys/{random.choice(ids)}", {}),
+    }
+    results = {"journeys": journeys, "seed_seconds": round(seed_seconds, 1), "concurrency": concurrency}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{replica.port}", timeout=30,
+                                     headers={"Authorization": "Bearer viewer-token"},
+                                     limits=httpx.Limits(max_connections=concurrency)) as client:
+            for name, make in kinds.items():
+                timings: list[float] = []
+
+                async def worker(make=make, timings=timings) -> None:
+                    for _ in range(requests // concurrency):
+                        path, params = make()
+                        begin = time.perf_counter()
+                        response = await client.get(path, params=params)
+                        timings.append(1000 * (time.perf_counter() - begin))
+                        assert response.status_code == 200, response.text
+
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+                results[name] = {"requests": len(timings), "p50_ms": round(percentile(timings, 50), 1),
+                                 "p99_ms": round(percentile(timings, 99), 1)}
+    finally:
+        await system.stop()
+    return results
+
+
+# ----- the run ----------------------------------------------------------------------------------------------
+
+
+async def main(args: argparse.Namespace) -> dict:
+    subprocess.run([str(ROOT / "deploy" / "infra.sh"), "up"], check=True)
+    database = f"bench_{datetime.now(UTC):%Y%m%d%H%M%S}"
+    await sql(f"{PG}/postgres", f'CREATE DATABASE "{database}"')
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    sink_port = free_port()
+    sink = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "smtp_sink.py"), "--port", str(sink_port),
+                             "--maildir", str(work / "mail")])
+    report: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    try:
+        step = lambda name: print(f"bench: {name} ...", file=sys.stderr, flush=True)  # noqa: E731
+        step("raw Kafka")
+        report["kafka"] = await kafka_raw(args.kafka_messages)
+        step("pgbench")
+        report["pgbench"] = await pgbench(database, args.pgbench_seconds)
+        step("orchestrator intake")
+        report["intake"] = await intake(database, sink_port, work / "mail", work, args.intake_events)
+        step("end to end, sustained")
+        report["end_to_end"] = await end_to_end(database, sink_port, work / "mail", work, args.e2e_events)
+        step("latency at half the sustained rate")
+        report["latency"] = await latency(database, sink_port, work / "mail", work,
+                                          report["end_to_end"]["per_s"] / 2, args.latency_seconds)
+        step(f"support API at {args.api_journeys:,} journeys")
+        report["support_api"] = await support_api(database, sink_port, work / "mail", work, args.api_journeys,
+                                                  args.api_requests, args.api_concurrency)
+    finally:
+        sink.terminate()
+        await sql(f"{PG}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    report["ratios"] = {
+        "intake_vs_pgbench": round(report["intake"]["per_s"] / report["pgbench"]["tps"], 2),
+        "end_to_end_vs_pgbench": round(report["end_to_end"]["per_s"] / report["pgbench"]["tps"], 3),
+        "end_to_end_vs_kafka_produce": round(report["end_to_end"]["per_s"] / report["kafka"]["produce_per_s"], 4),
+    }
+    return report
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def table(r: dict) -> str:
+    api = r["support_api"]
+    rows = [
+        ("raw Kafka produce (1 KiB, acks=all)", f"{r['kafka']['produce_per_s']:,} msg/s", ""),
+        ("raw Kafka consume", f"{r['kafka']['consume_per_s']:,} msg/s", ""),
+        ("pgbench, orchestrator writes per event, -c 8", f"{r['pgbench']['tps']:,} tx/s", ""),
+        ("orchestrator intake", f"{r['intake']['per_s']:,} events/s", f"{r['ratios']['intake_vs_pgbench']}x pgbench"),
+        ("end to end, sustained", f"{r['end_to_end']['per_s']} cancellations/s",
+         f"{r['end_to_end']['events']} events in {r['end_to_end']['seconds']} s"),
+        (f"latency event -> confirmation at {r['latency']['rate_per_s']}/s",
+         f"p50 {r['latency']['p50_ms']} ms", f"p95 {r['latency']['p95_ms']} ms, p99 {r['latency']['p99_ms']} ms"),
+    ]
+    for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
+        rows.append((f"support API {kind} ({api['journeys']:,} journeys, {api['concurrency']} concurrent)",
+                     f"p50 {api[kind]['p50_ms']} ms", f"p99 {api[kind]['p99_ms']} ms"))
+    width = max(len(a) for a, _, _ in rows)
+    lines = [f"{'measure':<{width}} | {'figure':<24} | note", f"{'-' * width}-|-{'-' * 24}-|-----"]
+    lines += [f"{a:<{width}} | {b:<24} | {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kafka-messages", type=int, default=50_000)
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument("--intake-events", type=int, default=5_000)
+    parser.add_argument("--e2e-events", type=int, default=3_000)
+    parser.add_argument("--latency-seconds", type=int, default=30)
+    parser.add_argument("--api-journeys", type=int, default=1_000_000)
+    parser.add_argument("--api-requests", type=int, default=800)
+    parser.add_argument("--api-concurrency", type=int, default=8)
+    report = asyncio.run(main(parser.parse_args()))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{report['date'].replace(':', '')}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(table(report))
+    print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
+
+
+if __name__ == "__main__":
+    cli()
