@@ -85,8 +85,12 @@ async def kafka_raw(messages: int) -> dict:
         got += sum(len(b) for b in batches.values())
     consume_seconds = time.perf_counter() - started
     await consumer.stop()
-    return {"messages": messages, "size_bytes": 1024, "produce_per_s": round(messages / produce_seconds),
-            "consume_per_s": round(messages / consume_seconds)}
+    return {
+        "messages": messages,
+        "size_bytes": 1024,
+        "produce_per_s": round(messages / produce_seconds),
+        "consume_per_s": round(messages / consume_seconds),
+    }
 
 
 PGBENCH_SCRIPT = """
@@ -118,16 +122,40 @@ COMMIT;
 
 async def pgbench(database: str, seconds: int) -> dict:
     schema = "bench_pgbench"
-    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=f"{PG}/{database}",
-                            schema=schema)
-    bin_dir = subprocess.run([str(ROOT / "deploy" / "postgres.sh"), "bin"], capture_output=True, text=True,
-                             check=True).stdout.strip()
+    await asyncio.to_thread(
+        upgrade_head, ROOT / "services" / "orchestrator", database_url=f"{PG}/{database}", schema=schema
+    )
+    bin_dir = subprocess.run(
+        [str(ROOT / "deploy" / "postgres.sh"), "bin"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(PGBENCH_SCRIPT)
     env = {**os.environ, "PGOPTIONS": f"-c search_path={schema},public"}
-    out = subprocess.run([f"{bin_dir}/pgbench", "-n", "-c", "8", "-j", "2", "-T", str(seconds), "-f", script.name,
-                          "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", database],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [
+            f"{bin_dir}/pgbench",
+            "-n",
+            "-c",
+            "8",
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-f",
+            script.name,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            "5432",
+            "-U",
+            "postgres",
+            database,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
     latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
     return {"clients": 8, "seconds": seconds, "tps": round(tps), "latency_avg_ms": latency}
@@ -204,8 +232,11 @@ async def start_all(system: System) -> None:
 
 def confirmations(maildir: Path, system: System) -> dict[str, float]:
     """journey id -> arrival time at the sink of its confirmation email."""
-    return {m["X-Offboarding-Journey"]: float(m["X-Sink-Received-At"])
-            for m in mail(maildir, f"@{system.name}.example") if m["X-Offboarding-Step"] == "confirmation"}
+    return {
+        m["X-Offboarding-Journey"]: float(m["X-Sink-Received-At"])
+        for m in mail(maildir, f"@{system.name}.example")
+        if m["X-Offboarding-Step"] == "confirmation"
+    }
 
 
 async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, events: int) -> dict:
@@ -216,9 +247,12 @@ async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, e
     await publish(system, events)
     await start_all(system)
     try:
+
         async def done() -> bool:
-            return (await _has(url, f"{system.name}_survey", "surveys", events)
-                    and len(confirmations(maildir, system)) >= events)
+            return (
+                await _has(url, f"{system.name}_survey", "surveys", events)
+                and len(confirmations(maildir, system)) >= events
+            )
 
         await wait_for("end-to-end", done, 1800)
         first = (await sql(url, f'SELECT min(started_at) FROM "{system.name}_orchestrator".journeys'))[0][0]
@@ -245,8 +279,13 @@ async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate
         await system.stop()
     arrived = confirmations(maildir, system)
     samples = [1000 * (arrived[j] - cancelled[j].timestamp()) for j in arrived if j in cancelled]
-    return {"rate_per_s": round(rate, 1), "events": events, "p50_ms": round(percentile(samples, 50), 1),
-            "p95_ms": round(percentile(samples, 95), 1), "p99_ms": round(percentile(samples, 99), 1)}
+    return {
+        "rate_per_s": round(rate, 1),
+        "events": events,
+        "p50_ms": round(percentile(samples, 50), 1),
+        "p95_ms": round(percentile(samples, 95), 1),
+        "p99_ms": round(percentile(samples, 99), 1),
+    }
 
 
 async def _arrived(maildir: Path, system: System, n: int) -> bool:
@@ -273,8 +312,9 @@ ANALYZE journeys; ANALYZE journey_steps; ANALYZE journey_timeline;
 """
 
 
-async def support_api(database: str, sink_port: int, maildir: Path, work: Path, journeys: int, requests: int,
-                      concurrency: int) -> dict:
+async def support_api(
+    database: str, sink_port: int, maildir: Path, work: Path, journeys: int, requests: int, concurrency: int
+) -> dict:
     url = f"{PG}/{database}"
     system = System(f"ba{int(time.time())}", url, KAFKA, sink_port, maildir, work / "api")
     (work / "api").mkdir()
@@ -287,7 +327,9 @@ async def support_api(database: str, sink_port: int, maildir: Path, work: Path, 
             await conn.execute(sa.text(statement))
     seed_seconds = time.perf_counter() - started
     async with engine.connect() as conn:
-        ids = [str(r[0]) for r in await conn.execute(sa.text("SELECT id FROM journeys TABLESAMPLE SYSTEM (1) LIMIT 2000"))]
+        ids = [
+            str(r[0]) for r in await conn.execute(sa.text("SELECT id FROM journeys TABLESAMPLE SYSTEM (1) LIMIT 2000"))
+        ]
     await engine.dispose()
     await prepare_topics(system)
     replica = await system.start("orchestrator")
@@ -299,9 +341,12 @@ async def support_api(database: str, sink_port: int, maildir: Path, work: Path, 
     }
     results = {"journeys": journeys, "seed_seconds": round(seed_seconds, 1), "concurrency": concurrency}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{replica.port}", timeout=30,
-                                     headers={"Authorization": "Bearer viewer-token"},
-                                     limits=httpx.Limits(max_connections=concurrency)) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{replica.port}",
+            timeout=30,
+            headers={"Authorization": "Bearer viewer-token"},
+            limits=httpx.Limits(max_connections=concurrency),
+        ) as client:
             for name, make in kinds.items():
                 timings: list[float] = []
 
@@ -314,8 +359,11 @@ async def support_api(database: str, sink_port: int, maildir: Path, work: Path, 
                         assert response.status_code == 200, response.text
 
                 await asyncio.gather(*(worker() for _ in range(concurrency)))
-                results[name] = {"requests": len(timings), "p50_ms": round(percentile(timings, 50), 1),
-                                 "p99_ms": round(percentile(timings, 99), 1)}
+                results[name] = {
+                    "requests": len(timings),
+                    "p50_ms": round(percentile(timings, 50), 1),
+                    "p99_ms": round(percentile(timings, 99), 1),
+                }
     finally:
         await system.stop()
     return results
@@ -330,8 +378,16 @@ async def main(args: argparse.Namespace) -> dict:
     await sql(f"{PG}/postgres", f'CREATE DATABASE "{database}"')
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     sink_port = free_port()
-    sink = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "smtp_sink.py"), "--port", str(sink_port),
-                             "--maildir", str(work / "mail")])
+    sink = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "smtp_sink.py"),
+            "--port",
+            str(sink_port),
+            "--maildir",
+            str(work / "mail"),
+        ]
+    )
     report: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
     try:
         step = lambda name: print(f"bench: {name} ...", file=sys.stderr, flush=True)  # noqa: E731
@@ -344,11 +400,13 @@ async def main(args: argparse.Namespace) -> dict:
         step("end to end, sustained")
         report["end_to_end"] = await end_to_end(database, sink_port, work / "mail", work, args.e2e_events)
         step("latency at half the sustained rate")
-        report["latency"] = await latency(database, sink_port, work / "mail", work,
-                                          report["end_to_end"]["per_s"] / 2, args.latency_seconds)
+        report["latency"] = await latency(
+            database, sink_port, work / "mail", work, report["end_to_end"]["per_s"] / 2, args.latency_seconds
+        )
         step(f"support API at {args.api_journeys:,} journeys")
-        report["support_api"] = await support_api(database, sink_port, work / "mail", work, args.api_journeys,
-                                                  args.api_requests, args.api_concurrency)
+        report["support_api"] = await support_api(
+            database, sink_port, work / "mail", work, args.api_journeys, args.api_requests, args.api_concurrency
+        )
     finally:
         sink.terminate()
         await sql(f"{PG}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -361,8 +419,12 @@ async def main(args: argparse.Namespace) -> dict:
 
 
 def machine() -> dict:
-    return {"cpus": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def table(r: dict) -> str:
@@ -372,14 +434,25 @@ def table(r: dict) -> str:
         ("raw Kafka consume", f"{r['kafka']['consume_per_s']:,} msg/s", ""),
         ("pgbench, orchestrator writes per event, -c 8", f"{r['pgbench']['tps']:,} tx/s", ""),
         ("orchestrator intake", f"{r['intake']['per_s']:,} events/s", f"{r['ratios']['intake_vs_pgbench']}x pgbench"),
-        ("end to end, sustained", f"{r['end_to_end']['per_s']} cancellations/s",
-         f"{r['end_to_end']['events']} events in {r['end_to_end']['seconds']} s"),
-        (f"latency event -> confirmation at {r['latency']['rate_per_s']}/s",
-         f"p50 {r['latency']['p50_ms']} ms", f"p95 {r['latency']['p95_ms']} ms, p99 {r['latency']['p99_ms']} ms"),
+        (
+            "end to end, sustained",
+            f"{r['end_to_end']['per_s']} cancellations/s",
+            f"{r['end_to_end']['events']} events in {r['end_to_end']['seconds']} s",
+        ),
+        (
+            f"latency event -> confirmation at {r['latency']['rate_per_s']}/s",
+            f"p50 {r['latency']['p50_ms']} ms",
+            f"p95 {r['latency']['p95_ms']} ms, p99 {r['latency']['p99_ms']} ms",
+        ),
     ]
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
-        rows.append((f"support API {kind} ({api['journeys']:,} journeys, {api['concurrency']} concurrent)",
-                     f"p50 {api[kind]['p50_ms']} ms", f"p99 {api[kind]['p99_ms']} ms"))
+        rows.append(
+            (
+                f"support API {kind} ({api['journeys']:,} journeys, {api['concurrency']} concurrent)",
+                f"p50 {api[kind]['p50_ms']} ms",
+                f"p99 {api[kind]['p99_ms']} ms",
+            )
+        )
     width = max(len(a) for a, _, _ in rows)
     lines = [f"{'measure':<{width}} | {'figure':<24} | note", f"{'-' * width}-|-{'-' * 24}-|-----"]
     lines += [f"{a:<{width}} | {b:<24} | {c}" for a, b, c in rows]

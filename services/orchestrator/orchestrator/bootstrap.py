@@ -61,13 +61,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     runtime.consumers = [
         BatchConsumer(
             group_id=f"{settings.database_schema}-billing",
-            handler=billing_handler(uow_factory),
+            batch_handler=billing_handler(uow_factory),
             topics=[settings.topic_subscription_cancelled, settings.topic_subscription_reactivated],
             **consumer_options,
         ),
         BatchConsumer(
             group_id=f"{settings.database_schema}-results",
-            handler=results_handler(uow_factory),
+            batch_handler=results_handler(uow_factory),
             topics=[settings.topic_step_results, settings.topic_survey_responses],
             **consumer_options,
         ),

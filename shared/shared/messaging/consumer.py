@@ -5,8 +5,9 @@ For each batch: every record is parsed as a CloudEvent (unparseable ones go to `
 one transaction. After the commit, dead letters are sent, then offsets are committed. A crash anywhere
 before the offset commit redelivers the batch, and the inbox turns the redelivery into a no-op.
 
-A handler rejects one message by raising InvalidMessage: that message goes to the DLQ and the rest of its
-batch is retried one message per transaction. Any other error (database or broker away) rolls the batch
+A handler takes one message, or a batch handler all of a batch's new messages (set-based work). Either
+rejects a message by raising InvalidMessage: the batch is then retried one message per transaction, and the
+rejected one goes to the DLQ. Any other error (database or broker away) rolls the batch
 back, rewinds the partitions and retries with backoff: nothing is skipped.
 """
 
@@ -43,6 +44,8 @@ class IncomingMessage:
 
 
 Handler = Callable[[IncomingMessage, AsyncSession], Awaitable[None]]
+# Takes the batch's new messages at once, for set-based work (one statement for many messages).
+BatchHandler = Callable[[list[IncomingMessage], AsyncSession], Awaitable[None]]
 
 
 @dataclass
@@ -60,7 +63,8 @@ class BatchConsumer:
         group_id: str,
         topics: list[str],
         session_factory: async_sessionmaker[AsyncSession],
-        handler: Handler,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
         producer: AIOKafkaProducer,
         max_records: int = 500,
         after_commit: Callable[[list[IncomingMessage]], Awaitable[None]] | None = None,
@@ -77,7 +81,10 @@ class BatchConsumer:
         )
         self._group_id = group_id
         self._sessions = session_factory
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give a handler (one message at a time) or a batch_handler (the whole batch)")
         self._handler = handler
+        self._batch_handler = batch_handler
         self._producer = producer
         self._max_records = max_records
         self._after_commit = after_commit
@@ -151,12 +158,18 @@ class BatchConsumer:
                     CONSUMED.labels(message.topic, "duplicate").inc()
                     continue
                 fresh.discard(message.event.identity)  # the same event twice in one batch: handle it once
-                bind_correlation(message_id=message.event.id, correlation_id=message.event.extension("correlationid"))
-                try:
-                    await self._handler(message, session)
-                finally:
-                    clear_correlation()
                 applied.append(message)
+            if self._batch_handler is not None:
+                await self._batch_handler(applied, session)
+            else:
+                for message in applied:
+                    bind_correlation(
+                        message_id=message.event.id, correlation_id=message.event.extension("correlationid")
+                    )
+                    try:
+                        await self._handler(message, session)
+                    finally:
+                        clear_correlation()
         for message in applied:
             CONSUMED.labels(message.topic, "processed").inc()
         return applied

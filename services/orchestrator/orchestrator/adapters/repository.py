@@ -27,14 +27,6 @@ class JourneyRepository:
         """The journey, its row locked until the transaction ends (one writer per journey)."""
         return await self._locked(sa.select(journeys).where(journeys.c.id == journey_id))
 
-    async def open_for_subscription(self, subscription_id: str) -> Journey | None:
-        """The subscription's active or paused journey (at most one), locked."""
-        return await self._locked(
-            sa.select(journeys).where(
-                journeys.c.subscription_id == subscription_id, journeys.c.status.in_(("active", "paused"))
-            )
-        )
-
     async def latest_stoppable_for_subscription(self, subscription_id: str) -> Journey | None:
         """The newest journey that a reactivation may stop (open, or failed), locked."""
         return await self._locked(
@@ -43,10 +35,6 @@ class JourneyRepository:
             .order_by(journeys.c.started_at.desc())
             .limit(1)
         )
-
-    async def lock_subscription(self, subscription_id: str) -> None:
-        """Serialise work on one subscription across consumers and replicas (cancellation vs reactivation)."""
-        await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("sub:" + subscription_id))))
 
     async def claim_due(self, now: datetime, limit: int) -> list[uuid.UUID]:
         """Journeys with a step due, locked; rows another replica holds are skipped, never waited for."""
@@ -59,40 +47,62 @@ class JourneyRepository:
         )
         return list(result.scalars())
 
-    async def add(self, journey: Journey, *, event_source: str, event_id: str) -> None:
-        customer = journey.facts.get("customer") or {}
-        await self.session.execute(
-            sa.insert(journeys).values(
-                **self._journey_values(journey),
-                id=journey.id,
-                subscription_id=journey.subscription_id,
-                customer_id=journey.customer_id,
-                email_hash=email_hash(customer.get("email")),
-                template=journey.template,
-                template_version=journey.template_version,
-                segment=journey.segment,
-                initiated_by=journey.initiated_by,
-                started_at=journey.started_at,
-                cancelled_at=journey.cancelled_at,
-                effective_at=journey.effective_at,
-                event_source=event_source,
-                event_id=event_id,
+    async def add_many(self, new: list[tuple[Journey, str, str]]) -> None:
+        """Insert new journeys, each with (event source, event id) of the cancellation that started it."""
+        if not new:
+            return
+        rows = []
+        for journey, event_source, event_id in new:
+            customer = journey.facts.get("customer") or {}
+            rows.append(
+                {
+                    **self._journey_values(journey),
+                    "id": journey.id,
+                    "subscription_id": journey.subscription_id,
+                    "customer_id": journey.customer_id,
+                    "email_hash": email_hash(customer.get("email")),
+                    "template": journey.template,
+                    "template_version": journey.template_version,
+                    "segment": journey.segment,
+                    "initiated_by": journey.initiated_by,
+                    "started_at": journey.started_at,
+                    "cancelled_at": journey.cancelled_at,
+                    "effective_at": journey.effective_at,
+                    "event_source": event_source,
+                    "event_id": event_id,
+                }
             )
+        await self.session.execute(sa.insert(journeys), rows)
+        await self._save_steps([journey for journey, _, _ in new])
+
+    async def save_many(self, changed: list[Journey]) -> None:
+        if not changed:
+            return
+        rows = [{"_id": j.id, **self._journey_values(j), "email_hash_keep": j.erased_at is None} for j in changed]
+        await self.session.execute(
+            sa.update(journeys)
+            .where(journeys.c.id == sa.bindparam("_id"))
+            .values(
+                status=sa.bindparam("status"),
+                updated_at=sa.bindparam("updated_at"),
+                ended_at=sa.bindparam("ended_at"),
+                erased_at=sa.bindparam("erased_at"),
+                next_due_at=sa.bindparam("next_due_at"),
+                facts=sa.bindparam("facts", type_=journeys.c.facts.type),
+                survey=sa.bindparam("survey", type_=journeys.c.survey.type),
+                email_hash=sa.case(
+                    (sa.bindparam("email_hash_keep", type_=sa.Boolean), journeys.c.email_hash), else_=sa.null()
+                ),
+            ),
+            rows,
         )
-        await self._save_steps(journey)
+        await self._save_steps(changed)
 
-    async def save(self, journey: Journey) -> None:
-        values = self._journey_values(journey)
-        if journey.erased_at is not None:
-            values["email_hash"] = None
-        await self.session.execute(sa.update(journeys).where(journeys.c.id == journey.id).values(**values))
-        await self._save_steps(journey)
-
-    async def add_timeline(self, journey: Journey, notes: list[Note], at: datetime) -> None:
-        if notes:
+    async def add_timeline(self, entries: list[tuple[Journey, Note]]) -> None:
+        if entries:
             await self.session.execute(
                 sa.insert(journey_timeline),
-                [{"journey_id": journey.id, "at": at, "what": n.what, "details": n.details} for n in notes],
+                [{"journey_id": j.id, "at": j.updated_at, "what": n.what, "details": n.details} for j, n in entries],
             )
 
     async def record_reactivation(
@@ -109,13 +119,44 @@ class JourneyRepository:
             .on_conflict_do_nothing()
         )
 
-    async def reactivation_after(self, subscription_id: str, moment: datetime) -> datetime | None:
-        """The latest reactivation of the subscription later than `moment`, if one arrived already."""
-        return await self.session.scalar(
-            sa.select(sa.func.max(reactivations.c.reactivated_at)).where(
-                reactivations.c.subscription_id == subscription_id, reactivations.c.reactivated_at > moment
+    async def lock_subscriptions(self, subscription_ids: list[str]) -> None:
+        """Serialise work on these subscriptions across consumers and replicas (cancellation vs reactivation);
+        taken in sorted order, so two batches never wait on each other in a cycle."""
+        await self.session.execute(
+            sa.text("SELECT count(pg_advisory_xact_lock(hashtext('sub:' || s))) FROM unnest(CAST(:subs AS text[])) s"),
+            {"subs": sorted(set(subscription_ids))},
+        )
+
+    async def open_subscriptions(self, subscription_ids: list[str]) -> set[str]:
+        """Which of these subscriptions have an open journey (callers hold their subscription locks)."""
+        result = await self.session.execute(
+            sa.select(journeys.c.subscription_id).where(
+                journeys.c.subscription_id.in_(subscription_ids), journeys.c.status.in_(("active", "paused"))
             )
         )
+        return set(result.scalars())
+
+    async def latest_reactivations(self, subscription_ids: list[str]) -> dict[str, datetime]:
+        result = await self.session.execute(
+            sa.select(reactivations.c.subscription_id, sa.func.max(reactivations.c.reactivated_at))
+            .where(reactivations.c.subscription_id.in_(subscription_ids))
+            .group_by(reactivations.c.subscription_id)
+        )
+        return dict(result.all())
+
+    async def get_many(self, journey_ids: list[uuid.UUID]) -> dict[uuid.UUID, Journey]:
+        """Several journeys, their rows locked in id order, loaded in two queries."""
+        if not journey_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                sa.select(journeys)
+                .where(journeys.c.id.in_(sorted(set(journey_ids))))
+                .order_by(journeys.c.id)
+                .with_for_update()
+            )
+        ).all()
+        return await self._load_many(rows)
 
     async def audit(
         self, *, at: datetime, actor: str, role: str, action: str, journey_id: uuid.UUID, step: str | None, reason: str
@@ -140,7 +181,7 @@ class JourneyRepository:
             "survey": journey.survey,
         }
 
-    async def _save_steps(self, journey: Journey) -> None:
+    async def _save_steps(self, many: list[Journey]) -> None:
         rows = [
             {
                 "journey_id": journey.id,
@@ -157,6 +198,7 @@ class JourneyRepository:
                 "command_id": s.command_id,
                 "result": s.result,
             }
+            for journey in many
             for i, s in enumerate(journey.steps)
         ]
         statement = insert(journey_steps)
@@ -179,14 +221,19 @@ class JourneyRepository:
 
     async def _locked(self, query: sa.Select) -> Journey | None:
         row = (await self.session.execute(query.with_for_update())).first()
-        return await self._load(row) if row else None
+        return (await self._load_many([row]))[row.id] if row else None
 
-    async def _load(self, row: sa.Row) -> Journey:
-        step_rows = (
-            await self.session.execute(
-                sa.select(journey_steps).where(journey_steps.c.journey_id == row.id).order_by(journey_steps.c.position)
-            )
-        ).all()
+    async def _load_many(self, rows: list[sa.Row]) -> dict[uuid.UUID, Journey]:
+        steps: dict[uuid.UUID, list[sa.Row]] = {row.id: [] for row in rows}
+        for step in await self.session.execute(
+            sa.select(journey_steps)
+            .where(journey_steps.c.journey_id.in_(list(steps)))
+            .order_by(journey_steps.c.journey_id, journey_steps.c.position)
+        ):
+            steps[step.journey_id].append(step)
+        return {row.id: self._journey(row, steps[row.id]) for row in rows}
+
+    def _journey(self, row: sa.Row, step_rows: list[sa.Row]) -> Journey:
         steps = [
             Step(
                 spec=StepSpec.model_validate(r.spec),

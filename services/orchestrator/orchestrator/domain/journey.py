@@ -7,7 +7,7 @@ answer, reactivation, operator action) and leaves the journey in a new state wit
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from orchestrator.domain.effects import Dispatch, Effect, EraseEverywhere, JourneyEvent, Note
@@ -21,6 +21,10 @@ Outcome = Literal["succeeded", "failed", "skipped", "deferred"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "skipped", "cancelled"})
 OPEN_JOURNEY: frozenset[str] = frozenset({"active", "paused"})
 SURVEY_FACTS = frozenset({"survey.answered", "survey.score", "survey.reason", "survey.may_contact"})
+
+# The erase step waits for steps still in flight, looking again every ERASE_WAIT, at most ERASE_MAX_WAIT.
+ERASE_WAIT = timedelta(minutes=5)
+ERASE_MAX_WAIT = timedelta(days=1)
 
 # Sent once when a reactivation stops a journey; it runs although the journey is cancelled.
 WELCOME_BACK = StepSpec(name="welcome_back", kind="notify", message="welcome_back", at=Timing())
@@ -322,6 +326,23 @@ class Journey:
             self._finish_step(step, "succeeded", now)
             self._trigger("step", now, anchor_step=step.name)
         elif step.spec.kind == "erase":
+            busy = [
+                s
+                for s in self.steps
+                if (s is not step and s.status == "in_progress")
+                or (s.status == "scheduled" and s.due_at is not None and s.due_at <= now and s is not step)
+            ]
+            if busy and now < self._anchor_time(step.spec.at) + ERASE_MAX_WAIT:
+                # Let the steps in flight (the deletion notice) finish with the data they need, then erase.
+                step.due_at = now + ERASE_WAIT
+                self._record(Note("erasure_postponed", {"waiting_for": [s.name for s in busy]}))
+                return
+            # Nothing can reach the customer once the data is gone: what is still open ends here.
+            for other in self.steps:
+                if other is not step and other.status == "pending":
+                    self._skip(other, "never triggered before the personal data was erased", now)
+                elif other is not step and other.open:
+                    other.status, other.completed_at, other.due_at = "cancelled", now, None
             self._finish_step(step, "succeeded", now)
             if self.erased_at is None:
                 self._erase(now, {"step": step.name})

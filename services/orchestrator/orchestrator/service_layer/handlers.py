@@ -1,5 +1,6 @@
-"""Handlers: one incoming fact each (a billing event, a step result, a survey answer, a timer, an operator),
-applied to one journey inside the caller's transaction. They know nothing of Kafka or HTTP."""
+"""Handlers: incoming facts (billing events, step results, survey answers, timers, operators) applied to
+journeys inside the caller's transaction; the busy ones take a whole batch at once, so a batch costs a few
+statements rather than a few per message. They know nothing of Kafka or HTTP."""
 
 import uuid
 from dataclasses import dataclass
@@ -15,34 +16,44 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-async def start_journey(cancelled: SubscriptionCancelled, event: CloudEvent, uow: UnitOfWork) -> Journey | None:
-    """Start the subscription's journey, unless one is open; stop it at once if a later reactivation came first."""
-    await uow.journeys.lock_subscription(cancelled.subscription_id)
-    open_journey = await uow.journeys.open_for_subscription(cancelled.subscription_id)
-    if open_journey is not None:
-        log.info("cancellation_ignored_journey_open", journey_id=str(open_journey.id), event_id=event.id)
-        return None
-    facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment}
-    template = uow.catalogue.choose(facts)
-    reactivated_at = await uow.journeys.reactivation_after(cancelled.subscription_id, cancelled.cancelled_at)
-    journey = Journey.start(
-        journey_id=uuid.uuid4(),
-        template=template,
-        facts=facts,
-        cancelled_at=cancelled.cancelled_at,
-        effective_at=cancelled.effective_at,
-        now=uow.clock(),
-        policy=uow.policy,
-        reactivated_at=reactivated_at,
-    )
-    await uow.commit_journey(journey, new=True, event_source=event.source, event_id=event.id)
-    log.info("journey_started", journey_id=str(journey.id), template=template.name, status=journey.status)
-    return journey
+async def start_journeys(
+    cancellations: list[tuple[SubscriptionCancelled, CloudEvent]], uow: UnitOfWork
+) -> list[Journey]:
+    """Start a journey for each cancellation (a batch at once), unless its subscription has one open; stop it
+    before any step runs if a later reactivation arrived first."""
+    subscriptions = [cancelled.subscription_id for cancelled, _ in cancellations]
+    await uow.journeys.lock_subscriptions(subscriptions)
+    open_now = await uow.journeys.open_subscriptions(subscriptions)
+    reactivated = await uow.journeys.latest_reactivations(subscriptions)
+    started: list[tuple[Journey, str, str]] = []
+    for cancelled, event in cancellations:
+        if cancelled.subscription_id in open_now:
+            log.info("cancellation_ignored_journey_open", event_id=event.id)
+            continue
+        facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment}
+        later = reactivated.get(cancelled.subscription_id)
+        journey = Journey.start(
+            journey_id=uuid.uuid4(),
+            template=uow.catalogue.choose(facts),
+            facts=facts,
+            cancelled_at=cancelled.cancelled_at,
+            effective_at=cancelled.effective_at,
+            now=uow.clock(),
+            policy=uow.policy,
+            reactivated_at=later if later and later > cancelled.cancelled_at else None,
+        )
+        if journey.status in ("active", "paused"):
+            open_now.add(cancelled.subscription_id)
+        started.append((journey, event.source, event.id))
+    await uow.commit_journeys(new=started)
+    for journey, _, _ in started:
+        log.info("journey_started", journey_id=str(journey.id), template=journey.template, status=journey.status)
+    return [journey for journey, _, _ in started]
 
 
 async def record_reactivation(reactivated: SubscriptionReactivated, event: CloudEvent, uow: UnitOfWork) -> None:
     """Keep the reactivation (a cancellation may still arrive) and stop the journey it comes after."""
-    await uow.journeys.lock_subscription(reactivated.subscription_id)
+    await uow.journeys.lock_subscriptions([reactivated.subscription_id])
     await uow.journeys.record_reactivation(
         event_source=event.source,
         event_id=event.id,
@@ -55,33 +66,42 @@ async def record_reactivation(reactivated: SubscriptionReactivated, event: Cloud
         log.info("journey_stopped_by_reactivation", journey_id=str(journey.id))
 
 
-async def record_step_result(result: StepResult, uow: UnitOfWork) -> None:
-    journey = await _journey(result.journey_id, uow)
-    if journey is None:
-        return
+async def record_step_results(results: list[StepResult], uow: UnitOfWork) -> None:
+    """Apply results to their journeys (a batch at once, each journey loaded and saved once)."""
+    loaded = await uow.journeys.get_many([i for i in (_uuid(r.journey_id) for r in results) if i is not None])
+    changed: dict[uuid.UUID, Journey] = {}
     now = uow.clock()
+    for result in results:
+        journey = loaded.get(_uuid(result.journey_id))
+        if journey is None or not _apply_result(journey, result, now, uow):
+            log.info(
+                "step_result_ignored", journey_id=result.journey_id, step=result.step, command_id=result.command_id
+            )
+            continue
+        changed[journey.id] = journey
+    await uow.commit_journeys(changed=list(changed.values()))
+
+
+def _apply_result(journey: Journey, result: StepResult, now, uow: UnitOfWork) -> bool:
     try:
         step = journey.step(result.step)
-        dispatched_at, kind = step.dispatched_at, step.spec.kind
-        applied = journey.step_result(
-            step_name=result.step,
-            command_id=result.command_id,
-            outcome=result.outcome,
-            reason=result.reason,
-            retryable=result.retryable,
-            data=result.data,
-            not_before=result.not_before,
-            now=now,
-            policy=uow.policy,
-        )
     except KeyError:
-        applied = False
-    if applied:
-        if dispatched_at is not None:
-            STEP_LATENCY.labels(kind, result.outcome).observe(max((now - dispatched_at).total_seconds(), 0.0))
-        await uow.commit_journey(journey)
-    else:
-        log.info("step_result_ignored", journey_id=result.journey_id, step=result.step, command_id=result.command_id)
+        return False
+    dispatched_at, kind = step.dispatched_at, step.spec.kind
+    applied = journey.step_result(
+        step_name=result.step,
+        command_id=result.command_id,
+        outcome=result.outcome,
+        reason=result.reason,
+        retryable=result.retryable,
+        data=result.data,
+        not_before=result.not_before,
+        now=now,
+        policy=uow.policy,
+    )
+    if applied and dispatched_at is not None:
+        STEP_LATENCY.labels(kind, result.outcome).observe(max((now - dispatched_at).total_seconds(), 0.0))
+    return applied
 
 
 async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork) -> None:
@@ -93,12 +113,10 @@ async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork)
 async def run_due_steps(uow: UnitOfWork, *, limit: int) -> int:
     """Claim journeys with a step due (other replicas skip them) and let each run what is due."""
     now = uow.clock()
-    claimed = await uow.journeys.claim_due(now, limit)
-    for journey_id in claimed:
-        journey = await uow.journeys.get(journey_id)
-        if journey is not None:
-            journey.timer_due(now, uow.policy)
-            await uow.commit_journey(journey)
+    claimed = await uow.journeys.get_many(await uow.journeys.claim_due(now, limit))
+    for journey in claimed.values():
+        journey.timer_due(now, uow.policy)
+    await uow.commit_journeys(changed=list(claimed.values()))
     return len(claimed)
 
 
@@ -141,7 +159,12 @@ async def operate(command: OperatorAction, uow: UnitOfWork) -> Journey | None:
 
 
 async def _journey(journey_id: str, uow: UnitOfWork) -> Journey | None:
+    ident = _uuid(journey_id)
+    return await uow.journeys.get(ident) if ident else None
+
+
+def _uuid(value: str) -> uuid.UUID | None:
     try:
-        return await uow.journeys.get(uuid.UUID(journey_id))
+        return uuid.UUID(value)
     except ValueError:
         return None

@@ -44,24 +44,32 @@ class UnitOfWork:
     async def commit_journey(
         self, journey: Journey, *, new: bool = False, event_source: str = "", event_id: str = ""
     ) -> None:
-        """Persist the journey and write out its effects, in the session's transaction."""
+        """Persist one journey and write out its effects, in the session's transaction."""
         if new:
-            await self.journeys.add(journey, event_source=event_source, event_id=event_id)
+            await self.commit_journeys(new=[(journey, event_source, event_id)])
         else:
-            await self.journeys.save(journey)
-        effects, journey.effects = journey.effects, []
-        now = journey.updated_at
-        await self.journeys.add_timeline(journey, [e for e in effects if isinstance(e, Note)], now)
-        rows = []
-        for effect in effects:
-            if isinstance(effect, Dispatch):
-                rows.append(step_command(journey, effect, self.topics))
-            elif isinstance(effect, JourneyEvent):
-                rows.append((self.topics.journey_events, journey_event(journey, effect)))
-            elif isinstance(effect, EraseEverywhere):
-                await self._forget_queued_commands(journey)
-                rows.extend(erase_commands(journey, self.topics))
-        await add_many_to_outbox(self.session, [(topic, journey.subscription_id, event) for topic, event in rows])
+            await self.commit_journeys(changed=[journey])
+
+    async def commit_journeys(self, *, new: list[tuple[Journey, str, str]] = (), changed: list[Journey] = ()) -> None:
+        """The same for many journeys at once: a few statements for the whole batch, not a few per journey."""
+        await self.journeys.add_many(list(new))
+        await self.journeys.save_many(list(changed))
+        everything = [journey for journey, _, _ in new] + list(changed)
+        notes, rows = [], []
+        for journey in everything:
+            effects, journey.effects = journey.effects, []
+            for effect in effects:
+                if isinstance(effect, Note):
+                    notes.append((journey, effect))
+                elif isinstance(effect, Dispatch):
+                    rows.append((*step_command(journey, effect, self.topics), journey))
+                elif isinstance(effect, JourneyEvent):
+                    rows.append((self.topics.journey_events, journey_event(journey, effect), journey))
+                elif isinstance(effect, EraseEverywhere):
+                    await self._forget_queued_commands(journey)
+                    rows.extend((*pair, journey) for pair in erase_commands(journey, self.topics))
+        await self.journeys.add_timeline(notes)
+        await add_many_to_outbox(self.session, [(topic, j.subscription_id, event) for topic, event, j in rows])
 
     async def _forget_queued_commands(self, journey: Journey) -> None:
         """Commands carry the recipient: drop this subscription's, sent or not (journey events hold no personal data)."""

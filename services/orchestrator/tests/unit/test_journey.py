@@ -168,6 +168,33 @@ def test_a_journey_runs_to_completion_and_erases_personal_data():
     assert events(journey)[-1] == "completed"
 
 
+def test_erasure_waits_for_the_deletion_notice_in_flight_then_erases():
+    journey = start(effective=timedelta(days=1))
+    succeed_everything(journey, T0 + timedelta(days=30), POLICY)
+    dispatched(journey)
+    late = T0 + timedelta(days=31, hours=2)  # the timer was down: the notice and the erasure are both due
+    journey.timer_due(late, POLICY)
+    assert dispatched(journey) == [("data_deletion_notice", 1)]
+    assert journey.facts["customer"]["email"] == "ada@example.com", "the notice still needs the address"
+    assert journey.step("erase_personal_data").status == "scheduled"
+    respond(journey, "data_deletion_notice", "succeeded", late, POLICY)
+    journey.timer_due(late + timedelta(minutes=5), POLICY)
+    assert journey.erased_at is not None and journey.status == "completed"
+
+
+def test_erasure_does_not_wait_forever_for_a_stuck_step():
+    journey = start(effective=timedelta(days=1))
+    succeed_everything(journey, T0 + timedelta(days=30), POLICY)
+    now = T0 + timedelta(days=31, hours=2)
+    stuck = policy(step_timeout=timedelta(days=9))  # the notice never gets its result
+    journey.timer_due(now, stuck)
+    while journey.erased_at is None:
+        now += timedelta(minutes=5)
+        journey.timer_due(now, stuck)
+    assert now <= T0 + timedelta(days=32, hours=1, minutes=5), "a day after the erasure was due, at the latest"
+    assert journey.step("data_deletion_notice").status == "cancelled"
+
+
 def test_a_failed_step_makes_the_finished_journey_failed():
     journey = failed_journey(policy(max_attempts=1))
     assert journey.status == "failed"
