@@ -36,7 +36,8 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(8000, ge=1, le=65535)
     topic_partitions: int = Field(6, ge=1, le=256)
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
-    outbox_idle_seconds: float = Field(0.05, gt=0, le=10)
+    # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
+    outbox_idle_seconds: float = Field(1.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -99,7 +99,6 @@ class System:
             "HTTP_PORT": str(port),
             "HTTP_HOST": "127.0.0.1",
             "TOPIC_PARTITIONS": "3",
-            "OUTBOX_IDLE_SECONDS": "0.02",
             "LOG_LEVEL": "WARNING",
         }
         own = {

@@ -28,7 +28,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             timeout=settings.smtp_timeout_seconds,
-        )
+        ),
+        pool_size=settings.sender_concurrency,
     )
     webhook = WebhookChannel(
         secret=settings.webhook_secret.get_secret_value().encode(),

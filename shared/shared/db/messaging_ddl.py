@@ -37,3 +37,22 @@ def create_outbox_and_inbox(op: Operations) -> None:
 def drop_outbox_and_inbox(op: Operations) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def create_outbox_notify(op: Operations) -> None:
+    """A committed insert into the outbox wakes the relay (LISTEN outbox_<schema>) instead of it polling."""
+    op.execute("""
+        CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify(TG_TABLE_SCHEMA || '_outbox', '');
+            RETURN NULL;
+        END $$
+    """)
+    op.execute(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox()"
+    )
+
+
+def drop_outbox_notify(op: Operations) -> None:
+    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+    op.execute("DROP FUNCTION IF EXISTS notify_outbox()")

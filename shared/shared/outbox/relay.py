@@ -8,9 +8,11 @@ deduplicates on the CloudEvent identity (inbox).
 """
 
 import asyncio
+import contextlib
 import hashlib
 from datetime import timedelta
 
+import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
@@ -49,6 +51,8 @@ class OutboxRelay(Worker):
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._keep_published = keep_published
+        self._channel = f"{schema}_outbox"
+        self._wake = asyncio.Event()
         super().__init__()
 
     async def publish_batch(self) -> int:
@@ -102,21 +106,48 @@ class OutboxRelay(Worker):
             return result.rowcount
 
     async def run(self) -> None:
-        """Publish until stopped; back off on errors (Kafka or Postgres away) and go on."""
+        """Publish until stopped, woken by NOTIFY on outbox inserts (polling as a fallback); back off on errors
+        (Kafka or Postgres away) and go on."""
         loop = asyncio.get_running_loop()
         backoff = 0.5
         next_purge = loop.time() + PURGE_EVERY_SECONDS
+        listener = None
         while not self.stopping:
             try:
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
+                self._wake.clear()
                 published = await self.publish_batch()
                 if loop.time() >= next_purge:
                     await self.purge_published()
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
             except Exception as exc:
                 log.warning("outbox_publish_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                listener = await _close(listener)
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
                 continue
             backoff = 0.5
             if published < self._batch_size:
-                await self.pause(self._idle_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
+        await _close(listener)
+
+    async def _listen(self) -> asyncpg.Connection:
+        """A connection of its own, LISTENing for this schema's outbox inserts."""
+        url = self._engine.url
+        connection = await asyncpg.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
+        )
+        await connection.add_listener(self._channel, lambda *_: self._wake.set())
+        return connection
+
+    def stop(self) -> None:
+        super().stop()
+        self._wake.set()
+
+
+async def _close(listener: asyncpg.Connection | None) -> None:
+    if listener is not None and not listener.is_closed():
+        with contextlib.suppress(Exception):
+            await listener.close()

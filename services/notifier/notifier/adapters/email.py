@@ -1,6 +1,9 @@
 """Email over SMTP (aiosmtplib): building the MIME message and handing it to the mail server."""
 
+import asyncio
+import contextlib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -66,29 +69,67 @@ def build_email(
 
 
 class SmtpChannel:
-    def __init__(self, config: SmtpConfig) -> None:
+    """Sends over a small pool of kept-open SMTP connections: connecting, greeting and quitting per message
+    cost more than the message itself. A connection idle for a while is replaced before use, because
+    servers drop idle clients and a drop in the middle of a send would leave its outcome unknown."""
+
+    IDLE_SECONDS = 10.0
+
+    def __init__(self, config: SmtpConfig, *, pool_size: int = 4) -> None:
         self._config = config
+        self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(pool_size)
 
     async def send(self, email: EmailMessage) -> str:
         """Hand the message to the server; returns its answer. Raises SendFailed."""
+        async with self._slots:
+            client = await self._client()
+            try:
+                _, answer = await client.send_message(email)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                await self._discard(client)
+                permanent = all(500 <= r.code < 600 for r in exc.recipients)
+                raise SendFailed(f"recipient refused: {exc.recipients[0].code}", retryable=not permanent) from None
+            except aiosmtplib.SMTPResponseException as exc:
+                await self._discard(client)
+                raise SendFailed(f"SMTP {exc.code}: {exc.message[:200]}", retryable=exc.code < 500) from None
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                await self._discard(client)
+                raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", retryable=True) from None
+            self._release(client)
+            return answer
+
+    async def _client(self) -> aiosmtplib.SMTP:
+        while not self._idle.empty():
+            client, since = self._idle.get_nowait()
+            if client.is_connected and time.monotonic() - since < self.IDLE_SECONDS:
+                return client
+            await self._discard(client)
         c = self._config
+        client = aiosmtplib.SMTP(
+            hostname=c.host,
+            port=c.port,
+            use_tls=c.tls,
+            start_tls=c.starttls,
+            username=c.username,
+            password=c.password,
+            timeout=c.timeout,
+            tls_context=ssl.create_default_context() if c.tls or c.starttls else None,
+        )
         try:
-            _, answer = await aiosmtplib.send(
-                email,
-                hostname=c.host,
-                port=c.port,
-                start_tls=c.starttls,
-                use_tls=c.tls,
-                username=c.username,
-                password=c.password,
-                timeout=c.timeout,
-                tls_context=ssl.create_default_context() if c.tls or c.starttls else None,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            permanent = all(500 <= r.code < 600 for r in exc.recipients)
-            raise SendFailed(f"recipient refused: {exc.recipients[0].code}", retryable=not permanent) from None
-        except aiosmtplib.SMTPResponseException as exc:
-            raise SendFailed(f"SMTP {exc.code}: {exc.message[:200]}", retryable=exc.code < 500) from None
+            await client.connect()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", retryable=True) from None
-        return answer
+        return client
+
+    def _release(self, client: aiosmtplib.SMTP) -> None:
+        self._idle.put_nowait((client, time.monotonic()))
+
+    async def _discard(self, client: aiosmtplib.SMTP) -> None:
+        with contextlib.suppress(Exception):
+            await client.quit() if client.is_connected else None
+        client.close()
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            await self._discard(self._idle.get_nowait()[0])

@@ -3,7 +3,7 @@ them with bounded concurrency; every round first settles deliveries a crashed pr
 
 import asyncio
 
-from notifier.service_layer.sending import Sender
+from notifier.service_layer.sending import Sender, one_per_customer_step
 from shared.logging import get_logger
 from shared.worker import Worker, next_backoff
 
@@ -19,8 +19,11 @@ class SenderLoop(Worker):
     async def tick(self) -> int:
         await self._sender.release_interrupted()
         claimed = await self._sender.claim(self._batch_size)
-        outcomes = await asyncio.gather(*(self._send(row) for row in claimed), return_exceptions=True)
-        for row, outcome in zip(claimed, outcomes, strict=True):
+        now, later = one_per_customer_step(claimed)
+        await self._sender.release(later)
+        known = await self._sender.known(now)
+        outcomes = await asyncio.gather(*(self._send(row, known) for row in now), return_exceptions=True)
+        for row, outcome in zip(now, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 # Recording failed (database away): the delivery stays `sending` and is settled as unconfirmed.
                 log.warning(
@@ -28,9 +31,9 @@ class SenderLoop(Worker):
                 )
         return len(claimed)
 
-    async def _send(self, row) -> None:
+    async def _send(self, row, known) -> None:
         async with self._slots:
-            await self._sender.process(row)
+            await self._sender.process(row, known)
 
     async def run(self) -> None:
         backoff = 0.5

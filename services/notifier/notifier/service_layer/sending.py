@@ -26,7 +26,6 @@ from notifier.adapters.tables import deliveries, suppressions, unsubscribe_token
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.consent import Defer, Protection, Skip, decide
-from notifier.service_layer.handlers import sent_before
 from notifier.service_layer.results import answer
 from shared.logging import get_logger
 
@@ -115,9 +114,66 @@ class Sender:
             log.warning("delivery_unconfirmed", journey_id=row.journey_id, step=row.step, command_id=row.command_id)
         return len(stale)
 
-    async def process(self, row: sa.Row) -> Outcome:
+    async def known(self, rows: list[sa.Row]) -> "Known":
+        """What the decisions need about a batch, read in three queries for all of it."""
+        keys = {(r.journey_id, r.step) for r in rows}
+        hashes = list({r.recipient_hash for r in rows if r.recipient_hash})
+        async with self._sessions() as session:
+            sent = (
+                (
+                    await session.execute(
+                        sa.select(deliveries).where(
+                            deliveries.c.status == "sent",
+                            sa.tuple_(deliveries.c.journey_id, deliveries.c.step).in_(list(keys)),
+                        )
+                    )
+                ).all()
+                if keys
+                else []
+            )
+            suppressed = (
+                set(
+                    (
+                        await session.execute(
+                            sa.select(suppressions.c.recipient_hash).where(suppressions.c.recipient_hash.in_(hashes))
+                        )
+                    ).scalars()
+                )
+                if hashes
+                else set()
+            )
+            last = (
+                dict(
+                    (
+                        await session.execute(
+                            sa.select(deliveries.c.recipient_hash, sa.func.max(deliveries.c.sent_at))
+                            .where(
+                                deliveries.c.recipient_hash.in_(hashes),
+                                deliveries.c.category == "marketing",
+                                deliveries.c.status == "sent",
+                            )
+                            .group_by(deliveries.c.recipient_hash)
+                        )
+                    ).all()
+                )
+                if hashes
+                else {}
+            )
+        return Known({(r.journey_id, r.step): r for r in sent}, suppressed, last)
+
+    async def release(self, rows: list[sa.Row]) -> None:
+        """Put claimed deliveries back in the queue (for the next round)."""
+        if rows:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    sa.update(deliveries)
+                    .where(deliveries.c.id.in_([r.id for r in rows]))
+                    .values(status="queued", claimed_at=None)
+                )
+
+    async def process(self, row: sa.Row, known: "Known") -> Outcome:
         try:
-            outcome = await self._deliver(row)
+            outcome = await self._deliver(row, known)
         except RenderError as exc:
             outcome = Outcome("failed", "failed", str(exc), retryable=False)
         except SendFailed as exc:
@@ -138,28 +194,19 @@ class Sender:
                 delay = min(delay * 2, 5.0)
         await self._record(row, outcome)
 
-    async def _deliver(self, row: sa.Row) -> Outcome:
+    async def _deliver(self, row: sa.Row, known: "Known") -> Outcome:
         if row.recipient is None:
             return Outcome("erased", "failed", "personal data erased", retryable=False)
-        async with self._sessions() as session:
-            earlier = await sent_before(session, row.journey_id, row.step, other_than=row.id)
-            if earlier is not None:
-                return Outcome(
-                    "duplicate",
-                    "succeeded",
-                    f"already sent as {earlier.command_id}",
-                    provider_message_id=earlier.provider_message_id,
-                )
-            suppressed = await session.scalar(
-                sa.select(sa.func.count()).where(suppressions.c.recipient_hash == row.recipient_hash)
+        earlier = known.sent.get((row.journey_id, row.step))
+        if earlier is not None and earlier.id != row.id:
+            return Outcome(
+                "duplicate",
+                "succeeded",
+                f"already sent as {earlier.command_id}",
+                provider_message_id=earlier.provider_message_id,
             )
-            last_marketing = await session.scalar(
-                sa.select(sa.func.max(deliveries.c.sent_at)).where(
-                    deliveries.c.recipient_hash == row.recipient_hash,
-                    deliveries.c.category == "marketing",
-                    deliveries.c.status == "sent",
-                )
-            )
+        suppressed = row.recipient_hash in known.suppressed
+        last_marketing = known.last_marketing.get(row.recipient_hash)
         category = row.category
         if (
             row.channel == "email"
@@ -309,6 +356,27 @@ class Sender:
             status=outcome.status,
             reason=outcome.reason,
         )
+
+
+@dataclass(frozen=True)
+class Known:
+    sent: dict[tuple[str, str], sa.Row]  # (journey, step) -> the delivery that already went out
+    suppressed: set[str]
+    last_marketing: dict[str, datetime]
+
+
+def one_per_customer_step(rows: list[sa.Row]) -> tuple[list[sa.Row], list[sa.Row]]:
+    """Split a batch into what may be sent side by side and what waits for the next round: never two
+    deliveries of one journey step at once, nor two marketing messages to one address."""
+    now_rows, later, seen = [], [], set()
+    for row in rows:
+        keys = {(row.journey_id, row.step)} | ({row.recipient_hash} if row.category == "marketing" else set())
+        if keys & seen:
+            later.append(row)
+        else:
+            seen |= keys
+            now_rows.append(row)
+    return now_rows, later
 
 
 def hash_token(token: str) -> str:
