@@ -464,7 +464,7 @@ def cli() -> None:
     parser.add_argument("--kafka-messages", type=int, default=50_000)
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--intake-events", type=int, default=5_000)
-    parser.add_argument("--e2e-events", type=int, default=3_000)
+    parser.add_argument("--e2e-events", type=int, default=3_500)  # about 60 s at the rate measured here
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--api-journeys", type=int, default=1_000_000)
     parser.add_argument("--api-requests", type=int, default=800)

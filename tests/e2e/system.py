@@ -265,7 +265,9 @@ def settled(journey: dict) -> bool:
     return all(steps[name]["status"] in ("succeeded", "failed", "skipped") for name in firsts)
 
 
-async def converge(system: System, billing: Billing, *, within: float = 90.0) -> dict[str, dict]:
+async def converge(
+    system: System, billing: Billing, *, within: float = 90.0 * int(os.environ.get("E2E_SCALE", "1"))
+) -> dict[str, dict]:
     """Wait until every subscription has its journey with the first steps settled; return them."""
     state: dict[str, dict] = {}
 

@@ -3,6 +3,7 @@ kill -9 of each service mid-stream, two replicas with one killed, a poison messa
 check: every journey once, in its expected state, no customer message twice."""
 
 import asyncio
+import os
 import re
 
 import httpx
@@ -13,12 +14,14 @@ from shared.testing import read_topic, wait_until
 from .system import ROOT, Billing, check_no_duplicates_and_expected_states, converge, mail
 
 pytestmark = pytest.mark.integration
+# `make soak` runs these with E2E_SCALE=10: ten times the events in every stream.
+SCALE = int(os.environ.get("E2E_SCALE", "1"))
 
 
 async def test_a_batch_of_every_kind_flows_through_and_a_reactivation_stops_a_journey(full_system):
     system = full_system
     async with Billing(system) as billing:
-        subscriptions = await billing.cancel(12)
+        subscriptions = await billing.cancel(12 * SCALE)
         journeys = await converge(system, billing)
         check_no_duplicates_and_expected_states(system, billing, journeys)
         await billing.reactivate(subscriptions[0])
@@ -50,7 +53,7 @@ async def test_kill_minus_nine_mid_stream_then_restart(full_system, victim):
     system = full_system
     replica = next(r for r in system.replicas if r.service == victim)
     async with Billing(system) as billing:
-        stream = asyncio.create_task(billing.cancel(30, pause=0.03))
+        stream = asyncio.create_task(billing.cancel(30 * SCALE, pause=0.03))
         await asyncio.sleep(0.4)
         await system.kill(replica)
         await stream
@@ -63,7 +66,7 @@ async def test_two_replicas_of_each_one_killed_mid_stream(full_system):
     system = full_system
     seconds = [await system.start(service) for service in ("orchestrator", "notifier", "survey")]
     async with Billing(system) as billing:
-        stream = asyncio.create_task(billing.cancel(30, pause=0.03))
+        stream = asyncio.create_task(billing.cancel(30 * SCALE, pause=0.03))
         await asyncio.sleep(0.4)
         for replica in seconds:
             await system.kill(replica)
@@ -75,9 +78,9 @@ async def test_two_replicas_of_each_one_killed_mid_stream(full_system):
 async def test_a_poison_message_mid_stream_is_dead_lettered_and_the_rest_flows(full_system):
     system = full_system
     async with Billing(system) as billing:
-        await billing.cancel(8)
+        await billing.cancel(8 * SCALE)
         await billing.poison()
-        await billing.cancel(8, start=8)
+        await billing.cancel(8 * SCALE, start=8 * SCALE)
         journeys = await converge(system, billing)
     check_no_duplicates_and_expected_states(system, billing, journeys)
     dead = await read_topic(system.kafka, system.topics()["cancelled"] + ".dlq", until=lambda rs: len(rs) >= 1)
@@ -106,10 +109,10 @@ async def test_kafka_broker_stop_and_start_mid_stream(full_system):
     local_stack()
     system = full_system
     async with Billing(system) as billing:
-        await billing.cancel(10, pause=0.02)
+        await billing.cancel(10 * SCALE, pause=0.02)
         await infra("kafka.sh", "stop")
         await infra("kafka.sh", "start")
-        await billing.cancel(10, pause=0.02, start=10)
+        await billing.cancel(10 * SCALE, pause=0.02, start=10 * SCALE)
         journeys = await converge(system, billing, within=150)
     check_no_duplicates_and_expected_states(system, billing, journeys)
 
@@ -118,7 +121,7 @@ async def test_postgres_immediate_restart_mid_stream(full_system):
     local_stack()
     system = full_system
     async with Billing(system) as billing:
-        stream = asyncio.create_task(billing.cancel(30, pause=0.03))
+        stream = asyncio.create_task(billing.cancel(30 * SCALE, pause=0.03))
         await asyncio.sleep(0.4)
         await infra("postgres.sh", "restart-immediate")
         await stream
