@@ -1,9 +1,13 @@
 """Helpers for the services' integration tests: wait for a condition, read what a topic holds."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from shared.runtime import Runtime, start, stop
 
 
 async def wait_until(condition: Callable[[], Awaitable[bool]], *, within: float = 20.0, every: float = 0.05) -> None:
@@ -41,3 +45,13 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+@contextlib.asynccontextmanager
+async def running(runtime: Runtime, service_dir: Path) -> AsyncIterator[Runtime]:
+    """A service's consumers and loops running in this process (migrated, topics created) for a test."""
+    tasks = await start(runtime, service_dir)
+    try:
+        yield runtime
+    finally:
+        await stop(runtime, tasks)

@@ -1,12 +1,11 @@
 """Notifier integration fixtures: real Kafka, PostgreSQL and SMTP sink; the notifier's parts in-process; the
 orchestrator played by `Orchestrator`, which sends commands over Kafka and reads the results."""
 
-import contextlib
 import email
 import email.policy
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from notifier.config import Settings
 from shared.events.commands import Recipient, SendMessage
 from shared.events.envelope import new_event
 from shared.messaging.producer import create_producer
-from shared.runtime import Runtime, start, stop
+from shared.runtime import Runtime
 from shared.testing import read_topic
+from shared.testing import running as shared_running
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 TOKENS = "viewer-token:viewer,operator-token:operator"
@@ -48,13 +48,8 @@ def settings_for(database_url, kafka_bootstrap, unique_name, smtp_sink) -> Calla
     return make
 
 
-@contextlib.asynccontextmanager
-async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
-    tasks = await start(runtime, SERVICE_DIR)
-    try:
-        yield runtime
-    finally:
-        await stop(runtime, tasks)
+def running(runtime: Runtime):
+    return shared_running(runtime, SERVICE_DIR)
 
 
 def send_message(

@@ -3,7 +3,6 @@ each test on its own schema and topics. The notifier and survey service are play
 answers commands over Kafka exactly as they would."""
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,8 +17,9 @@ from orchestrator.config import Settings
 from shared.events.commands import StepResult
 from shared.events.envelope import CloudEvent, new_event
 from shared.messaging.producer import create_producer
-from shared.runtime import Runtime, start, stop
+from shared.runtime import Runtime
 from shared.testing import read_topic
+from shared.testing import running as shared_running
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 TOKENS = "viewer-token:viewer,operator-token:operator"
@@ -50,13 +50,8 @@ def settings_for(database_url: str, kafka_bootstrap: str, unique_name: str) -> C
     return make
 
 
-@contextlib.asynccontextmanager
-async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
-    tasks = await start(runtime, SERVICE_DIR)
-    try:
-        yield runtime
-    finally:
-        await stop(runtime, tasks)
+def running(runtime: Runtime):
+    return shared_running(runtime, SERVICE_DIR)
 
 
 @pytest.fixture

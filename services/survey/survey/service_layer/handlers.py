@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.events.commands import CreateSurvey, ErasePersonalData, StepResult, SurveyResponseSubmitted
+from shared.events.commands import CreateSurvey, ErasePersonalData, SurveyResponseSubmitted
 from shared.events.envelope import new_event
+from shared.outbox.step_results import answer_step
 from shared.outbox.table import add_to_outbox, outbox
 from survey.adapters.tables import answers, surveys
 from survey.domain.answers import Answer
@@ -69,22 +70,16 @@ async def create_survey(
     else:
         outcome, reason = "succeeded", None
         data = {"survey_id": str(row.id), "survey_url": f"{links.public_url.rstrip('/')}/s/{token}"}
-    result = StepResult(
+    await answer_step(
+        session,
+        topic=topics.step_results,
+        source=SOURCE,
         command_id=command_id,
-        journey_id=command.journey_id,
-        subscription_id=command.subscription_id,
-        step=command.step,
-        attempt=command.attempt,
+        answering=command,
         outcome=outcome,
         reason=reason,
         retryable=False,
         data=data,
-    )
-    await add_to_outbox(
-        session,
-        topic=topics.step_results,
-        key=command.subscription_id,
-        event=new_event(result.event_type, SOURCE, result.model_dump(mode="json")),
     )
 
 

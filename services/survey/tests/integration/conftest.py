@@ -1,10 +1,9 @@
 """Survey integration fixtures: real Kafka and PostgreSQL, the survey service in-process on its own schema and
 topics, and a stand-in orchestrator that sends create-survey commands and reads the answers."""
 
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,8 +12,9 @@ import pytest
 from shared.events.commands import CreateSurvey
 from shared.events.envelope import new_event
 from shared.messaging.producer import create_producer
-from shared.runtime import Runtime, start, stop
+from shared.runtime import Runtime
 from shared.testing import read_topic
+from shared.testing import running as shared_running
 from survey.config import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -41,13 +41,8 @@ def settings_for(database_url, kafka_bootstrap, unique_name) -> Callable[..., Se
     return make
 
 
-@contextlib.asynccontextmanager
-async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
-    tasks = await start(runtime, SERVICE_DIR)
-    try:
-        yield runtime
-    finally:
-        await stop(runtime, tasks)
+def running(runtime: Runtime):
+    return shared_running(runtime, SERVICE_DIR)
 
 
 def client(runtime: Runtime, **kwargs) -> httpx.AsyncClient:

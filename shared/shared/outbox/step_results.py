@@ -1,0 +1,49 @@
+"""How a service answers one of the orchestrator's step commands: a StepResult, queued in the outbox in the
+caller's transaction (so the answer goes out exactly when the work it reports is committed)."""
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events.commands import StepResult
+from shared.events.envelope import new_event
+from shared.outbox.table import add_to_outbox
+
+
+class Answerable(Protocol):
+    """What identifies the step being answered: a step command, or a row that copied its fields."""
+
+    journey_id: str
+    subscription_id: str
+    step: str
+    attempt: int
+
+
+async def answer_step(
+    session: AsyncSession,
+    *,
+    topic: str,
+    source: str,
+    command_id: str,
+    answering: Answerable,
+    outcome: str,
+    reason: str | None = None,
+    retryable: bool = True,
+    not_before: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    result = StepResult(
+        command_id=command_id,
+        journey_id=answering.journey_id,
+        subscription_id=answering.subscription_id,
+        step=answering.step,
+        attempt=answering.attempt,
+        outcome=outcome,
+        reason=reason,
+        retryable=retryable,
+        not_before=not_before,
+        data=data or {},
+    )
+    event = new_event(result.event_type, source, result.model_dump(mode="json"), subject=answering.journey_id)
+    await add_to_outbox(session, topic=topic, key=answering.subscription_id, event=event)
