@@ -41,11 +41,28 @@ async def test_a_batch_of_every_kind_flows_through_and_a_reactivation_stops_a_jo
     ]
     voluntary = [s for s, kind in billing.subscriptions.items() if kind[1] == "customer"]
     assert len(surveys) == len(voluntary), "every voluntary leaver got one survey invitation"
-    link = re.search(r"http://survey\.test(/s/\S+)", surveys[0].get_body(("plain",)).get_content()).group(1)
+    invitation = next(m for m in surveys if f"{subscriptions[0]}@" not in m["To"])  # not the reactivated one
+    link = re.search(r"http://survey\.test(/s/\S+)", invitation.get_body(("plain",)).get_content()).group(1)
     survey_port = next(r.port for r in system.replicas if r.service == "survey")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{survey_port}") as client:
         page = await client.get(link)
+        answered = await client.post(link, data={"reason": "poor_support", "score": "2", "may_contact": "yes"})
     assert page.status_code == 200 and "<form" in page.text
+    assert answered.status_code == 200
+    journey_id = invitation["X-Offboarding-Journey"]
+
+    async def follow_up_started() -> bool:
+        async with system.orchestrator_api() as api:
+            journey = (await api.get(f"/v1/journeys/{journey_id}")).json()
+        steps = {s["name"]: s["status"] for s in journey["steps"]}
+        return journey["survey"] is not None and steps["support_follow_up"] in (
+            "in_progress",
+            "scheduled",
+            "failed",
+            "succeeded",
+        )
+
+    await wait_until(follow_up_started, within=30)
 
 
 @pytest.mark.parametrize("victim", ["orchestrator", "notifier", "survey"])
