@@ -59,6 +59,11 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(f"OFFBOARDING_API_TOKENS: development or short tokens in production: {weak}")
         return self
 
+    def refuse_development_secret(self, name: str, value: str) -> None:
+        """Services call this for their own secrets: a development default must not reach production."""
+        if self.environment == "production" and (value.startswith("dev-") or len(value) < 24):
+            raise ValueError(f"{name}: set a real secret (24+ characters) in production")
+
     @field_validator("database_schema")
     @classmethod
     def _plain_identifier(cls, schema: str) -> str:

@@ -3,7 +3,7 @@
 from datetime import time, timedelta
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.events import commands
@@ -74,3 +74,8 @@ class Settings(ServiceSettings):
     def webhook_url_for(self, message: str) -> str | None:
         urls = dict(p.strip().split("=", 1) for p in self.webhook_urls.split(",") if p.strip())
         return urls.get(message, self.webhook_url)
+
+    @model_validator(mode="after")
+    def _real_secret_in_production(self) -> "Settings":
+        self.refuse_development_secret("NOTIFIER_WEBHOOK_SECRET", self.webhook_secret.get_secret_value())
+        return self

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.events import commands, topics
@@ -20,3 +20,8 @@ class Settings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
     token_secret: SecretStr = SecretStr("dev-survey-token-secret")
     survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
+
+    @model_validator(mode="after")
+    def _real_secret_in_production(self) -> "Settings":
+        self.refuse_development_secret("SURVEY_TOKEN_SECRET", self.token_secret.get_secret_value())
+        return self

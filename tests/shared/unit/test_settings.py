@@ -29,3 +29,22 @@ def test_bad_values_are_refused(monkeypatch, key, value):
     monkeypatch.setenv(key, value)
     with pytest.raises(ValidationError):
         ExampleSettings()
+
+
+def test_development_secrets_are_refused_in_production(monkeypatch):
+    from notifier.config import Settings as NotifierSettings
+    from survey.config import Settings as SurveySettings
+
+    monkeypatch.setenv("OFFBOARDING_ENV", "production")
+    monkeypatch.setenv("OFFBOARDING_API_TOKENS", "a" * 30 + ":operator")
+    with pytest.raises(ValidationError, match="NOTIFIER_WEBHOOK_SECRET"):
+        NotifierSettings()
+    with pytest.raises(ValidationError, match="SURVEY_TOKEN_SECRET"):
+        SurveySettings()
+    monkeypatch.setenv("NOTIFIER_WEBHOOK_SECRET", "s" * 32)
+    monkeypatch.setenv("SURVEY_TOKEN_SECRET", "t" * 32)
+    assert NotifierSettings().webhook_secret.get_secret_value() == "s" * 32
+    assert SurveySettings().token_secret.get_secret_value() == "t" * 32
+    monkeypatch.setenv("OFFBOARDING_API_TOKENS", "dev-operator:operator")
+    with pytest.raises(ValidationError, match="development or short tokens"):
+        SurveySettings()
