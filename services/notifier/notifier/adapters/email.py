@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import email.policy
 import ssl
 import time
 from dataclasses import dataclass
@@ -12,6 +13,10 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from notifier.adapters.rendering import Rendered
+
+# Headers up to RFC 5322's 998 characters stay on one line: folding a long subject at 78 left some readers
+# showing it with a leading space.
+HEADERS_UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
 
 
 class SendFailed(Exception):
@@ -49,7 +54,7 @@ def build_email(
     journey_id: str,
     step: str,
 ) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=HEADERS_UNFOLDED)
     email["Subject"] = rendered.subject
     email["From"] = sender
     email["To"] = formataddr((to_name or "", to_address))

@@ -263,7 +263,8 @@ class Sender:
     async def _send_webhook(self, row: sa.Row) -> Outcome:
         url = self._settings.webhook_url_for(row.message)
         if url is None:
-            return Outcome("failed", "failed", f"no webhook URL configured for {row.message}", retryable=False)
+            # A deployment without a CRM or helpdesk hook: visible to support, and not a failed journey.
+            return Outcome("skipped", "skipped", f"no webhook URL configured for {row.message}")
         payload = {
             "event": row.message,
             "journey_id": row.journey_id,
