@@ -11,9 +11,16 @@ LONG = "Analytical Engines Ltd: your Acme subscription ends on 25 December 2026"
 
 def build(unsubscribe_url=None):
     rendered = Rendered(subject=LONG, text="Hello\n", html="<p>Hello</p>", category="transactional", locale="en")
-    return build_email(rendered=rendered, sender="Acme <a@acme.example>", to_address="ada@example.com",
-                       to_name="Ada Lovelace", msg_id="<c1@acme.example>", unsubscribe_url=unsubscribe_url,
-                       journey_id="j1", step="confirmation")
+    return build_email(
+        rendered=rendered,
+        sender="Acme <a@acme.example>",
+        to_address="ada@example.com",
+        to_name="Ada Lovelace",
+        msg_id="<c1@acme.example>",
+        unsubscribe_url=unsubscribe_url,
+        journey_id="j1",
+        step="confirmation",
+    )
 
 
 def test_parts_ids_and_an_unfolded_subject():
@@ -22,7 +29,7 @@ def test_parts_ids_and_an_unfolded_subject():
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Subject"] == LONG
     assert parsed["X-Offboarding-Journey"] == "j1" and parsed["X-Offboarding-Step"] == "confirmation"
-    assert parsed.get_body(("plain",)).get_content() == "Hello\n"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Hello"
     assert parsed.get_body(("html",)).get_content().strip() == "<p>Hello</p>"
     assert parsed["Content-Language"] == "en" and "List-Unsubscribe" not in parsed
 
