@@ -1,23 +1,10 @@
 """An exit-survey answer: the reasons customers can pick, limits, and what makes an answer unhappy."""
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # One list that fits consumers and businesses; the order is the order on the page.
-REASONS = (
-    "too_expensive",
-    "missing_features",
-    "hard_to_use",
-    "bugs_or_reliability",
-    "poor_support",
-    "billing_problem",
-    "switched_competitor",
-    "no_longer_needed",
-    "temporary",
-    "other",
-)
-COMPLAINTS = frozenset({"poor_support", "bugs_or_reliability", "billing_problem"})
 Reason = Literal[
     "too_expensive",
     "missing_features",
@@ -30,6 +17,8 @@ Reason = Literal[
     "temporary",
     "other",
 ]
+REASONS: tuple[str, ...] = get_args(Reason)
+COMPLAINTS = frozenset({"poor_support", "bugs_or_reliability", "billing_problem"})
 COMMENT_LIMIT = 2000
 OTHER_LIMIT = 200
 
