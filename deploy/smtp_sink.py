@@ -26,7 +26,14 @@ class StampingMailbox(Mailbox):
 async def serve(host: str, port: int, maildir: Path) -> None:
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
-    controller = Controller(StampingMailbox(str(maildir)), hostname=host, port=port, data_size_limit=25 * 1024 * 1024)
+    # SMTPUTF8 on, as on the mail services customers use: internationalised addresses (RFC 6531) are taken.
+    controller = Controller(
+        StampingMailbox(str(maildir)),
+        hostname=host,
+        port=port,
+        data_size_limit=25 * 1024 * 1024,
+        enable_SMTPUTF8=True,
+    )
     controller.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,18 +1,52 @@
 """HTTP plumbing every service shares: ops routes (health, readiness, metrics), JSON errors, request ids."""
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.events.envelope import describe_validation_error
 from shared.logging import bind_correlation, clear_correlation
+from shared.text import PLAIN_PATTERN, is_plain
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+# String parameters in a URL: no control characters (the middleware below refuses them with 400).
+PlainQuery = Annotated[str | None, Query(pattern=PLAIN_PATTERN)]
+PlainPath = Annotated[str, Path(pattern=PLAIN_PATTERN)]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: {"error": {"code": ..., "message": ...}}."""
+
+    error: ErrorBody
+
+
+def documented_errors(*codes: int) -> dict[int, dict]:
+    """OpenAPI `responses` for these error statuses, and 400 (a URL with control characters) always."""
+    return {code: {"model": ErrorResponse} for code in sorted({400, *codes})}
+
+
+def documented_pages(*codes: int, json_too: bool = False) -> dict[int, dict]:
+    """The same for a route that answers with an HTML page (and, with `json_too`, JSON to a JSON client)."""
+    content = {"text/html": {"schema": {"type": "string"}}}
+    if json_too:
+        content["application/json"] = {"schema": {}}
+    return {code: {"description": "a page for the customer", "content": content} for code in sorted({400, *codes})}
 
 
 class ApiError(Exception):
@@ -29,13 +63,17 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 def ops_router(readiness: ReadinessCheck) -> APIRouter:
     """/healthz (the process answers), /readyz (its dependencies answer), /metrics (Prometheus text)."""
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], responses=documented_errors())
 
     @router.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and Kafka reachable")
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and Kafka reachable, consumers advancing",
+        responses={503: {"description": "a dependency is unreachable or a consumer has stalled"}},
+    )
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(v == "ok" for v in checks.values())
@@ -50,8 +88,20 @@ def ops_router(readiness: ReadinessCheck) -> APIRouter:
     return router
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Every error answer has the same JSON shape; request ids go into logs and back to the caller."""
+# A page for a person (an HTML route's error) instead of JSON: (status) -> the page.
+ErrorPage = Callable[[int], HTMLResponse]
+
+
+def install_error_handlers(
+    app: FastAPI, *, page_prefixes: tuple[str, ...] = (), error_page: ErrorPage | None = None
+) -> None:
+    """Every error answer has the same JSON shape, except under `page_prefixes` (pages customers open), where
+    `error_page` answers; request ids go into logs and back to the caller."""
+
+    def refuse(request: Request, status: int, code: str, message: str) -> Response:
+        if error_page is not None and request.url.path.startswith(page_prefixes):
+            return error_page(status)
+        return error_response(status, code, message)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -63,9 +113,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        response = refuse(request, exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed_methods(app, request))  # RFC 9110: all of them
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, _exc: Exception) -> JSONResponse:
@@ -73,7 +127,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        # A caller's request id is kept only when it is a plain token: it goes into logs and a response header.
+        given = request.headers.get("x-request-id", "")
+        rid = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        if not _plain_url(request):
+            # U+0000 and other control characters in a path or query value reach no handler and no database
+            # (PostgreSQL cannot store them; logs and headers must not carry them).
+            response = refuse(request, 400, "invalid_request", "the URL holds control characters or invalid text")
+            response.headers["X-Request-ID"] = rid
+            return response
         bind_correlation(request_id=rid)
         try:
             response = await call_next(request)
@@ -83,4 +145,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-__all__ = ["ApiError", "describe_validation_error", "error_response", "install_error_handlers", "ops_router"]
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at this path (one path may be split over several routes)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
+def _plain_url(request: Request) -> bool:
+    """The decoded path and every query key and value are free of control characters."""
+    if not is_plain(request.url.path):
+        return False
+    return all(is_plain(key) and is_plain(value) for key, value in request.query_params.multi_items())
+
+
+__all__ = [
+    "ApiError",
+    "ErrorResponse",
+    "PlainPath",
+    "PlainQuery",
+    "describe_validation_error",
+    "documented_errors",
+    "documented_pages",
+    "error_response",
+    "install_error_handlers",
+    "ops_router",
+]

@@ -3,12 +3,14 @@
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
 import structlog
 
-EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Unicode-aware: an internationalised address (zqä@exämple.com) is masked whole, not from its first ASCII part.
+EMAIL_PATTERN = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.\w{2,}")
 # Keys whose values are personal data whatever they hold: never logged.
 PERSONAL_KEYS = frozenset(
     {
@@ -40,6 +42,28 @@ def redact(value: Any) -> Any:
     return value
 
 
+def render_exception(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor in place of format_exc_info: the traceback's frames and each exception's class
+    (with a message only where it cannot quote input: shared.errors.describe). A driver's message or SQL
+    parameters, which may hold a customer's name or text, never reach a log line."""
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    exc = exc_info if isinstance(exc_info, BaseException) else (exc_info[1] if exc_info else None)
+    if exc is None:
+        return event_dict
+    from shared.errors import describe  # here: shared.errors imports the Kafka and SQLAlchemy packages
+
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        chain.append(f"Traceback (most recent call last):\n{frames}{describe(exc)}")
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    event_dict["exception"] = "\n\nwhile handling or caused by:\n\n".join(reversed(chain))
+    return event_dict
+
+
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: the last step before rendering, so nothing personal reaches a log line."""
     return redact(event_dict)
@@ -52,7 +76,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
+        render_exception,
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

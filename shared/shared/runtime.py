@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.db.engine import create_engine, create_session_factory
 from shared.db.migrations import upgrade_head
 from shared.logging import configure_logging, get_logger
-from shared.messaging.consumer import BatchConsumer
+from shared.messaging.consumer import BatchConsumer, BatchHandler, Handler
 from shared.messaging.producer import create_producer
 from shared.messaging.topics import ensure_topics
 from shared.outbox.relay import OutboxRelay
@@ -44,6 +44,33 @@ class Runtime:
     workers: list[Worker] = field(default_factory=list)  # besides the relay
     topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
     http_app: FastAPI | None = None
+    kafka_options: dict = field(default_factory=dict)  # security options of every Kafka client
+
+    def consumer(
+        self,
+        *,
+        group_id: str,
+        topics: list[str],
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
+        max_records: int = 500,
+    ) -> BatchConsumer:
+        """A batch consumer on this service's database, producer and Kafka settings."""
+        s = self.settings
+        return BatchConsumer(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            group_id=group_id,
+            topics=topics,
+            session_factory=self.sessions,
+            handler=handler,
+            batch_handler=batch_handler,
+            producer=self.producer,
+            max_records=max_records,
+            max_attempts=s.consumer_max_attempts,
+            retry_delay=s.consumer_retry_delay_seconds,
+            stall_seconds=s.consumer_stall_seconds,
+            kafka_options=self.kafka_options,
+        )
 
     async def readiness(self) -> dict[str, str]:
         """'ok' or the reason, per dependency: what /readyz reports."""
@@ -59,6 +86,8 @@ class Runtime:
             checks["kafka"] = "ok"
         except Exception as exc:
             checks["kafka"] = f"unreachable: {type(exc).__name__}"
+        for consumer in self.consumers:
+            checks[f"consumer {consumer.group_id}"] = consumer.health()
         return checks
 
 
@@ -66,7 +95,8 @@ def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
     engine = create_engine(
         settings.database_url, schema=settings.database_schema, pool_size=settings.database_pool_size
     )
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id=name)
+    kafka_options = settings.kafka_options()
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id=name, options=kafka_options)
     relay = OutboxRelay(
         engine,
         producer,
@@ -74,7 +104,7 @@ def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
         batch_size=settings.outbox_batch_size,
         idle_seconds=settings.outbox_idle_seconds,
     )
-    return Runtime(name, settings, engine, create_session_factory(engine), producer, relay)
+    return Runtime(name, settings, engine, create_session_factory(engine), producer, relay, kafka_options=kafka_options)
 
 
 async def migrate(runtime: Runtime, service_dir: Path) -> None:
@@ -88,7 +118,10 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     settings = runtime.settings
     await _retry("database", lambda: migrate(runtime, service_dir))
     if runtime.topics:
-        await _retry("kafka", lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics))
+        await _retry(
+            "kafka",
+            lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics, options=runtime.kafka_options),
+        )
     await _retry("kafka", runtime.producer.start)
     for consumer in runtime.consumers:
         await _retry("kafka", consumer.start)

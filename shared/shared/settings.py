@@ -1,11 +1,12 @@
 """Settings base: every service reads its configuration from environment variables, validated at start-up."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth import DEVELOPMENT_TOKENS, parse_tokens
+from shared.messaging.security import client_options
 
 
 class ConfigurationError(Exception):
@@ -22,6 +23,18 @@ class ServiceSettings(BaseSettings):
         "development", validation_alias=AliasChoices("OFFBOARDING_ENV")
     )
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"))
+    # Kafka security (production clusters): TLS and SASL. The local stack is plaintext on 127.0.0.1.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE"))
+    kafka_ssl_certfile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_CERTFILE"))
+    kafka_ssl_keyfile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_KEYFILE"))
     database_url: str = Field(
         "postgresql+asyncpg://postgres@127.0.0.1:5432/offboarding",
         validation_alias=AliasChoices("DATABASE_URL"),
@@ -32,12 +45,19 @@ class ServiceSettings(BaseSettings):
     # Bearer tokens for the /v1 routes: "token:role,token:role" (roles viewer, operator).
     api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    http_host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on all interfaces
+    # Loopback unless told otherwise: a container or a pod sets 0.0.0.0 explicitly (compose, Helm).
+    http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=1, le=65535)
     topic_partitions: int = Field(6, ge=1, le=256)
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
     # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
     outbox_idle_seconds: float = Field(1.0, gt=0, le=60)
+    # A message whose handling fails (not the database or Kafka being away) is tried this often in all,
+    # with a backoff starting at consumer_retry_delay_seconds, then dead-lettered as processing_failed.
+    consumer_max_attempts: int = Field(3, ge=1, le=20)
+    consumer_retry_delay_seconds: float = Field(0.2, ge=0, le=60)
+    # A consumer with lag whose committed offset has not moved for this long is reported stalled (/readyz).
+    consumer_stall_seconds: float = Field(60.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -49,6 +69,28 @@ class ServiceSettings(BaseSettings):
         if not url.startswith("postgresql+asyncpg://"):
             raise ValueError("DATABASE_URL must be a postgresql:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _kafka_credentials_complete(self) -> "ServiceSettings":
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        return self
+
+    def kafka_options(self) -> dict[str, Any]:
+        """Security options for every Kafka client this service creates."""
+        return client_options(
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+        )
 
     @model_validator(mode="after")
     def _real_tokens_in_production(self) -> "ServiceSettings":

@@ -12,7 +12,6 @@ from notifier.entrypoints.http import create_app
 from notifier.entrypoints.sender import SenderLoop
 from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
-from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 
 
@@ -49,13 +48,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         settings.topic_step_results: settings.topic_partitions,
     }
     runtime.consumers = [
-        BatchConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+        runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            session_factory=runtime.sessions,
             handler=commands_handler(settings.topic_step_results),
-            producer=runtime.producer,
         )
     ]
     runtime.workers = [

@@ -15,7 +15,6 @@ from orchestrator.entrypoints.timers import TimerLoop
 from orchestrator.service_layer.messages import Topics
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import TokenAuth, parse_tokens
-from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 
 
@@ -52,24 +51,18 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             settings.topic_survey_responses,
         )
     }
-    consumer_options = {
-        "bootstrap_servers": settings.kafka_bootstrap_servers,
-        "session_factory": runtime.sessions,
-        "producer": runtime.producer,
-        "max_records": settings.consumer_max_records,
-    }
     runtime.consumers = [
-        BatchConsumer(
+        runtime.consumer(
             group_id=f"{settings.database_schema}-billing",
             batch_handler=billing_handler(uow_factory),
             topics=[settings.topic_subscription_cancelled, settings.topic_subscription_reactivated],
-            **consumer_options,
+            max_records=settings.consumer_max_records,
         ),
-        BatchConsumer(
+        runtime.consumer(
             group_id=f"{settings.database_schema}-results",
             batch_handler=results_handler(uow_factory),
             topics=[settings.topic_step_results, settings.topic_survey_responses],
-            **consumer_options,
+            max_records=settings.consumer_max_records,
         ),
     ]
     runtime.workers = [

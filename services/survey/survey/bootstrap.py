@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared.auth import TokenAuth, parse_tokens
-from shared.messaging.consumer import BatchConsumer
 from shared.runtime import Runtime, build_runtime
 from survey.config import Settings
 from survey.entrypoints.consumers import commands_handler
@@ -24,13 +23,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         for name in (settings.topic_survey_responses, settings.topic_commands, settings.topic_step_results)
     }
     runtime.consumers = [
-        BatchConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+        runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            session_factory=runtime.sessions,
             handler=commands_handler(topics, links, now),
-            producer=runtime.producer,
         )
     ]
     runtime.http_app = create_app(

@@ -56,3 +56,12 @@ def create_outbox_notify(op: Operations) -> None:
 def drop_outbox_notify(op: Operations) -> None:
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS notify_outbox()")
+
+
+def add_inbox_fingerprint(op: Operations) -> None:
+    """The inbox remembers a hash of each event, to tell a redelivery from a reused identity."""
+    op.add_column("inbox", sa.Column("fingerprint", sa.Text, nullable=True))
+
+
+def drop_inbox_fingerprint(op: Operations) -> None:
+    op.drop_column("inbox", "fingerprint")

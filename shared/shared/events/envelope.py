@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.text import PlainId
+
 Headers = Sequence[tuple[str, bytes]]
 
 # Header prefix of binary content mode (CloudEvents Kafka protocol binding, section 3.2).
@@ -29,13 +31,14 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     specversion: Literal["1.0"]
-    id: str = Field(min_length=1, max_length=256)
-    source: str = Field(min_length=1, max_length=1024)
-    type: str = Field(min_length=1, max_length=256)
+    # The identity is stored (inbox) and shown (logs, headers): plain text only.
+    id: PlainId = Field(min_length=1, max_length=256)
+    source: PlainId = Field(min_length=1, max_length=1024)
+    type: PlainId = Field(min_length=1, max_length=256)
     time: datetime
-    datacontenttype: str | None = "application/json"
-    dataschema: str | None = None
-    subject: str | None = None
+    datacontenttype: PlainId | None = "application/json"
+    dataschema: PlainId | None = None
+    subject: PlainId | None = None
     data: Any = None
 
     @property
@@ -82,7 +85,11 @@ def _decode_json(raw: bytes | None, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidMessage("not_json", f"the {what} is not JSON: {exc}") from None
+        raise InvalidMessage("not_json", f"the {what} is not JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:
+        raise InvalidMessage("not_json", f"the {what} is nested too deeply to read") from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise InvalidMessage("not_json", f"the {what} is not usable JSON: {str(exc)[:200]}") from None
 
 
 def _parse_structured(value: bytes | None) -> CloudEvent:

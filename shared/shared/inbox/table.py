@@ -1,10 +1,20 @@
-"""The inbox table and the claim that tells new messages from redelivered ones."""
+"""The inbox table and the claim that tells new messages from redelivered ones, and from impostors.
+
+A message is known by its CloudEvent identity (source, id). Its fingerprint (a hash of the whole event) tells
+a redelivery (same content: skipped) from a different event that reuses an identity (a conflicting
+duplicate: the first one stays, the second is dead-lettered).
+"""
+
+import hashlib
+import json
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.engine import metadata
+from shared.events.envelope import CloudEvent
 
 inbox = sa.Table(
     "inbox",
@@ -13,23 +23,60 @@ inbox = sa.Table(
     sa.Column("source", sa.Text, primary_key=True),
     sa.Column("message_id", sa.Text, primary_key=True),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # NULL for rows written before fingerprints existed: those count as the same content.
+    sa.Column("fingerprint", sa.Text, nullable=True),
     sa.Index("ix_inbox_received_at", "received_at"),
 )
 
+Identity = tuple[str, str]
 
-async def claim_new(session: AsyncSession, consumer: str, identities: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Record (source, id) identities for `consumer`; return those not seen before.
+
+def fingerprint(event: CloudEvent) -> str:
+    """The same for the same event in either content mode; different as soon as any attribute or data differs."""
+    canonical = json.dumps(event.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+Verdict = Literal["fresh", "duplicate", "conflicting"]
+
+
+async def claim_new(session: AsyncSession, consumer: str, events: list[CloudEvent]) -> list[Verdict]:
+    """Record the events' identities for `consumer`; for each event, in order: `fresh` (handle it), `duplicate`
+    (seen before with the same content: skip it) or `conflicting` (seen before with other content).
 
     Runs in the caller's transaction: if it rolls back, the claims go with it, so a message counts as
-    processed exactly when its effects are committed.
+    processed exactly when its effects are committed. One statement, and a second only when some identity
+    was seen before.
     """
-    if not identities:
-        return set()
-    unique = list(dict.fromkeys(identities))
+    if not events:
+        return []
+    prints = [fingerprint(e) for e in events]
+    first: dict[Identity, str] = {}
+    for event, print_ in zip(events, prints, strict=True):
+        first.setdefault(event.identity, print_)
     result = await session.execute(
         insert(inbox)
-        .values([{"consumer": consumer, "source": s, "message_id": i} for s, i in unique])
+        .values([{"consumer": consumer, "source": s, "message_id": i, "fingerprint": f} for (s, i), f in first.items()])
         .on_conflict_do_nothing()
         .returning(inbox.c.source, inbox.c.message_id)
     )
-    return {(row.source, row.message_id) for row in result}
+    fresh = {(row.source, row.message_id) for row in result}
+    seen = [identity for identity in first if identity not in fresh]
+    known: dict[Identity, str | None] = {}
+    if seen:
+        rows = await session.execute(
+            sa.select(inbox.c.source, inbox.c.message_id, inbox.c.fingerprint).where(
+                inbox.c.consumer == consumer, sa.tuple_(inbox.c.source, inbox.c.message_id).in_(seen)
+            )
+        )
+        known = {(row.source, row.message_id): row.fingerprint for row in rows}
+    verdicts: list[Verdict] = []
+    for event, print_ in zip(events, prints, strict=True):
+        identity = event.identity
+        if identity in fresh:
+            fresh.discard(identity)  # the same event twice in one batch: handle it once
+            verdicts.append("fresh")
+            continue
+        reference = first[identity] if identity not in known else known[identity]
+        verdicts.append("duplicate" if reference in (None, print_) else "conflicting")
+    return verdicts

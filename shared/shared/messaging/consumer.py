@@ -1,14 +1,18 @@
 """Batch consumer: getmany, one database transaction per batch, offsets committed only after it commits.
 
-For each batch: every record is parsed as a CloudEvent (unparseable ones go to `<topic>.dlq` unchanged, with
+For each batch: every record is parsed as a CloudEvent (unreadable ones go to `<topic>.dlq` unchanged, with
 `error.*` headers); the batch's identities are claimed in the inbox; new messages go to the handler, all in
 one transaction. After the commit, dead letters are sent, then offsets are committed. A crash anywhere
 before the offset commit redelivers the batch, and the inbox turns the redelivery into a no-op.
 
-A handler takes one message, or a batch handler all of a batch's new messages (set-based work). Either
-rejects a message by raising InvalidMessage: the batch is then retried one message per transaction, and the
-rejected one goes to the DLQ. Any other error (database or broker away) rolls the batch
-back, rewinds the partitions and retries with backoff: nothing is skipped.
+No single message stops the consumer. When a batch fails:
+- a transient error (database or Kafka away, serialization failure, deadlock: `shared.errors.is_transient`)
+  rolls the batch back, rewinds and retries it with backoff: nothing is skipped while the infrastructure is
+  away, and the stall shows in /readyz and the `consumer_*` metrics;
+- any other error splits the batch in halves until the failing message stands alone (the others commit in
+  their halves); that message is retried alone `max_attempts` times in all, then dead-lettered with reason
+  `processing_failed`. A handler that rejects a message outright (InvalidMessage) dead-letters it at once.
+A message that reuses an identity with other content is dead-lettered as `conflicting_duplicate`.
 """
 
 import asyncio
@@ -20,16 +24,21 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.errors import describe, is_transient
 from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
 from shared.events.topics import dlq_topic
 from shared.inbox.table import claim_new
 from shared.logging import bind_correlation, clear_correlation, get_logger
+from shared.messaging.progress import Progress
 from shared.worker import next_backoff
 
 log = get_logger(__name__)
 
 CONSUMED = Counter("messages_consumed_total", "Messages consumed, by outcome", ["topic", "outcome"])
 DEAD_LETTERED = Counter("dlq_messages_total", "Messages sent to a dead-letter topic", ["topic", "reason"])
+HANDLER_RETRIES = Counter(
+    "consumer_handler_retries_total", "A message retried alone after its handler failed", ["topic"]
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +55,13 @@ class IncomingMessage:
 Handler = Callable[[IncomingMessage, AsyncSession], Awaitable[None]]
 # Takes the batch's new messages at once, for set-based work (one statement for many messages).
 BatchHandler = Callable[[list[IncomingMessage], AsyncSession], Awaitable[None]]
+Item = tuple[ConsumerRecord, IncomingMessage]
 
 
 @dataclass
 class _Batch:
     records: list[ConsumerRecord]
-    parsed: list[tuple[ConsumerRecord, IncomingMessage]] = field(default_factory=list)
+    parsed: list[Item] = field(default_factory=list)
     dead: list[tuple[ConsumerRecord, InvalidMessage]] = field(default_factory=list)
 
 
@@ -67,6 +77,10 @@ class BatchConsumer:
         batch_handler: BatchHandler | None = None,
         producer: AIOKafkaProducer,
         max_records: int = 500,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+        stall_seconds: float = 60.0,
+        kafka_options: dict | None = None,
         after_commit: Callable[[list[IncomingMessage]], Awaitable[None]] | None = None,
     ) -> None:
         """`after_commit` runs after the database commit and before the offset commit (metrics, tests)."""
@@ -78,6 +92,7 @@ class BatchConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            **(kafka_options or {}),
         )
         self._group_id = group_id
         self._sessions = session_factory
@@ -87,8 +102,15 @@ class BatchConsumer:
         self._batch_handler = batch_handler
         self._producer = producer
         self._max_records = max_records
+        self._max_attempts, self._retry_delay = max(max_attempts, 1), retry_delay
         self._after_commit = after_commit
         self._stopping = asyncio.Event()
+        self._progress = Progress(group_id, stall_seconds=stall_seconds)
+        self._stalled: list[str] = []
+
+    @property
+    def group_id(self) -> str:
+        return self._group_id
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -100,35 +122,42 @@ class BatchConsumer:
     async def close(self) -> None:
         await self._consumer.stop()
 
+    def health(self) -> str:
+        """'ok', or why this consumer is not advancing: what /readyz reports."""
+        if not self._stalled:
+            return "ok"
+        error = f"; last error {self._progress.last_error}" if self._progress.last_error else ""
+        return f"stalled: {', '.join(self._stalled)} ({self._progress.failures_in_row} failures in a row{error})"
+
     async def run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
-            records = [r for rs in batches.values() for r in rs]
-            if not records:
-                continue
+            records: list[ConsumerRecord] = []
             try:
-                await self.process(records)
-                backoff = 0.5
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+                records = [r for rs in batches.values() for r in rs]
+                if records:
+                    self._progress.fetched(records)
+                    await self.process(records)
+                    backoff = 0.5
             except Exception as exc:
-                log.warning("batch_failed_will_retry", error=type(exc).__name__, detail=str(exc)[:300])
+                self._progress.failed(describe(exc))
+                log.warning(
+                    "batch_failed_will_retry",
+                    error=describe(exc),
+                    transient=is_transient(exc),
+                    failures_in_row=self._progress.failures_in_row,
+                )
                 self._rewind(records)
                 await asyncio.sleep(backoff)
                 backoff = next_backoff(backoff)
+            finally:
+                self._observe()
 
     async def process(self, records: list[ConsumerRecord]) -> None:
-        """Process one batch end to end: database transaction, dead letters, offset commit."""
+        """Process one batch end to end: database transactions, dead letters, offset commit."""
         batch = self._parse(records)
-        try:
-            applied = await self._apply(batch.parsed)
-        except InvalidMessage:
-            # One message was rejected by the handler: find it by going one message per transaction.
-            applied = []
-            for record, message in batch.parsed:
-                try:
-                    applied += await self._apply([(record, message)])
-                except InvalidMessage as exc:
-                    batch.dead.append((record, exc))
+        applied = await self._isolate(batch.parsed, batch.dead)
         if self._after_commit is not None:
             await self._after_commit(applied)
         await self._send_dead_letters(batch.dead)
@@ -142,36 +171,75 @@ class BatchConsumer:
             except InvalidMessage as exc:
                 batch.dead.append((record, exc))
                 continue
+            except Exception as exc:  # a parser bug must not stop the partition either
+                batch.dead.append((record, InvalidMessage("unreadable", describe(exc))))
+                continue
             key = record.key.decode("utf-8", "replace") if record.key is not None else None
             batch.parsed.append((record, IncomingMessage(record.topic, record.partition, record.offset, key, event)))
         return batch
 
-    async def _apply(self, parsed: list[tuple[ConsumerRecord, IncomingMessage]]) -> list[IncomingMessage]:
-        """One transaction: claim identities in the inbox, handle the new ones, commit."""
-        if not parsed:
+    async def _isolate(self, items: list[Item], dead: list) -> list[IncomingMessage]:
+        """Apply `items` in one transaction; on a non-transient failure, split until the culprit stands alone."""
+        if not items:
             return []
-        applied = []
+        try:
+            return await self._apply(items, dead)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            if len(items) == 1:
+                return await self._retry_alone(items[0], exc, dead)
+            log.info("batch_split_to_isolate_a_failure", size=len(items), error=describe(exc))
+            middle = len(items) // 2
+            return await self._isolate(items[:middle], dead) + await self._isolate(items[middle:], dead)
+
+    async def _retry_alone(self, item: Item, error: Exception, dead: list) -> list[IncomingMessage]:
+        """The message failed alone once; try it again, with backoff, up to `max_attempts` in all."""
+        record, attempts = item[0], 1
+        while not isinstance(error, InvalidMessage) and attempts < self._max_attempts:
+            HANDLER_RETRIES.labels(record.topic).inc()
+            await asyncio.sleep(self._retry_delay * 2 ** (attempts - 1))
+            attempts += 1
+            try:
+                return await self._apply([item], dead)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                error = exc
+        if isinstance(error, InvalidMessage):
+            dead.append((record, error))
+        else:
+            detail = f"{describe(error)} (failed {attempts} times)"
+            dead.append((record, InvalidMessage("processing_failed", detail)))
+        return []
+
+    async def _apply(self, items: list[Item], dead: list) -> list[IncomingMessage]:
+        """One transaction: claim identities in the inbox, handle the new ones, commit."""
+        applied, conflicting = [], []
         async with self._sessions() as session, session.begin():
-            fresh = await claim_new(session, self._group_id, [m.event.identity for _, m in parsed])
-            for _, message in parsed:
-                if message.event.identity not in fresh:
+            verdicts = await claim_new(session, self._group_id, [m.event for _, m in items])
+            for (record, message), verdict in zip(items, verdicts, strict=True):
+                if verdict == "fresh":
+                    applied.append(message)
+                elif verdict == "conflicting":
+                    conflicting.append(record)
+                else:
                     CONSUMED.labels(message.topic, "duplicate").inc()
-                    continue
-                fresh.discard(message.event.identity)  # the same event twice in one batch: handle it once
-                applied.append(message)
             if self._batch_handler is not None:
                 await self._batch_handler(applied, session)
             else:
                 for message in applied:
-                    bind_correlation(
-                        message_id=message.event.id, correlation_id=message.event.extension("correlationid")
-                    )
+                    bind_correlation(message_id=message.event.id)
                     try:
                         await self._handler(message, session)
                     finally:
                         clear_correlation()
         for message in applied:
             CONSUMED.labels(message.topic, "processed").inc()
+        for record in conflicting:
+            log.warning("conflicting_duplicate", topic=record.topic, partition=record.partition, offset=record.offset)
+            detail = "an earlier event with this source and id had other content; the first one was kept"
+            dead.append((record, InvalidMessage("conflicting_duplicate", detail)))
         return applied
 
     async def _send_dead_letters(self, dead: list[tuple[ConsumerRecord, InvalidMessage]]) -> None:
@@ -198,7 +266,9 @@ class BatchConsumer:
         for r in records:
             tp = TopicPartition(r.topic, r.partition)
             highest[tp] = max(highest.get(tp, -1), r.offset)
-        await self._consumer.commit({tp: offset + 1 for tp, offset in highest.items()})
+        offsets = {tp: offset + 1 for tp, offset in highest.items()}
+        await self._consumer.commit(offsets)
+        self._progress.committed(offsets)
 
     def _rewind(self, records: list[ConsumerRecord]) -> None:
         lowest: dict[TopicPartition, int] = {}
@@ -209,11 +279,14 @@ class BatchConsumer:
             if tp in self._consumer.assignment():
                 self._consumer.seek(tp, offset)
 
+    def _observe(self) -> None:
+        self._stalled = self._progress.observe({tp: self._consumer.highwater(tp) for tp in self._consumer.assignment()})
+
 
 def _error_headers(record: ConsumerRecord, error: InvalidMessage) -> list[tuple[str, bytes]]:
     return [
         ("error.reason", error.reason.encode()),
-        ("error.detail", error.detail[:2000].encode()),
+        ("error.detail", error.detail[:2000].encode("utf-8", "replace")),
         ("error.at", datetime.now(UTC).isoformat().encode()),
         ("error.topic", record.topic.encode()),
         ("error.partition", str(record.partition).encode()),

@@ -7,13 +7,18 @@ from shared.events.topics import dlq_topic
 
 
 async def ensure_topics(
-    bootstrap_servers: str, partitions: dict[str, int], *, with_dlq: bool = True, replication: int = 1
+    bootstrap_servers: str,
+    partitions: dict[str, int],
+    *,
+    with_dlq: bool = True,
+    replication: int = 1,
+    options: dict | None = None,
 ) -> None:
     """Create every topic in `partitions` (and its `.dlq`) that does not exist yet; existing ones are kept."""
     wanted = dict(partitions)
     if with_dlq:
         wanted |= {dlq_topic(name): 1 for name in partitions}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup", **(options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -163,3 +163,106 @@ async def _count_is(engine, n: int) -> bool:
 
 async def _committed_is(kafka_bootstrap, group, topic, offset) -> bool:
     return await committed_offset(kafka_bootstrap, group, topic) == offset
+
+
+async def fail_on_poison(message, session):
+    """A handler with a bug that one message triggers every time (not a validation error: an exception)."""
+    if (message.event.data or {}).get("sub") == "poison":
+        raise KeyError("email")
+    await record_applied(message, session)
+
+
+async def test_a_message_whose_handler_keeps_failing_is_dead_lettered_and_the_rest_go_on(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    (topic,) = await make_topics(f"{unique_name}.in", partitions=3)
+    subs = [f"sub_{n}" for n in range(9)]
+    for n, sub in enumerate(subs):
+        if n == 4:
+            await producer.send_and_wait(topic, cancelled("poison").to_json_bytes(), partition=1, key=b"poison")
+        await producer.send_and_wait(topic, cancelled(sub).to_json_bytes(), partition=n % 3, key=sub.encode())
+
+    consumer = BatchConsumer(
+        bootstrap_servers=kafka_bootstrap,
+        group_id=unique_name,
+        topics=[topic],
+        session_factory=sessions,
+        handler=fail_on_poison,
+        producer=producer,
+        max_attempts=3,
+        retry_delay=0.01,
+    )
+    await run_consumer(consumer, lambda: _count_is(engine, 9))
+    (dead,) = await read_topic(kafka_bootstrap, f"{topic}.dlq", until=lambda rs: len(rs) >= 1)
+    headers = dict(dead.headers)
+    assert dead.key == b"poison" and headers["error.reason"] == b"processing_failed"
+    assert headers["error.detail"] == b"KeyError: 'email' (failed 3 times)"
+    assert REGISTRY.get_sample_value("consumer_handler_retries_total", {"topic": topic}) == 2
+    async with engine.connect() as conn:
+        done = set((await conn.scalars(sa.select(applied.c.subscription_id))).all())
+    assert done == set(subs)
+
+
+async def test_the_same_identity_with_other_content_keeps_the_first_and_dead_letters_the_second(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    (topic,) = await make_topics(f"{unique_name}.in")
+    first = cancelled("sub_first")
+    impostor = first.model_copy(update={"data": {"sub": "sub_impostor"}})
+    await producer.send_and_wait(topic, first.to_json_bytes(), key=b"a")
+    await producer.send_and_wait(topic, first.to_json_bytes(), key=b"a")  # a plain redelivery: skipped
+    await producer.send_and_wait(topic, impostor.to_json_bytes(), key=b"b")
+    consumer = make_consumer(kafka_bootstrap, topic, unique_name, sessions, producer)
+    await run_consumer(consumer, lambda: _committed_is(kafka_bootstrap, unique_name, topic, 3))
+
+    (dead,) = await read_topic(kafka_bootstrap, f"{topic}.dlq", until=lambda rs: len(rs) >= 1)
+    assert dead.key == b"b" and dict(dead.headers)["error.reason"] == b"conflicting_duplicate"
+    async with engine.connect() as conn:
+        assert (await conn.scalars(sa.select(applied.c.subscription_id))).all() == ["sub_first"]
+    assert REGISTRY.get_sample_value("messages_consumed_total", {"topic": topic, "outcome": "duplicate"}) == 1
+
+
+async def test_a_consumer_that_cannot_advance_says_so_in_its_health_and_metrics(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    (topic,) = await make_topics(f"{unique_name}.in")
+    database_away = True
+
+    async def flaky(message, session):
+        if database_away:
+            raise ConnectionRefusedError("the database is away")  # transient: hold the partition and retry
+        await record_applied(message, session)
+
+    await producer.send_and_wait(topic, cancelled("sub_1").to_json_bytes(), key=b"sub_1")
+    consumer = BatchConsumer(
+        bootstrap_servers=kafka_bootstrap,
+        group_id=unique_name,
+        topics=[topic],
+        session_factory=sessions,
+        handler=flaky,
+        producer=producer,
+        stall_seconds=1.0,
+    )
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(lambda: _async(consumer.health().startswith("stalled")), within=30)
+        assert f"{topic}[0] not advanced" in consumer.health() and "ConnectionRefusedError" in consumer.health()
+        labels = {"group": unique_name, "topic": topic, "partition": "0"}
+        assert REGISTRY.get_sample_value("consumer_lag", labels) == 1
+        assert REGISTRY.get_sample_value("consumer_stalled_seconds", labels) >= 1
+        assert REGISTRY.get_sample_value("consumer_oldest_unprocessed_age_seconds", labels) >= 1
+        assert REGISTRY.get_sample_value("consumer_failures_in_row", {"group": unique_name}) >= 1
+        assert await count_applied(engine) == 0, "nothing skipped while the infrastructure is away"
+        database_away = False
+        await wait_until(lambda: _async(consumer.health() == "ok"), within=30)
+        assert await count_applied(engine) == 1
+        assert REGISTRY.get_sample_value("consumer_lag", labels) == 0
+    finally:
+        await consumer.stop()
+        await task
+        await consumer.close()
+
+
+async def _async(value):
+    return value

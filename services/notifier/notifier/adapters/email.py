@@ -3,20 +3,34 @@
 import asyncio
 import contextlib
 import email.policy
+import hashlib
+import io
+import re
 import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.generator import BytesGenerator
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 
 from notifier.adapters.rendering import Rendered
+from shared.logging import EMAIL_PATTERN
+from shared.text import clean_line
 
 # Headers up to RFC 5322's 998 characters stay on one line: folding a long subject at 78 left some readers
 # showing it with a leading space.
 HEADERS_UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
+# For a recipient whose local part is not ASCII (RFC 6531/6532): sent only to a server that offers SMTPUTF8.
+HEADERS_UTF8 = email.policy.SMTPUTF8.clone(max_line_length=998)
+# Characters that give an address header structure. A display name loses them (and the start of an
+# RFC 2047 encoded word), so that no mail client, however it decodes, can read a second address out of it.
+ADDRESS_SPECIALS = re.compile(r'[<>@,;:"\\()\[\]]|=\?')
+SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 class SendFailed(Exception):
@@ -39,30 +53,69 @@ class SmtpConfig:
 
 
 def message_id(command_id: str, domain: str) -> str:
-    """Derived from the command: a resend of the same command carries the same Message-ID, so it is recognisable."""
-    return f"<{command_id}@{domain}>"
+    """Derived from the command: a resend of the same command carries the same Message-ID, so it is recognisable.
+    An id that is not plain (a hand-made command) is hashed rather than put into a header."""
+    local = (
+        command_id
+        if SAFE_ID.match(command_id)
+        else hashlib.sha256(command_id.encode("utf-8", "replace")).hexdigest()[:40]
+    )
+    return f"<{local}@{domain}>"
+
+
+def display_name(name: str | None) -> str:
+    """The recipient's name as the To header shows it: one line, no characters with meaning in an address."""
+    if not name:
+        return ""
+    return " ".join(ADDRESS_SPECIALS.sub(" ", clean_line(name)).split())[:100]
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Where a message goes: the envelope recipient and the To header, built as structure, never as text."""
+
+    envelope: str
+    header: Address
+    needs_smtputf8: bool
+
+
+def mailbox(address: str, name: str | None) -> Mailbox:
+    """The recipient as SMTP needs it: an IDN domain in its ASCII form; a non-ASCII local part kept as UTF-8
+    (SMTPUTF8). Raises UndeliverableAddress for an address no server could take."""
+    try:
+        valid = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise UndeliverableAddress(f"the address is not deliverable: {exc}") from None
+    shown = display_name(name)
+    if valid.ascii_email:
+        return Mailbox(valid.ascii_email, Address(display_name=shown, addr_spec=valid.ascii_email), False)
+    domain = valid.ascii_domain or valid.domain
+    return Mailbox(f"{valid.local_part}@{domain}", Address(shown, valid.local_part, domain), True)
+
+
+class UndeliverableAddress(Exception):
+    """No mail server can take this address: the step fails for good, with this reason."""
 
 
 def build_email(
     *,
     rendered: Rendered,
     sender: str,
-    to_address: str,
-    to_name: str | None,
+    to: Mailbox,
     msg_id: str,
     unsubscribe_url: str | None,
     journey_id: str,
     step: str,
 ) -> EmailMessage:
-    email = EmailMessage(policy=HEADERS_UNFOLDED)
-    email["Subject"] = rendered.subject
+    email = EmailMessage(policy=HEADERS_UTF8 if to.needs_smtputf8 else HEADERS_UNFOLDED)
+    email["Subject"] = clean_line(rendered.subject)
     email["From"] = sender
-    email["To"] = formataddr((to_name or "", to_address))
+    email["To"] = to.header
     email["Date"] = format_datetime(datetime.now(UTC))
     email["Message-ID"] = msg_id
     # Ids only (no personal data): support and tests can tell which journey step a message belongs to.
-    email["X-Offboarding-Journey"] = journey_id
-    email["X-Offboarding-Step"] = step
+    email["X-Offboarding-Journey"] = clean_line(journey_id)
+    email["X-Offboarding-Step"] = clean_line(step)
     if unsubscribe_url:
         # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the URL.
         email["List-Unsubscribe"] = f"<{unsubscribe_url}>"
@@ -85,19 +138,29 @@ class SmtpChannel:
         self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
         self._slots = asyncio.Semaphore(pool_size)
 
-    async def send(self, email: EmailMessage) -> str:
-        """Hand the message to the server; returns its answer. Raises SendFailed."""
+    async def send(self, email: EmailMessage, *, sender: str, to: Mailbox) -> str:
+        """Hand the message to the server for exactly `to.envelope` (the envelope is never read from headers);
+        returns the server's answer. Raises SendFailed."""
         async with self._slots:
             client = await self._client()
             try:
-                _, answer = await client.send_message(email)
+                if client.is_ehlo_or_helo_needed:
+                    await client.ehlo()
+                if to.needs_smtputf8 and not client.supports_extension("smtputf8"):
+                    self._release(client)
+                    raise SendFailed(
+                        "the mail server does not take internationalised addresses (no SMTPUTF8)", retryable=False
+                    )
+                raw, options = _wire_format(email, to, eight_bit=client.supports_extension("8bitmime"))
+                _, answer = await client.sendmail(sender, [to.envelope], raw, mail_options=options)
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 await self._discard(client)
                 permanent = all(500 <= r.code < 600 for r in exc.recipients)
                 raise SendFailed(f"recipient refused: {exc.recipients[0].code}", retryable=not permanent) from None
             except aiosmtplib.SMTPResponseException as exc:
                 await self._discard(client)
-                raise SendFailed(f"SMTP {exc.code}: {exc.message[:200]}", retryable=exc.code < 500) from None
+                said = EMAIL_PATTERN.sub("[email]", exc.message[:200])
+                raise SendFailed(f"SMTP {exc.code}: {said}", retryable=exc.code < 500) from None
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 await self._discard(client)
                 raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", retryable=True) from None
@@ -138,3 +201,13 @@ class SmtpChannel:
     async def close(self) -> None:
         while not self._idle.empty():
             await self._discard(self._idle.get_nowait()[0])
+
+
+def _wire_format(email: EmailMessage, to: Mailbox, *, eight_bit: bool) -> tuple[bytes, list[str]]:
+    """The message's bytes with our header policy (unfolded up to 998 characters; a client library's own
+    serialiser would fold at 78), and the MAIL FROM options they need."""
+    policy = email.policy.clone(cte_type="8bit" if eight_bit else "7bit")
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=policy).flatten(email)
+    options = (["SMTPUTF8"] if to.needs_smtputf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
+    return buffer.getvalue(), options

@@ -8,7 +8,8 @@ outside quiet hours in the customer's time zone they are deferred, not dropped.
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.i18n import zone
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,6 @@ class Protection:
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     marketing_cap: timedelta = timedelta(days=7)
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The customer's time zone; UTC when unknown or invalid."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def decide(

@@ -1,5 +1,6 @@
 """The notifier's HTTP app: one-click unsubscribe for customers, the delivery log for support."""
 
+import re
 from datetime import datetime
 from html import escape
 from typing import Annotated
@@ -14,7 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
 from notifier.service_layer.sending import hash_token
 from shared.auth import TokenAuth
-from shared.http import ApiError, install_error_handlers, ops_router
+from shared.http import (
+    ApiError,
+    PlainPath,
+    PlainQuery,
+    documented_errors,
+    documented_pages,
+    install_error_handlers,
+    ops_router,
+)
+
+CURSOR = re.compile(r"^[0-9]{1,18}$")  # a delivery id: ASCII digits that fit a bigint
 
 
 class Delivery(BaseModel):
@@ -44,7 +55,11 @@ def create_app(*, sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, r
         version="0.1.0",
         description="One-click unsubscribe (RFC 8058) and the delivery log.",
     )
-    install_error_handlers(app)
+    install_error_handlers(
+        app,
+        page_prefixes=("/u/",),
+        error_page=lambda status: page("This link is not valid", "It may be old, or mistyped.", status=status),
+    )
     app.include_router(ops_router(readiness))
     app.include_router(unsubscribe_router(sessions, brand))
     app.include_router(deliveries_router(sessions, auth))
@@ -70,10 +85,10 @@ def page(title: str, text: str, *, status: int = 200, form_action: str | None = 
 
 
 def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -> APIRouter:
-    router = APIRouter(tags=["unsubscribe"])
+    router = APIRouter(tags=["unsubscribe"], responses=documented_pages(404))
 
     @router.get("/u/{token}", response_class=HTMLResponse, summary="Confirm page (a GET never unsubscribes)")
-    async def confirm(token: str) -> HTMLResponse:
+    async def confirm(token: PlainPath) -> HTMLResponse:
         # Link scanners follow GET links: only the POST (the mail client's one-click, or this button) acts.
         async with sessions() as session:
             known = await session.scalar(
@@ -88,7 +103,7 @@ def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -
         )
 
     @router.post("/u/{token}", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)")
-    async def unsubscribe(token: str) -> HTMLResponse:
+    async def unsubscribe(token: PlainPath) -> HTMLResponse:
         async with sessions() as session, session.begin():
             row = (
                 await session.execute(
@@ -116,21 +131,23 @@ def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -
 
 
 def deliveries_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAuth) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["deliveries"])
+    router = APIRouter(prefix="/v1", tags=["deliveries"], responses=documented_errors(401, 403, 422))
     Viewer = auth.require("viewer")
 
     @router.get("/deliveries", response_model=DeliveryPage, summary="What was sent, when, how: newest first")
     async def list_deliveries(
         _principal: Viewer,
-        journey_id: str | None = None,
+        journey_id: PlainQuery = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 100,
-        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        cursor: Annotated[
+            str | None, Query(pattern=CURSOR.pattern, description="next_cursor of the previous page")
+        ] = None,
     ) -> dict:
         query = sa.select(deliveries)
         if journey_id:
             query = query.where(deliveries.c.journey_id == journey_id)
         if cursor:
-            if not cursor.isdigit():
+            if not CURSOR.match(cursor):
                 raise ApiError(422, "invalid_cursor", "use next_cursor from the previous page")
             query = query.where(deliveries.c.id < int(cursor))
         async with sessions() as session:

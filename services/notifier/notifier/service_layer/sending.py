@@ -13,13 +13,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.adapters.email import SendFailed, SmtpChannel, build_email, message_id
+from notifier.adapters.email import SendFailed, SmtpChannel, UndeliverableAddress, build_email, mailbox, message_id
 from notifier.adapters.ratelimit import RateLimiter
 from notifier.adapters.rendering import Renderer, RenderError, base_locale, format_date, format_time
 from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
@@ -27,6 +28,7 @@ from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.consent import Defer, Protection, Skip, decide
 from notifier.service_layer.results import answer
+from shared.errors import describe, is_transient
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -61,6 +63,7 @@ class Sender:
     ) -> None:
         self._sessions, self._settings, self._renderer = sessions, settings, renderer
         self._smtp, self._webhook, self._clock = smtp, webhook, clock
+        self._envelope_sender = parseaddr(settings.mail_from)[1]
         self._limits = {
             "email": RateLimiter(settings.rate_email_per_second),
             "webhook": RateLimiter(settings.rate_webhook_per_second),
@@ -174,10 +177,15 @@ class Sender:
     async def process(self, row: sa.Row, known: "Known") -> Outcome:
         try:
             outcome = await self._deliver(row, known)
-        except RenderError as exc:
+        except (RenderError, UndeliverableAddress) as exc:
             outcome = Outcome("failed", "failed", str(exc), retryable=False)
         except SendFailed as exc:
             outcome = Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
+        except Exception as exc:
+            # Nothing was accepted by the channel (its acceptance is the last thing that can happen), so this
+            # is an honest failure with its real reason, not the crash window's `unconfirmed`.
+            log.warning("delivery_failed_before_sending", journey_id=row.journey_id, step=row.step, error=describe(exc))
+            outcome = Outcome("failed", "failed", f"not sent: {describe(exc)}", retryable=is_transient(exc))
         await self._record_with_retries(row, outcome)
         return outcome
 
@@ -242,17 +250,17 @@ class Sender:
             unsubscribe_url=unsubscribe_url,
         )
         msg_id = message_id(row.command_id, self._settings.message_id_domain)
+        to = mailbox(recipient["email"], recipient.get("name"))
         email = build_email(
             rendered=rendered,
             sender=self._settings.mail_from,
-            to_address=recipient["email"],
-            to_name=recipient.get("name"),
+            to=to,
             msg_id=msg_id,
             unsubscribe_url=unsubscribe_url,
             journey_id=row.journey_id,
             step=row.step,
         )
-        server_answer = await self._smtp.send(email)
+        server_answer = await self._smtp.send(email, sender=self._envelope_sender, to=to)
         return Outcome(
             "sent",
             "succeeded",

@@ -105,11 +105,16 @@ class Orchestrator:
     async def __aexit__(self, *exc) -> None:
         await self.producer.stop()
 
-    async def send(self, command_id: str, command) -> None:
-        event = new_event(command.event_type, "offboarding/orchestrator", command.model_dump(mode="json"))
-        event = event.model_copy(update={"id": command_id})
+    async def send(self, command_id: str, command, **raw_changes) -> None:
+        """Send `command`; `raw_changes` overwrite fields of its data as they go on the wire, unvalidated (what
+        a hand-made command on the internal topic could say)."""
+        data = command.model_dump(mode="json")
+        for key, value in raw_changes.items():
+            data[key] = data[key] | value if isinstance(value, dict) else value
+        event = new_event(command.event_type, "offboarding/orchestrator", data)
+        value = json.loads(event.to_json_bytes()) | {"id": command_id}
         await self.producer.send_and_wait(
-            self.settings.topic_commands, event.to_json_bytes(), key=command.subscription_id.encode()
+            self.settings.topic_commands, json.dumps(value).encode(), key=command.subscription_id.encode()
         )
 
     async def results(self, command_ids: set[str], within: float = 20.0) -> dict[str, dict]:

@@ -76,8 +76,8 @@ async def main():
     runtime = bootstrap(Settings())
     sender = runtime.workers[0]._sender
     real_send = sender._smtp.send
-    async def send_then_die(message):
-        await real_send(message)  # the sink has accepted it...
+    async def send_then_die(message, **envelope):
+        await real_send(message, **envelope)  # the sink has accepted it...
         os.kill(os.getpid(), signal.SIGKILL)  # ...and we die before recording the delivery
     sender._smtp.send = send_then_die
     await start(runtime, __import__("pathlib").Path({service_dir!r}))

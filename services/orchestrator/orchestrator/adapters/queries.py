@@ -37,9 +37,12 @@ def encode_cursor(started_at: datetime, journey_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(raw["s"]), uuid.UUID(raw["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        started_at, journey_id = datetime.fromisoformat(raw["s"]), uuid.UUID(raw["i"])
+    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error) as exc:
         raise BadCursor("the cursor is not valid; use next_cursor from the previous page") from exc
+    if started_at.tzinfo is None:
+        raise BadCursor("the cursor is not valid; use next_cursor from the previous page")
+    return started_at, journey_id
 
 
 async def search(

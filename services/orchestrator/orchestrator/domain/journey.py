@@ -211,6 +211,10 @@ class Journey:
         step = self._step(step_name)
         self._require(step.status == "failed", f"only a failed step can be retried (it is {step.status})")
         self._require(self.status in ("active", "paused", "failed"), f"the journey is {self.status}")
+        self._require(
+            self.erased_at is None or step.spec.kind not in ("notify", "survey"),
+            "the customer's personal data is erased: this step can no longer reach them",
+        )
         step.attempts, step.last_error, step.completed_at = 0, None, None
         if self.status == "failed":
             self.status, self.ended_at = "active", None
@@ -274,7 +278,14 @@ class Journey:
 
     def _anchor_time(self, timing: Timing) -> datetime:
         base = self.effective_at if timing.anchor == "effective_at" else self.started_at
-        return base + timing.offset
+        try:
+            return base + timing.offset
+        except OverflowError:  # a template offset beyond year 9999: never, rather than a crash
+            return (
+                datetime.max.replace(tzinfo=base.tzinfo)
+                if timing.offset.days > 0
+                else datetime.min.replace(tzinfo=base.tzinfo)
+            )
 
     def _condition(self, step: Step, *, final: bool) -> bool | None:
         """The step's condition now. Before the journey runs a step, survey facts count as unknown."""
@@ -322,6 +333,9 @@ class Journey:
         if self._condition(step, final=True) is False:
             self._skip(step, "condition not met", now)
             return
+        if self.erased_at is not None and step.spec.kind in ("notify", "survey"):
+            self._skip(step, "the customer's personal data is erased", now)
+            return
         if step.spec.kind == "wait":
             self._finish_step(step, "succeeded", now)
             self._trigger("step", now, anchor_step=step.name)
@@ -332,7 +346,10 @@ class Journey:
                 if (s is not step and s.status == "in_progress")
                 or (s.status == "scheduled" and s.due_at is not None and s.due_at <= now and s is not step)
             ]
-            if busy and now < self._anchor_time(step.spec.at) + ERASE_MAX_WAIT:
+            # A cancellation that arrives after its retention ended still confirms and informs first: the
+            # wait counts from the journey's start then, not from a moment long past.
+            waiting_since = max(self._anchor_time(step.spec.at), self.started_at)
+            if busy and now < waiting_since + ERASE_MAX_WAIT:
                 # Let the steps in flight (the deletion notice) finish with the data they need, then erase.
                 step.due_at = now + ERASE_WAIT
                 self._record(Note("erasure_postponed", {"waiting_for": [s.name for s in busy]}))

@@ -9,16 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.adapters import queries
 from orchestrator.domain.journey import InvalidTransition
-from orchestrator.entrypoints.schemas import ActionRequest, ErrorResponse, JourneyPage, JourneyStatus, JourneyView
+from orchestrator.entrypoints.schemas import ActionRequest, JourneyPage, JourneyStatus, JourneyView
 from orchestrator.service_layer.handlers import OperatorAction, operate
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import Principal, TokenAuth
-from shared.http import ApiError, install_error_handlers, ops_router
+from shared.http import ApiError, PlainPath, PlainQuery, documented_errors, install_error_handlers, ops_router
 from shared.logging import get_logger
+from shared.text import PLAIN_PATTERN
 
 log = get_logger(__name__)
 
-ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422)}
+ERRORS = documented_errors(401, 403, 404, 409, 422)
 Include = Literal["email"]
 
 
@@ -63,13 +64,17 @@ def support_router(
     )
     async def search_journeys(
         principal: Viewer,
-        customer_id: str | None = None,
-        subscription_id: str | None = None,
-        email: Annotated[str | None, Query(description="exact address, case-insensitive")] = None,
+        customer_id: PlainQuery = None,
+        subscription_id: PlainQuery = None,
+        email: Annotated[
+            str | None, Query(pattern=PLAIN_PATTERN, description="exact address, case-insensitive")
+        ] = None,
         status: JourneyStatus | None = None,
-        template: str | None = None,
+        template: PlainQuery = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        cursor: Annotated[
+            str | None, Query(pattern=PLAIN_PATTERN, description="next_cursor of the previous page")
+        ] = None,
         include: Annotated[
             Include | None, Query(description="`email` adds the customer's address (operators only)")
         ] = None,
@@ -103,7 +108,9 @@ def support_router(
         response_model_exclude_unset=True,
         summary="The subscription's journey (the open one, else the newest)",
     )
-    async def subscription_journey(subscription_id: str, principal: Viewer, include: Include | None = None) -> dict:
+    async def subscription_journey(
+        subscription_id: PlainPath, principal: Viewer, include: Include | None = None
+    ) -> dict:
         async with sessions() as session:
             journey_id = await queries.subscription_journey_id(session, subscription_id)
             journey = journey_id and await queries.journey_detail(
@@ -176,7 +183,7 @@ def _journey_action(act, action: str, operator_type):
 
 
 def _step_action(act, action: str, operator_type):
-    async def endpoint(journey_id: uuid.UUID, step: str, body: ActionRequest, principal: operator_type) -> dict:
+    async def endpoint(journey_id: uuid.UUID, step: PlainPath, body: ActionRequest, principal: operator_type) -> dict:
         return await act(journey_id, action, body, principal, step)
 
     return endpoint

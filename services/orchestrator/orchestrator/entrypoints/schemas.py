@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.text import VISIBLE_PATTERN, clean_paragraphs
+
 JourneyStatus = Literal["active", "paused", "completed", "cancelled", "failed"]
 StepStatus = Literal["pending", "scheduled", "in_progress", "succeeded", "failed", "skipped", "cancelled"]
 
@@ -59,20 +61,13 @@ class ActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=VISIBLE_PATTERN)
 
     @field_validator("reason")
     @classmethod
     def _not_blank(cls, reason: str) -> str:
-        if not reason.strip():
+        # Control characters (U+0000 included) are removed, line breaks kept: it is stored and shown.
+        reason = clean_paragraphs(reason)
+        if not reason:
             raise ValueError("reason must not be blank")
-        return reason.strip()
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
+        return reason

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from orchestrator.domain.journey import Journey
-from orchestrator.metrics import STEP_LATENCY
+from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.events.commands import StepResult, SurveyResponseSubmitted
 from shared.events.envelope import CloudEvent
@@ -27,6 +27,7 @@ async def start_journeys(
     reactivated = await uow.journeys.latest_reactivations(subscriptions)
     started: list[tuple[Journey, str, str]] = []
     for cancelled, event in cancellations:
+        _note_cleaned(cancelled, event)
         if cancelled.subscription_id in open_now:
             log.info("cancellation_ignored_journey_open", event_id=event.id)
             continue
@@ -49,6 +50,15 @@ async def start_journeys(
     for journey, _, _ in started:
         log.info("journey_started", journey_id=str(journey.id), template=journey.template, status=journey.status)
     return [journey for journey, _, _ in started]
+
+
+def _note_cleaned(cancelled: SubscriptionCancelled, event: CloudEvent) -> None:
+    """What the intake cleaned or defaulted, as reason codes (never the values): logged and counted."""
+    if cancelled.cleaned:
+        log.info("cancellation_input_cleaned", event_id=event.id, cleaned=list(cancelled.cleaned))
+        for note in cancelled.cleaned:
+            field, _, outcome = note.partition(":")
+            INPUT_CLEANED.labels(field, outcome).inc()
 
 
 async def record_reactivation(reactivated: SubscriptionReactivated, event: CloudEvent, uow: UnitOfWork) -> None:

@@ -15,16 +15,19 @@ from shared.events.topics import dlq_topic
 from shared.messaging.producer import create_producer
 
 
-async def redrive(bootstrap_servers: str, topic: str, *, limit: int | None = None, idle_ms: int = 2000) -> int:
-    """Returns how many messages were re-published to `topic`."""
+async def redrive(
+    bootstrap_servers: str, topic: str, *, limit: int | None = None, idle_ms: int = 2000, options: dict | None = None
+) -> int:
+    """Returns how many messages were re-published to `topic`. `options`: Kafka security options."""
     consumer = AIOKafkaConsumer(
         dlq_topic(topic),
         bootstrap_servers=bootstrap_servers,
         group_id=f"redrive-{topic}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **(options or {}),
     )
-    producer = create_producer(bootstrap_servers, client_id="redrive-dlq")
+    producer = create_producer(bootstrap_servers, client_id="redrive-dlq", options=options)
     await consumer.start()
     await producer.start()
     moved = 0
@@ -54,5 +57,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--topic", required=True, help="the original topic, e.g. subscription.cancelled")
     parser.add_argument("--limit", type=int, help="at most this many messages")
     args = parser.parse_args(argv)
-    moved = asyncio.run(redrive(Settings().kafka_bootstrap_servers, args.topic, limit=args.limit))
+    settings = Settings()
+    moved = asyncio.run(
+        redrive(settings.kafka_bootstrap_servers, args.topic, limit=args.limit, options=settings.kafka_options())
+    )
     print(f"re-drove {moved} message(s) from {dlq_topic(args.topic)} to {args.topic}")

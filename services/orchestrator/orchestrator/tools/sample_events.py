@@ -79,7 +79,9 @@ def reactivation(subscription_id: str, *, reactivated_at: datetime | None = None
 async def publish(args: argparse.Namespace) -> None:
     settings = Settings()
     subscription = args.subscription or f"sub_{uuid.uuid4().hex[:8]}"
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id="publish-sample")
+    producer = create_producer(
+        settings.kafka_bootstrap_servers, client_id="publish-sample", options=settings.kafka_options()
+    )
     await producer.start()
     try:
         if args.reactivate:

@@ -195,6 +195,30 @@ def test_erasure_does_not_wait_forever_for_a_stuck_step():
     assert journey.step("data_deletion_notice").status == "cancelled"
 
 
+@pytest.mark.parametrize("ago", [timedelta(days=37), timedelta(days=20_000)])
+def test_a_cancellation_whose_retention_already_ended_confirms_and_informs_before_it_erases(ago):
+    journey = start(effective=-ago)
+    sent = dispatched(journey)
+    assert sent[0] == ("confirmation", 1), "the customer hears first what happened"
+    assert {"access_ended", "data_deletion_notice"} <= {name for name, _ in sent}
+    assert journey.erased_at is None and journey.facts["customer"]["email"] == "ada@example.com"
+    assert journey.step("erase_personal_data").status == "scheduled"
+    for name, _ in sent:
+        respond(journey, name, "succeeded", T0, POLICY)
+    journey.timer_due(T0 + timedelta(minutes=5), POLICY)
+    assert journey.erased_at is not None and journey.status == "completed"
+
+
+def test_erasure_of_a_late_cancellation_still_waits_at_most_a_day():
+    stuck = policy(step_timeout=timedelta(days=9))  # no result ever comes
+    journey = start(effective=-timedelta(days=37), pol=stuck)
+    now = T0
+    while journey.erased_at is None:
+        now += timedelta(minutes=5)
+        journey.timer_due(now, stuck)
+    assert T0 + timedelta(hours=23) < now <= T0 + timedelta(days=1, minutes=5)
+
+
 def test_a_failed_step_makes_the_finished_journey_failed():
     journey = failed_journey(policy(max_attempts=1))
     assert journey.status == "failed"
@@ -293,11 +317,20 @@ def test_cancel_stops_everything_without_a_welcome_back():
 def test_retry_a_failed_step_reopens_a_failed_journey():
     pol = policy(max_attempts=1)
     journey = failed_journey(pol)
+    journey.erased_at = None  # a template that keeps the data (the shipped ones erase at their end)
+    journey.facts["customer"]["email"] = "ada@example.com"
     assert journey.status == "failed"
     dispatched(journey)
     journey.retry_step("confirmation", T0 + timedelta(days=41), pol, by="op", reason="fixed smtp")
     assert journey.status == "active"
     assert dispatched(journey) == [("confirmation", 1)]
+
+
+def test_a_step_that_would_reach_an_erased_customer_cannot_be_retried():
+    pol = policy(max_attempts=1)
+    journey = failed_journey(pol)
+    with pytest.raises(InvalidTransition, match="erased"):
+        journey.retry_step("confirmation", T0 + timedelta(days=41), pol, by="op", reason="fixed smtp")
 
 
 def test_skip_a_step():

@@ -2,7 +2,9 @@
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.text import optional_line, optional_paragraphs
 
 # One list that fits consumers and businesses; the order is the order on the page.
 Reason = Literal[
@@ -29,15 +31,12 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: Reason
-    reason_other: str | None = Field(None, max_length=OTHER_LIMIT)
+    # Free text is cleaned (control characters, U+0000 and invalid Unicode removed; a comment keeps its line
+    # breaks); blank becomes None.
+    reason_other: optional_line(OTHER_LIMIT) = None
     score: int = Field(ge=0, le=10)
-    comment: str | None = Field(None, max_length=COMMENT_LIMIT)
+    comment: optional_paragraphs(COMMENT_LIMIT) = None
     may_contact: bool = False
-
-    @field_validator("reason_other", "comment")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
 
     @model_validator(mode="after")
     def _other_needs_words(self) -> "Answer":

@@ -4,6 +4,7 @@ signature lets a forged or mistyped token be refused before the database is aske
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 
@@ -25,9 +26,14 @@ def new_token(secret: bytes) -> tuple[str, str]:
     return f"{random_part}.{_signature(secret, random_part)}", token_hash(random_part)
 
 
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$")
+
+
 def verified_hash(token: str, secret: bytes) -> str | None:
-    """The stored hash this token stands for, or None when it is not one of ours."""
+    """The stored hash this token stands for, or None when it is not one of ours (whatever was typed)."""
+    if not TOKEN.match(token):
+        return None
     random_part, _, signature = token.partition(".")
-    if not random_part or len(token) > 100 or not hmac.compare_digest(signature, _signature(secret, random_part)):
+    if not hmac.compare_digest(signature.encode(), _signature(secret, random_part).encode()):
         return None
     return token_hash(random_part)

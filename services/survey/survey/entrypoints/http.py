@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
@@ -12,10 +12,20 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import TokenAuth
-from shared.http import ApiError, error_response, install_error_handlers, ops_router
+from shared.http import (
+    ApiError,
+    PlainPath,
+    PlainQuery,
+    documented_errors,
+    documented_pages,
+    error_response,
+    install_error_handlers,
+    ops_router,
+)
 from survey.adapters.insights import insights
 from survey.adapters.pages import field_errors, form_page, message_page
 from survey.domain.answers import Answer
+from survey.entrypoints.dates import QueryMoment, clamped, moment
 from survey.service_layer.handlers import Topics, find_survey, state, submit_answer
 
 MAX_BODY = 16_384
@@ -36,7 +46,11 @@ def create_app(
         version="0.1.0",
         description="The exit survey customers answer, and churn insights for staff.",
     )
-    install_error_handlers(app)
+    install_error_handlers(
+        app,
+        page_prefixes=("/s/",),
+        error_page=lambda status: HTMLResponse(message_page(None, "unknown"), status_code=status),
+    )
     app.include_router(ops_router(readiness))
     app.include_router(survey_router(sessions, topics, secret, clock))
     app.include_router(insights_router(sessions, auth))
@@ -46,8 +60,13 @@ def create_app(
 def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
     router = APIRouter(tags=["survey"])
 
-    @router.get("/s/{token}", response_class=HTMLResponse, summary="The exit survey (HTML, works without JavaScript)")
-    async def show(token: str) -> HTMLResponse:
+    @router.get(
+        "/s/{token}",
+        response_class=HTMLResponse,
+        responses=documented_pages(404, 409, 410),
+        summary="The exit survey (HTML, works without JavaScript)",
+    )
+    async def show(token: PlainPath) -> HTMLResponse:
         async with sessions() as session:
             survey = await find_survey(session, token, secret)
         refusal = state(survey, clock())
@@ -56,15 +75,20 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
             return HTMLResponse(message_page(locale, refusal), status_code=STATUS[refusal])
         return HTMLResponse(form_page(locale, f"/s/{token}"))
 
-    @router.post("/s/{token}", summary="Submit the answer: a form post or JSON")
-    async def submit(token: str, request: Request) -> Response:
+    @router.post(
+        "/s/{token}",
+        response_class=HTMLResponse,
+        responses=documented_pages(200, 404, 409, 410, 413, 422, json_too=True),
+        summary="Submit the answer: a form post (answered with a page) or JSON (answered with JSON)",
+    )
+    async def submit(token: PlainPath, request: Request) -> Response:
         wants_json = "json" in request.headers.get("content-type", "")
         body = await request.body()
         if len(body) > MAX_BODY:
             return _refuse(wants_json, None, 413, "too_large", "the answer is too long")
         try:
             values = _read(body, wants_json)
-        except ValueError:
+        except (ValueError, RecursionError):
             return error_response(400, "invalid_json", "the body is not a JSON object")
         try:
             answer = Answer.model_validate(_normalised(values))
@@ -123,31 +147,25 @@ def _normalised(values: dict) -> dict:
 
 
 def insights_router(sessions, auth: TokenAuth) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["insights"])
+    router = APIRouter(prefix="/v1", tags=["insights"], responses=documented_errors(401, 403, 422))
     Viewer = auth.require("viewer")
 
     @router.get("/insights", summary="Churn reasons, score distribution, NPS, response rate")
     async def churn_insights(
         _principal: Viewer,
         from_: Annotated[
-            date | datetime | None, Query(alias="from", description="start (inclusive); default 30 days ago")
+            QueryMoment | None, Query(alias="from", description="start (inclusive); default 30 days ago")
         ] = None,
-        to: Annotated[date | datetime | None, Query(description="end (exclusive; a date means the whole day)")] = None,
+        to: Annotated[QueryMoment | None, Query(description="end (exclusive; a date means the whole day)")] = None,
         segment: Literal["b2c", "b2b"] | None = None,
-        plan: str | None = None,
+        plan: PlainQuery = None,
     ) -> dict:
-        end = _moment(to, end=True) if to else datetime.now(UTC)
-        start = _moment(from_) if from_ else end - timedelta(days=30)
+        # Bounds outside the years the data can hold are clamped to them: "from 0001-01-01" means all along.
+        end = clamped(moment(to, end=True)) if to else datetime.now(UTC)
+        start = clamped(moment(from_) if from_ else end - timedelta(days=30))
         if start >= end:
             raise ApiError(422, "invalid_range", "`from` must be before `to`")
         async with sessions() as session:
             return await insights(session, start=start, end=end, segment=segment, plan=plan)
 
     return router
-
-
-def _moment(value: date | datetime, *, end: bool = False) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    day = datetime.combine(value, time(0), tzinfo=UTC)
-    return day + timedelta(days=1) if end else day
