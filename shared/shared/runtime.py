@@ -14,16 +14,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db.engine import create_engine, create_session_factory
 from shared.db.migrations import upgrade_head
+from shared.errors import describe
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import BatchConsumer, BatchHandler, Handler
-from shared.messaging.producer import create_producer
+from shared.messaging.producer import RenewableProducer
 from shared.messaging.topics import ensure_topics
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ConfigurationError, ServiceSettings
@@ -38,7 +38,7 @@ class Runtime:
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    producer: AIOKafkaProducer
+    producer: RenewableProducer
     relay: OutboxRelay
     consumers: list[BatchConsumer] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)  # besides the relay
@@ -96,7 +96,7 @@ def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
         settings.database_url, schema=settings.database_schema, pool_size=settings.database_pool_size
     )
     kafka_options = settings.kafka_options()
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id=name, options=kafka_options)
+    producer = RenewableProducer(settings.kafka_bootstrap_servers, client_id=name, options=kafka_options)
     relay = OutboxRelay(
         engine,
         producer,
@@ -170,7 +170,7 @@ async def serve(runtime: Runtime, service_dir: Path) -> None:
     )
     for task in done:
         if task.get_name() != "http" and not task.cancelled() and task.exception() is not None:
-            log.error("service_part_crashed", part=task.get_name(), error=repr(task.exception()))
+            log.error("service_part_crashed", part=task.get_name(), error=describe(task.exception()))
     log.info("service_stopping")
     server.should_exit = True
     await stop(runtime, tasks)

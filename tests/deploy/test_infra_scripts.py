@@ -37,6 +37,7 @@ def run_script(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         "OFFBOARDING_LOCAL_DIR": str(tmp_path / "local"),
         "LOCAL_KAFKA_PORT": str(free_port()),
         "LOCAL_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "LOCAL_KAFKA_SASL_PORT": str(free_port()),
         **env,
     }
     result = subprocess.run([str(KAFKA), "start"], env=environment, capture_output=True, text=True, timeout=120)

@@ -55,6 +55,7 @@ class System:
     maildir: Path
     workdir: Path
     replicas: list[Replica] = field(default_factory=list)
+    log_level: str = "WARNING"  # the personal-data test runs the services at INFO, as production does
 
     def topics(self) -> dict[str, str]:
         t = self.name
@@ -99,7 +100,7 @@ class System:
             "HTTP_PORT": str(port),
             "HTTP_HOST": "127.0.0.1",
             "TOPIC_PARTITIONS": "3",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": self.log_level,
         }
         own = {
             "orchestrator": {

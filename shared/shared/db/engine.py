@@ -23,6 +23,8 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # Exceptions and logs never carry statement parameters: they hold customers' names and addresses.
+        hide_parameters=True,
         connect_args={"server_settings": {"search_path": f"{schema},public", "application_name": schema}},
     )
 

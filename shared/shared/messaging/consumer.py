@@ -16,6 +16,7 @@ A message that reuses an identity with other content is dead-lettered as `confli
 """
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_messa
 from shared.events.topics import dlq_topic
 from shared.inbox.table import claim_new
 from shared.logging import bind_correlation, clear_correlation, get_logger
+from shared.messaging.producer import RenewableProducer
 from shared.messaging.progress import Progress
 from shared.worker import next_backoff
 
@@ -75,7 +77,7 @@ class BatchConsumer:
         session_factory: async_sessionmaker[AsyncSession],
         handler: Handler | None = None,
         batch_handler: BatchHandler | None = None,
-        producer: AIOKafkaProducer,
+        producer: "AIOKafkaProducer | RenewableProducer",
         max_records: int = 500,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
@@ -142,6 +144,9 @@ class BatchConsumer:
                     backoff = 0.5
             except Exception as exc:
                 self._progress.failed(describe(exc))
+                if hasattr(self._producer, "renew_after"):  # dead letters go through the service's producer
+                    with contextlib.suppress(Exception):
+                        await self._producer.renew_after(exc)
                 log.warning(
                     "batch_failed_will_retry",
                     error=describe(exc),

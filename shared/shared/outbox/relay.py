@@ -18,7 +18,9 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.errors import describe
 from shared.logging import get_logger
+from shared.messaging.producer import RenewableProducer
 from shared.outbox.table import outbox
 from shared.worker import Worker, next_backoff
 
@@ -38,7 +40,7 @@ class OutboxRelay(Worker):
     def __init__(
         self,
         engine: AsyncEngine,
-        producer: AIOKafkaProducer,
+        producer: "AIOKafkaProducer | RenewableProducer",
         *,
         schema: str,
         batch_size: int = 500,
@@ -122,7 +124,8 @@ class OutboxRelay(Worker):
                     await self.purge_published()
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
             except Exception as exc:
-                log.warning("outbox_publish_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                log.warning("outbox_publish_failed", error=describe(exc))
+                await _renew_producer_after(self._producer, exc)
                 listener = await _close(listener)
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
@@ -145,6 +148,14 @@ class OutboxRelay(Worker):
     def stop(self) -> None:
         super().stop()
         self._wake.set()
+
+
+async def _renew_producer_after(producer, error: Exception) -> None:
+    """A service's RenewableProducer is replaced when the broker lost its state; tests may pass a plain one."""
+    renew = getattr(producer, "renew_after", None)
+    if renew is not None:
+        with contextlib.suppress(Exception):  # Kafka still away: the next round tries again
+            await renew(error)
 
 
 async def _close(listener: asyncpg.Connection | None) -> None:

@@ -58,13 +58,13 @@ async def run_consumer(consumer: BatchConsumer, until) -> None:
         await consumer.close()
 
 
-def make_consumer(kafka_bootstrap, topic, group, sessions, producer, **kwargs) -> BatchConsumer:
+def make_consumer(kafka_bootstrap, topic, group, sessions, producer, handler=record_applied, **kwargs) -> BatchConsumer:
     return BatchConsumer(
         bootstrap_servers=kafka_bootstrap,
         group_id=group,
         topics=[topic],
         session_factory=sessions,
-        handler=record_applied,
+        handler=handler,
         producer=producer,
         **kwargs,
     )
@@ -182,15 +182,8 @@ async def test_a_message_whose_handler_keeps_failing_is_dead_lettered_and_the_re
             await producer.send_and_wait(topic, cancelled("poison").to_json_bytes(), partition=1, key=b"poison")
         await producer.send_and_wait(topic, cancelled(sub).to_json_bytes(), partition=n % 3, key=sub.encode())
 
-    consumer = BatchConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=unique_name,
-        topics=[topic],
-        session_factory=sessions,
-        handler=fail_on_poison,
-        producer=producer,
-        max_attempts=3,
-        retry_delay=0.01,
+    consumer = make_consumer(
+        kafka_bootstrap, topic, unique_name, sessions, producer, fail_on_poison, max_attempts=3, retry_delay=0.01
     )
     await run_consumer(consumer, lambda: _count_is(engine, 9))
     (dead,) = await read_topic(kafka_bootstrap, f"{topic}.dlq", until=lambda rs: len(rs) >= 1)
@@ -234,15 +227,7 @@ async def test_a_consumer_that_cannot_advance_says_so_in_its_health_and_metrics(
         await record_applied(message, session)
 
     await producer.send_and_wait(topic, cancelled("sub_1").to_json_bytes(), key=b"sub_1")
-    consumer = BatchConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=unique_name,
-        topics=[topic],
-        session_factory=sessions,
-        handler=flaky,
-        producer=producer,
-        stall_seconds=1.0,
-    )
+    consumer = make_consumer(kafka_bootstrap, topic, unique_name, sessions, producer, flaky, stall_seconds=1.0)
     await consumer.start()
     task = asyncio.create_task(consumer.run())
     try:

@@ -4,6 +4,7 @@ them with bounded concurrency; every round first settles deliveries a crashed pr
 import asyncio
 
 from notifier.service_layer.sending import Sender, one_per_customer_step
+from shared.errors import describe
 from shared.logging import get_logger
 from shared.worker import Worker, next_backoff
 
@@ -42,7 +43,7 @@ class SenderLoop(Worker):
                 claimed = await self.tick()
                 backoff = 0.5
             except Exception as exc:
-                log.warning("sender_round_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                log.warning("sender_round_failed", error=describe(exc))
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
                 continue

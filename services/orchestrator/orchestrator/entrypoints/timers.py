@@ -14,6 +14,7 @@ from orchestrator.adapters.tables import journeys
 from orchestrator.metrics import JOURNEYS_BY_STATUS, TIMER_LAG
 from orchestrator.service_layer.handlers import run_due_steps
 from orchestrator.service_layer.unit_of_work import UnitOfWork
+from shared.errors import describe
 from shared.logging import get_logger
 from shared.worker import Worker
 
@@ -52,7 +53,7 @@ class TimerLoop(Worker):
                     await self._update_gauges()
                     next_gauges = loop.time() + GAUGES_EVERY_SECONDS
             except Exception as exc:
-                log.warning("timer_tick_failed", error=type(exc).__name__, detail=str(exc)[:300])
+                log.warning("timer_tick_failed", error=describe(exc))
             if claimed < self._batch_size:
                 await self.pause(self._interval)
 

@@ -1,7 +1,7 @@
 """Sample billing events, for trying the system out (`make publish-sample`) and for tests.
 
 python -m orchestrator publish-sample [--segment b2b] [--initiated-by payment_failure] [--consent]
-                                      [--effective-in P30D] [--subscription sub_x] [--reactivate]
+                                      [--effective-in P30D] [--subscription sub_x] [--reactivate] [--hostile]
 """
 
 import argparse
@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.config import Settings
 from orchestrator.domain.templates import parse_duration
+from orchestrator.tools.hostile_events import hostile_cases
 from shared.events.envelope import CloudEvent
 from shared.messaging.producer import create_producer
 
@@ -84,6 +85,13 @@ async def publish(args: argparse.Namespace) -> None:
     )
     await producer.start()
     try:
+        if args.hostile:
+            for case in hostile_cases(uuid.uuid4().hex[:6]):
+                await producer.send_and_wait(
+                    settings.topic_subscription_cancelled, case.value, key=case.subscription_id.encode()
+                )
+                print(f"published {case.name}: expect {case.outcome}")
+            return
         if args.reactivate:
             event, topic = reactivation(subscription), settings.topic_subscription_reactivated
         else:
@@ -113,4 +121,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--effective-in", default="P30D", help="ISO-8601 duration until access ends")
     parser.add_argument("--subscription", help="subscription id (default: a random one)")
     parser.add_argument("--reactivate", action="store_true", help="publish a reactivation of --subscription")
+    parser.add_argument(
+        "--hostile", action="store_true", help="publish the attack corpus (docs/input-limits.md), each case's outcome"
+    )
     asyncio.run(publish(parser.parse_args(argv)))

@@ -3,8 +3,12 @@ with cleaned data, or the DLQ with a reason), nothing holds the partition, and a
 all of them still gets its journey and confirmation command."""
 
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestrator.tools.hostile_events import conflicting_pair, hostile_cases
 from orchestrator.tools.sample_events import cancellation
@@ -57,3 +61,66 @@ async def test_every_hostile_event_gets_its_outcome_and_a_good_event_after_them_
     assert "\\u0000" not in json.dumps(
         [dict(r._mapping) for r in await journey_rows(orchestrator, "sub_good_after")], default=str
     )
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+MOMENTS = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([UTC, None])
+).map(lambda d: d.isoformat())
+TEXT = st.text(max_size=40)
+
+
+def maybe(strategy):
+    """The field as it should be, or anything at all."""
+    return st.one_of(strategy, JSON)
+
+
+CLOUD_EVENTS = st.fixed_dictionaries(
+    {
+        "specversion": maybe(st.just("1.0")),
+        "id": maybe(TEXT),
+        "source": maybe(TEXT),
+        "type": maybe(st.sampled_from(["subscription.cancelled", "subscription.reactivated"])),
+        "time": maybe(MOMENTS),
+        "data": maybe(
+            st.fixed_dictionaries(
+                {
+                    "subscription_id": maybe(TEXT),
+                    "customer_id": maybe(TEXT),
+                    "customer": maybe(
+                        st.fixed_dictionaries(
+                            {
+                                "email": maybe(st.emails() | TEXT),
+                                "name": maybe(TEXT),
+                                "timezone": maybe(st.sampled_from(["UTC", "America", "Europe/Berlin"]) | TEXT),
+                                "locale": maybe(TEXT),
+                                "segment": maybe(st.sampled_from(["b2c", "b2b"])),
+                            }
+                        )
+                    ),
+                    "cancelled_at": maybe(MOMENTS),
+                    "effective_at": maybe(MOMENTS),
+                    "reactivated_at": maybe(MOMENTS),
+                    "initiated_by": maybe(st.sampled_from(["customer", "merchant", "payment_failure"])),
+                    "marketing_consent": JSON,
+                }
+            )
+        ),
+    }
+).map(lambda event: json.dumps(event).encode()) | st.binary(max_size=200)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(CLOUD_EVENTS, min_size=25, max_size=25))
+async def test_any_events_at_all_leave_the_intake_running(orchestrator, billing, values):
+    topic = orchestrator.settings.topic_subscription_cancelled
+    for n, value in enumerate(values):
+        await billing(topic, value, f"k{n}")
+    good = f"sub_good_{uuid.uuid4().hex[:8]}"
+    await billing(topic, cancellation(good), good)
+    await eventually(lambda: journey_rows(orchestrator, good), within=30)
+    assert "stalled" not in json.dumps(await orchestrator.readiness())
