@@ -5,9 +5,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
 from shared.events.subscription import SubscriptionCancelled, SubscriptionReactivated, billing_events
+from shared.text import clean_line, clean_paragraphs, is_plain
 
 DATA = {
     "subscription_id": "sub_123",
@@ -171,3 +174,13 @@ def test_the_cleaned_notes_are_not_part_of_the_stored_facts():
     cancelled = read(with_customer(timezone="America"))
     assert isinstance(cancelled, SubscriptionCancelled)
     assert "cleaned" not in cancelled.model_dump(mode="json")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+def test_cleaned_text_is_always_plain_and_storable(text):
+    for cleaned in (clean_line(text), clean_paragraphs(text)):
+        cleaned.encode("utf-8")  # no lone surrogate
+        assert "\x00" not in cleaned
+    assert is_plain(clean_line(text))
+    assert is_plain(clean_paragraphs(text).replace("\n", " "))
