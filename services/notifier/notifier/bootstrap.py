@@ -35,10 +35,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         timeout=settings.webhook_timeout_seconds,
         attempts=settings.webhook_attempts,
     )
+    renderer = Renderer(settings.templates_dir)
     sender = Sender(
         runtime.sessions,
         settings=settings,
-        renderer=Renderer(settings.templates_dir),
+        renderer=renderer,
         smtp=smtp,
         webhook=webhook,
         clock=clock,
@@ -66,6 +67,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         sessions=runtime.sessions,
         auth=TokenAuth(parse_tokens(settings.api_tokens)),
         readiness=runtime.readiness,
-        brand=settings.brand_name,
+        settings=settings,
+        renderer=renderer,
     )
     return runtime

@@ -65,3 +65,25 @@ def add_inbox_fingerprint(op: Operations) -> None:
 
 def drop_inbox_fingerprint(op: Operations) -> None:
     op.drop_column("inbox", "fingerprint")
+
+
+def create_dead_letters(op: Operations) -> None:
+    """A row per dead letter (topic, position, reason, key): the attention list reads it."""
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("key", sa.Text, nullable=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("id", name="pk_dead_letters"),
+        sa.UniqueConstraint("topic", "partition", "offset", name="uq_dead_letters_position"),
+    )
+    op.create_index("ix_dead_letters_at", "dead_letters", ["at"])
+
+
+def drop_dead_letters(op: Operations) -> None:
+    op.drop_table("dead_letters")

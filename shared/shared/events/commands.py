@@ -61,6 +61,7 @@ class CreateSurvey(StepCommand):
     locale: str = "en"
     plan: str | None = None
     reason: str | None = None
+    template: str | None = None  # the journey's template, for insights per template
 
 
 @service_messages.register

@@ -30,6 +30,8 @@ from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_messa
 from shared.events.topics import dlq_topic
 from shared.inbox.table import claim_new
 from shared.logging import bind_correlation, clear_correlation, get_logger
+from shared.messaging import dead_letters as dead_letter_log
+from shared.messaging.dead_letters import DeadLetter
 from shared.messaging.producer import RenewableProducer
 from shared.messaging.progress import Progress
 from shared.worker import next_backoff
@@ -248,6 +250,13 @@ class BatchConsumer:
         return applied
 
     async def _send_dead_letters(self, dead: list[tuple[ConsumerRecord, InvalidMessage]]) -> None:
+        if not dead:
+            return
+        async with self._sessions() as session, session.begin():
+            await dead_letter_log.record(
+                session,
+                [DeadLetter(r.topic, r.partition, r.offset, r.key, e.reason, e.detail) for r, e in dead],
+            )
         deliveries = []
         for record, error in dead:
             headers = [*record.headers, *_error_headers(record, error)]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import create_session_factory
 from shared.inbox.table import inbox
+from shared.messaging.dead_letters import dead_letters
 from shared.messaging.producer import create_producer
 from shared.outbox.table import outbox
 
@@ -26,7 +27,7 @@ applied = sa.Table(
 @pytest.fixture
 async def engine(schema_engine: AsyncEngine) -> AsyncEngine:
     async with schema_engine.begin() as conn:
-        await conn.run_sync(lambda c: outbox.metadata.create_all(c, tables=[outbox, inbox]))
+        await conn.run_sync(lambda c: outbox.metadata.create_all(c, tables=[outbox, inbox, dead_letters]))
         await conn.run_sync(applied.metadata.create_all)
     return schema_engine
 

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db.engine import metadata
 from shared.inbox.table import inbox
+from shared.messaging.dead_letters import dead_letters
 from shared.outbox.table import outbox
 
 TZ = sa.DateTime(timezone=True)
@@ -33,6 +34,7 @@ deliveries = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("provider_message_id", sa.Text, nullable=True),
+    sa.Column("subject", sa.Text, nullable=True),  # of a sent email; may name the customer's company: erased
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("claimed_at", TZ, nullable=True),
     sa.Column("sent_at", TZ, nullable=True),
@@ -67,4 +69,4 @@ unsubscribe_tokens = sa.Table(
     sa.Index("ix_unsubscribe_tokens_journey", "journey_id"),
 )
 
-__all__ = ["deliveries", "inbox", "metadata", "outbox", "suppressions", "unsubscribe_tokens"]
+__all__ = ["dead_letters", "deliveries", "inbox", "metadata", "outbox", "suppressions", "unsubscribe_tokens"]

@@ -1,55 +1,31 @@
-"""The notifier's HTTP app: one-click unsubscribe for customers, the delivery log for support."""
+"""The notifier's HTTP app: one-click unsubscribe for customers; the delivery log (delivery_log.py) for support."""
 
-import re
-from datetime import datetime
 from html import escape
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
+from notifier.adapters.rendering import Renderer
+from notifier.adapters.tables import suppressions, unsubscribe_tokens
+from notifier.config import Settings
+from notifier.entrypoints.delivery_log import delivery_log_router
 from notifier.service_layer.sending import hash_token
 from shared.auth import TokenAuth
 from shared.http import (
-    ApiError,
     PlainPath,
-    PlainQuery,
-    documented_errors,
     documented_pages,
     install_error_handlers,
     ops_router,
 )
-
-CURSOR = re.compile(r"^[0-9]{1,18}$")  # a delivery id: ASCII digits that fit a bigint
-
-
-class Delivery(BaseModel):
-    command_id: str
-    journey_id: str
-    subscription_id: str
-    step: str
-    attempt: int
-    message: str
-    channel: str
-    category: str
-    status: str
-    reason: str | None
-    provider_message_id: str | None
-    created_at: datetime
-    sent_at: datetime | None
+from shared.v1 import dead_letters_router
 
 
-class DeliveryPage(BaseModel):
-    items: list[Delivery]
-    next_cursor: str | None
-
-
-def create_app(*, sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, readiness, brand: str) -> FastAPI:
+def create_app(
+    *, sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, readiness, settings: Settings, renderer: Renderer
+) -> FastAPI:
     app = FastAPI(
         title="Off-boarding notifier",
         version="0.1.0",
@@ -61,8 +37,9 @@ def create_app(*, sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, r
         error_page=lambda status: page("This link is not valid", "It may be old, or mistyped.", status=status),
     )
     app.include_router(ops_router(readiness))
-    app.include_router(unsubscribe_router(sessions, brand))
-    app.include_router(deliveries_router(sessions, auth))
+    app.include_router(dead_letters_router(sessions, auth))
+    app.include_router(unsubscribe_router(sessions, settings.brand_name))
+    app.include_router(delivery_log_router(sessions, auth, settings, renderer))
     return app
 
 
@@ -126,33 +103,5 @@ def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -
             f"You will get no more offers from {brand}. "
             "Messages about your account, such as the end of your access, still reach you.",
         )
-
-    return router
-
-
-def deliveries_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAuth) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["deliveries"], responses=documented_errors(401, 403, 422))
-    Viewer = auth.require("viewer")
-
-    @router.get("/deliveries", response_model=DeliveryPage, summary="What was sent, when, how: newest first")
-    async def list_deliveries(
-        _principal: Viewer,
-        journey_id: PlainQuery = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 100,
-        cursor: Annotated[
-            str | None, Query(pattern=CURSOR.pattern, description="next_cursor of the previous page")
-        ] = None,
-    ) -> dict:
-        query = sa.select(deliveries)
-        if journey_id:
-            query = query.where(deliveries.c.journey_id == journey_id)
-        if cursor:
-            if not CURSOR.match(cursor):
-                raise ApiError(422, "invalid_cursor", "use next_cursor from the previous page")
-            query = query.where(deliveries.c.id < int(cursor))
-        async with sessions() as session:
-            rows = (await session.execute(query.order_by(deliveries.c.id.desc()).limit(limit + 1))).all()
-        items = [row._asdict() for row in rows[:limit]]
-        return {"items": items, "next_cursor": str(rows[limit - 1].id) if len(rows) > limit else None}
 
     return router

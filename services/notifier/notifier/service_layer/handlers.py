@@ -89,7 +89,7 @@ async def erase(command: ErasePersonalData, session: AsyncSession, *, results_to
     await session.execute(
         sa.update(deliveries)
         .where(deliveries.c.journey_id == command.journey_id)
-        .values(recipient=None, recipient_hash=None, updated_at=sa.func.now())
+        .values(recipient=None, recipient_hash=None, subject=None, updated_at=sa.func.now())
     )
     await session.execute(sa.delete(unsubscribe_tokens).where(unsubscribe_tokens.c.journey_id == command.journey_id))
     log.info("personal_data_erased", journey_id=command.journey_id, unsent=len(queued))

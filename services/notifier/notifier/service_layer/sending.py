@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from notifier.adapters.context import message_context
 from notifier.adapters.email import SendFailed, SmtpChannel, UndeliverableAddress, build_email, mailbox, message_id
 from notifier.adapters.ratelimit import RateLimiter
-from notifier.adapters.rendering import Renderer, RenderError, base_locale, format_date, format_time
+from notifier.adapters.rendering import Renderer, RenderError
 from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
@@ -48,6 +49,7 @@ class Outcome:
     not_before: datetime | None = None
     provider_message_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None  # of an email that went out: the delivery log shows it
 
 
 class Sender:
@@ -246,7 +248,7 @@ class Sender:
             message=row.message,
             locale=recipient.get("locale"),
             segment=row.segment,
-            context=self._context(row),
+            context=message_context(row, self._settings),
             unsubscribe_url=unsubscribe_url,
         )
         msg_id = message_id(row.command_id, self._settings.message_id_domain)
@@ -266,6 +268,7 @@ class Sender:
             "succeeded",
             provider_message_id=msg_id,
             data={"provider_message_id": msg_id, "channel": "email", "server": server_answer[:200]},
+            subject=rendered.subject,
         )
 
     async def _send_webhook(self, row: sa.Row) -> Outcome:
@@ -302,38 +305,6 @@ class Sender:
             )
         return f"{self._settings.public_url.rstrip('/')}/u/{token}"
 
-    def _context(self, row: sa.Row) -> dict[str, Any]:
-        s, facts, recipient = self._settings, row.facts, row.recipient
-        timezone, locale = recipient.get("timezone"), base_locale(recipient.get("locale"))
-        links = {
-            name: template.format(subscription_id=row.subscription_id)
-            for name, template in (
-                ("export_url", s.export_url),
-                ("reactivate_url", s.reactivate_url),
-                ("payment_update_url", s.payment_update_url),
-            )
-        }
-        context = {
-            "brand": s.brand_name,
-            "support_email": s.support_email,
-            "app_url": s.app_url,
-            "privacy_url": s.privacy_url,
-            "name": recipient.get("name"),
-            "company": recipient.get("company"),
-            "segment": row.segment,
-            "plan": facts.get("plan"),
-            **links,
-        }
-        for key in ("effective_at", "cancelled_at"):
-            if facts.get(key):
-                moment = datetime.fromisoformat(facts[key])
-                prefix = key.removesuffix("_at")
-                context[f"{prefix}_date"] = format_date(moment, timezone, locale)
-                context[f"{prefix}_time"] = format_time(moment, timezone)
-        if facts.get("survey_url"):
-            context["survey_url"] = facts["survey_url"]
-        return context
-
     async def _record(self, row: sa.Row, outcome: Outcome) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
@@ -343,6 +314,7 @@ class Sender:
                     status=outcome.status,
                     reason=outcome.reason,
                     provider_message_id=outcome.provider_message_id,
+                    subject=outcome.subject,
                     sent_at=self._clock() if outcome.status == "sent" else None,
                     updated_at=sa.func.now(),
                 )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from notifier.adapters.tables import deliveries
 from notifier.bootstrap import bootstrap
+from shared.events.commands import ErasePersonalData
 from shared.testing import wait_until
 
 from .conftest import Orchestrator, mail_to, running, send_message
@@ -151,3 +152,37 @@ async def test_erasure_forgets_recipients_and_stops_queued_messages(settings_for
                 return row.recipient is None and row.recipient_hash is None
 
         await wait_until(erased)
+
+
+async def test_the_delivery_log_shows_the_subject_and_a_masked_preview_until_erasure(settings_for, smtp_sink):
+    settings = settings_for()
+    command_id, command = send_message(segment="b2b")
+    erase_id = f"erase-{command_id}"
+    async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id})
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=notifier.http_app),
+            base_url="http://t",
+            headers={"Authorization": "Bearer viewer-token"},
+        ) as client:
+            (logged,) = (await client.get("/v1/deliveries", params={"journey_id": command.journey_id})).json()["items"]
+            preview = (await client.get(f"/v1/deliveries/{command_id}/preview")).json()
+            await orchestrator.send(
+                erase_id,
+                ErasePersonalData(**command.model_dump(include={"journey_id", "subscription_id", "customer_id"})),
+            )
+            await wait_until(lambda: _erased(notifier, command.journey_id))
+            gone = await client.get(f"/v1/deliveries/{command_id}/preview")
+            after = (await client.get("/v1/deliveries", params={"journey_id": command.journey_id})).json()["items"]
+            unknown = await client.get("/v1/deliveries/nope/preview")
+    (mail,) = mail_to(smtp_sink.maildir, command.recipient.email)
+    assert logged["subject"] == mail["Subject"] == preview["subject"].replace("▒▒▒", "Engines Ltd")
+    assert "Ada Lovelace" not in preview["text"] and "▒▒▒" in preview["text"] and "<p " in preview["html"]
+    assert gone.status_code == 410 and after[0]["subject"] is None and unknown.status_code == 404
+
+
+async def _erased(notifier, journey_id: str) -> bool:
+    async with notifier.sessions() as session:
+        recipient = await session.scalar(sa.select(deliveries.c.recipient).where(deliveries.c.journey_id == journey_id))
+    return recipient is None

@@ -4,12 +4,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from notifier.adapters.context import message_context
 from notifier.adapters.rendering import Renderer
 from notifier.config import SHIPPED_TEMPLATES, Settings
-from notifier.service_layer.sending import Sender
 
 RENDERER = Renderer(SHIPPED_TEMPLATES)
-SENDER = Sender(None, settings=Settings(), renderer=RENDERER, smtp=None, webhook=None)
+SETTINGS = Settings()
 
 
 def delivery(message: str, locale: str, segment: str) -> SimpleNamespace:
@@ -44,7 +44,7 @@ def test_the_senders_context_renders_every_shipped_message(locale, name):
         message=message,
         locale=locale,
         segment=segment,
-        context=SENDER._context(row),
+        context=message_context(row, SETTINGS),
         unsubscribe_url="https://n.example/u/t",
     )
     assert rendered.subject and "{{" not in rendered.text

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db.engine import metadata
 from shared.inbox.table import inbox
+from shared.messaging.dead_letters import dead_letters
 from shared.outbox.table import outbox
 
 OPEN_STATUSES = "status IN ('active', 'paused')"
@@ -105,4 +106,14 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_journey", "journey_id", "at"),
 )
 
-__all__ = ["audit_log", "inbox", "journey_steps", "journey_timeline", "journeys", "metadata", "outbox", "reactivations"]
+__all__ = [
+    "audit_log",
+    "dead_letters",
+    "inbox",
+    "journey_steps",
+    "journey_timeline",
+    "journeys",
+    "metadata",
+    "outbox",
+    "reactivations",
+]

@@ -16,6 +16,7 @@ from shared.auth import Principal, TokenAuth
 from shared.http import ApiError, PlainPath, PlainQuery, documented_errors, install_error_handlers, ops_router
 from shared.logging import get_logger
 from shared.text import PLAIN_PATTERN
+from shared.v1 import dead_letters_router
 
 log = get_logger(__name__)
 
@@ -38,6 +39,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(ops_router(readiness))
+    app.include_router(dead_letters_router(sessions, auth))
     app.include_router(support_router(sessions, uow_factory, auth))
     return app
 

@@ -57,6 +57,7 @@ def step_command(journey: Journey, dispatch: Dispatch, topics: Topics) -> tuple[
             locale=customer.get("locale") or "en",
             plan=journey.facts.get("plan"),
             reason=journey.facts.get("reason"),
+            template=journey.template,
         )
         return topics.survey_commands, _command(data, journey, dispatch)
     data = SendMessage(

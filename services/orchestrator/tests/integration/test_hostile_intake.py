@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_every_hostile_event_gets_its_outcome_and_a_good_event_after_them_its_journey(
-    orchestrator, billing, kafka_bootstrap, unique_name
+    orchestrator, billing, kafka_bootstrap, unique_name, api
 ):
     settings = orchestrator.settings
     topic = settings.topic_subscription_cancelled
@@ -41,6 +41,12 @@ async def test_every_hostile_event_gets_its_outcome_and_a_good_event_after_them_
     assert reasons == expected_dead | {"conflict": "conflicting_duplicate"}
     for record in dead:
         assert record.value in [c.value for c in cases] + [second], "dead letters are kept unchanged"
+    async with api() as client:
+        recorded = (await client.get("/v1/dead-letters")).json()
+    counted = {(c["topic"], c["reason"]): c["count"] for c in recorded["counts"]}
+    assert counted[(topic, "not_json")] == 2 and counted[(topic, "conflicting_duplicate")] == 1
+    assert {i["key"] for i in recorded["items"]} >= {"conflict", f"sub_{unique_name}_year_9999_effective"}
+    assert "example.com" not in json.dumps(recorded), "no personal data in the record"
 
     for case in (c for c in cases if c.outcome == "journey"):
         (journey,) = await eventually(lambda case=case: journey_rows(orchestrator, case.subscription_id))

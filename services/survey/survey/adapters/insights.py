@@ -18,10 +18,18 @@ def scrub(text: str) -> str:
 
 
 async def insights(
-    session: AsyncSession, *, start: datetime, end: datetime, segment: str | None, plan: str | None, comments: int = 10
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    segment: str | None,
+    plan: str | None,
+    template: str | None = None,
+    comments: int = 10,
 ) -> dict:
     def scoped(table):
         conditions = [table.c.segment == segment] if segment else []
+        conditions += [table.c.template == template] if template else []
         return conditions + ([table.c.plan == plan] if plan else [])
 
     in_range = [answers.c.submitted_at >= start, answers.c.submitted_at < end, *scoped(answers)]
@@ -70,12 +78,17 @@ async def insights(
             .limit(comments)
         )
     ).all()
+    months = await _by_month(
+        session, in_range, [surveys.c.created_at >= start, surveys.c.created_at < end, *scoped(surveys)]
+    )
     n = totals.answers
     return {
         "from": start,
         "to": end,
         "segment": segment,
         "plan": plan,
+        "template": template,
+        "by_month": months,
         "surveys_sent": sent,
         "surveys_answered": answered,
         "response_rate": round(answered / sent, 4) if sent else None,
@@ -99,4 +112,50 @@ async def insights(
             }
             for c in latest
         ],
+    }
+
+
+async def _by_month(session: AsyncSession, answered: list, sent: list) -> list[dict]:
+    """Per calendar month (UTC): answers, NPS and response rate, oldest first."""
+    month = sa.func.date_trunc("month", answers.c.submitted_at, "UTC")
+    rows = (
+        await session.execute(
+            sa.select(
+                month.label("month"),
+                sa.func.count().label("answers"),
+                sa.func.count().filter(answers.c.score >= 9).label("promoters"),
+                sa.func.count().filter(answers.c.score <= 6).label("detractors"),
+            )
+            .where(*answered)
+            .group_by(month)
+            .order_by(month)
+        )
+    ).all()
+    created = sa.func.date_trunc("month", surveys.c.created_at, "UTC")
+    invited = dict((await session.execute(sa.select(created, sa.func.count()).where(*sent).group_by(created))).all())
+    return [
+        {
+            "month": r.month.strftime("%Y-%m"),
+            "answers": r.answers,
+            "nps": round(100 * (r.promoters - r.detractors) / r.answers, 1) if r.answers else None,
+            "surveys_sent": invited.get(r.month, 0),
+        }
+        for r in rows
+    ]
+
+
+async def answer_of(session: AsyncSession, journey_id: str) -> dict | None:
+    """One journey's answer as support sees it: the comment without contact details (and gone once erased)."""
+    row = (await session.execute(sa.select(answers).where(answers.c.journey_id == journey_id))).first()
+    if row is None:
+        return None
+    return {
+        "journey_id": row.journey_id,
+        "reason": row.reason,
+        "reason_other": scrub(row.reason_other) if row.reason_other else None,
+        "score": row.score,
+        "comment": scrub(row.comment) if row.comment else None,
+        "may_contact": row.may_contact,
+        "submitted_at": row.submitted_at,
+        "erased": row.erased_at is not None,
     }

@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from shared.db.engine import metadata
 from shared.inbox.table import inbox
+from shared.messaging.dead_letters import dead_letters
 from shared.outbox.table import outbox
 
 TZ = sa.DateTime(timezone=True)
@@ -18,6 +19,7 @@ surveys = sa.Table(
     sa.Column("customer_id", sa.Text, nullable=False),
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("plan", sa.Text, nullable=True),
+    sa.Column("template", sa.Text, nullable=True),
     sa.Column("locale", sa.Text, nullable=False),
     sa.Column("token_hash", sa.Text, nullable=True, unique=True),  # NULL once the link is retired (erasure)
     sa.Column("created_at", TZ, nullable=False),
@@ -34,6 +36,7 @@ answers = sa.Table(
     sa.Column("journey_id", sa.Text, nullable=False),
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("plan", sa.Text, nullable=True),
+    sa.Column("template", sa.Text, nullable=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("reason_other", sa.Text, nullable=True),
     sa.Column("score", sa.SmallInteger, nullable=False),
@@ -46,4 +49,4 @@ answers = sa.Table(
     sa.Index("ix_answers_journey", "journey_id"),
 )
 
-__all__ = ["answers", "inbox", "metadata", "outbox", "surveys"]
+__all__ = ["answers", "dead_letters", "inbox", "metadata", "outbox", "surveys"]

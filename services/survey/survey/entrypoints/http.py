@@ -22,7 +22,8 @@ from shared.http import (
     install_error_handlers,
     ops_router,
 )
-from survey.adapters.insights import insights
+from shared.v1 import dead_letters_router
+from survey.adapters.insights import answer_of, insights
 from survey.adapters.pages import field_errors, form_page, message_page
 from survey.domain.answers import Answer
 from survey.entrypoints.dates import QueryMoment, clamped, moment
@@ -52,6 +53,7 @@ def create_app(
         error_page=lambda status: HTMLResponse(message_page(None, "unknown"), status_code=status),
     )
     app.include_router(ops_router(readiness))
+    app.include_router(dead_letters_router(sessions, auth))
     app.include_router(survey_router(sessions, topics, secret, clock))
     app.include_router(insights_router(sessions, auth))
     return app
@@ -159,6 +161,7 @@ def insights_router(sessions, auth: TokenAuth) -> APIRouter:
         to: Annotated[QueryMoment | None, Query(description="end (exclusive; a date means the whole day)")] = None,
         segment: Literal["b2c", "b2b"] | None = None,
         plan: PlainQuery = None,
+        template: PlainQuery = None,
     ) -> dict:
         # Bounds outside the years the data can hold are clamped to them: "from 0001-01-01" means all along.
         end = clamped(moment(to, end=True)) if to else datetime.now(UTC)
@@ -166,6 +169,18 @@ def insights_router(sessions, auth: TokenAuth) -> APIRouter:
         if start >= end:
             raise ApiError(422, "invalid_range", "`from` must be before `to`")
         async with sessions() as session:
-            return await insights(session, start=start, end=end, segment=segment, plan=plan)
+            return await insights(session, start=start, end=end, segment=segment, plan=plan, template=template)
+
+    @router.get(
+        "/answers/{journey_id}",
+        responses=documented_errors(404),
+        summary="One journey's exit-survey answer (the comment without contact details)",
+    )
+    async def journey_answer(journey_id: PlainPath, _principal: Viewer) -> dict:
+        async with sessions() as session:
+            found = await answer_of(session, journey_id)
+        if found is None:
+            raise ApiError(404, "answer_not_found", "this journey's survey has no answer")
+        return found
 
     return router

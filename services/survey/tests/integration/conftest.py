@@ -63,7 +63,9 @@ class Orchestrator:
     async def __aexit__(self, *exc) -> None:
         await self.producer.stop()
 
-    async def create_survey(self, *, segment="b2c", locale="en", plan="pro-monthly") -> tuple[str, CreateSurvey]:
+    async def create_survey(
+        self, *, segment="b2c", locale="en", plan="pro-monthly", template=None
+    ) -> tuple[str, CreateSurvey]:
         journey_id = str(uuid.uuid4())
         command = CreateSurvey(
             journey_id=journey_id,
@@ -75,6 +77,7 @@ class Orchestrator:
             locale=locale,
             plan=plan,
             reason="too_expensive",
+            template=template or f"{segment}-voluntary",
         )
         event = new_event(command.event_type, "offboarding/orchestrator", command.model_dump(mode="json"))
         await self.producer.send_and_wait(

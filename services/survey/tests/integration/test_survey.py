@@ -108,14 +108,19 @@ async def test_insights_match_the_answers(settings_for):
         Orchestrator(settings) as orchestrator,
         client(survey, headers={"Authorization": "Bearer viewer-token"}) as http,
     ):
+        journeys = []
         for segment, reason, score in plan:
-            command_id, _ = await orchestrator.create_survey(segment=segment)
+            command_id, command = await orchestrator.create_survey(segment=segment)
             path = (await orchestrator.survey_url(command_id)).removeprefix("http://survey.test")
             if reason:
                 comment = "call me at +49 170 1234567 or ada@example.com" if score == 2 else "fine"
                 response = await http.post(path, json={"reason": reason, "score": score, "comment": comment})
                 assert response.status_code == 200
+            journeys.append(command.journey_id)
         everything = (await http.get("/v1/insights")).json()
+        business = (await http.get("/v1/insights", params={"template": "b2b-voluntary"})).json()
+        one = (await http.get(f"/v1/answers/{journeys[0]}")).json()
+        unanswered = await http.get(f"/v1/answers/{journeys[-1]}")
         consumers = (await http.get("/v1/insights", params={"segment": "b2c"})).json()
         empty = (await http.get("/v1/insights", params={"from": "2020-01-01", "to": "2020-01-02"})).json()
         backwards = await http.get("/v1/insights", params={"from": "2026-01-02", "to": "2026-01-01"})
@@ -129,6 +134,11 @@ async def test_insights_match_the_answers(settings_for):
     assert "call me at [phone] or [email]" in comments and not any("example.com" in c for c in comments)
     assert empty["answers"] == 0 and empty["response_rate"] is None and empty["nps"]["score"] is None
     assert backwards.status_code == 422 and anonymous.status_code == 401
+    assert business["answers"] == 1 and business["template"] == "b2b-voluntary"
+    (month,) = everything["by_month"]
+    assert (month["answers"], month["surveys_sent"], month["nps"]) == (4, 5, 0.0)
+    assert (one["score"], one["reason"], one["comment"]) == (2, "too_expensive", "call me at [phone] or [email]")
+    assert unanswered.status_code == 404
 
 
 async def test_erasure_removes_free_text_and_keeps_the_anonymous_record(settings_for):

@@ -1,0 +1,42 @@
+"""What a message may say: the template context built from a delivery (its recipient and facts) and the
+settings (brand, links). The sender and the preview use the same one."""
+
+from datetime import datetime
+from typing import Any
+
+from notifier.adapters.rendering import base_locale, format_date, format_time
+from notifier.config import Settings
+
+
+def message_context(row: Any, settings: Settings) -> dict[str, Any]:
+    """The variables of a delivery's message; `row` has `recipient`, `facts`, `segment`, `subscription_id`."""
+    s, facts, recipient = settings, row.facts, row.recipient
+    timezone, locale = recipient.get("timezone"), base_locale(recipient.get("locale"))
+    links = {
+        name: template.format(subscription_id=row.subscription_id)
+        for name, template in (
+            ("export_url", s.export_url),
+            ("reactivate_url", s.reactivate_url),
+            ("payment_update_url", s.payment_update_url),
+        )
+    }
+    context = {
+        "brand": s.brand_name,
+        "support_email": s.support_email,
+        "app_url": s.app_url,
+        "privacy_url": s.privacy_url,
+        "name": recipient.get("name"),
+        "company": recipient.get("company"),
+        "segment": row.segment,
+        "plan": facts.get("plan"),
+        **links,
+    }
+    for key in ("effective_at", "cancelled_at"):
+        if facts.get(key):
+            moment = datetime.fromisoformat(facts[key])
+            prefix = key.removesuffix("_at")
+            context[f"{prefix}_date"] = format_date(moment, timezone, locale)
+            context[f"{prefix}_time"] = format_time(moment, timezone)
+    if facts.get("survey_url"):
+        context["survey_url"] = facts["survey_url"]
+    return context
