@@ -316,18 +316,28 @@ SELECT gen_random_uuid(), 'sub_' || g, 'cus_' || (g % 200000), encode(sha256(('s
        jsonb_build_object('customer', jsonb_build_object('email', 'sub_' || g || '@example.com'), 'plan', 'pro', 'reason', 'too_expensive'),
        'billing/seed', 'seed-' || g
 FROM generate_series(1, :n) g;
-INSERT INTO journey_steps (journey_id, name, position, kind, spec, status, due_at, attempts, result)
+INSERT INTO journey_steps (journey_id, name, position, kind, spec, status, due_at, attempts, result, completed_at)
 SELECT j.id, s.name, s.position, 'notify', jsonb_build_object('name', s.name, 'kind', 'notify', 'message', s.name),
-       'succeeded', NULL, 1, '{}'
+       CASE WHEN j.status = 'failed' AND s.name = 'thanks' THEN 'failed' ELSE 'succeeded' END, NULL, 1, '{}', j.started_at
 FROM journeys j CROSS JOIN (VALUES ('confirmation', 0), ('thanks', 1), ('access_ended', 2)) s(name, position);
+INSERT INTO audit_log (at, actor, role, action, journey_id, step, reason)
+SELECT j.started_at, 'token-' || (g % 20), 'operator', (ARRAY['pause', 'resume', 'cancel', 'reveal'])[1 + g % 4], j.id, NULL, 'seeded'
+FROM (SELECT id, started_at, row_number() OVER () AS g FROM journeys LIMIT 100000) j;
 INSERT INTO journey_timeline (journey_id, at, what, details)
 SELECT j.id, j.started_at, w, '{}' FROM journeys j CROSS JOIN unnest(ARRAY['started', 'step_succeeded']) w;
-ANALYZE journeys; ANALYZE journey_steps; ANALYZE journey_timeline;
+ANALYZE journeys; ANALYZE journey_steps; ANALYZE journey_timeline; ANALYZE audit_log;
 """
 
 
 async def support_api(
-    database: str, sink_port: int, maildir: Path, work: Path, journeys: int, requests: int, concurrency: int
+    database: str,
+    sink_port: int,
+    maildir: Path,
+    work: Path,
+    journeys: int,
+    requests: int,
+    concurrency: int,
+    console_concurrency: int = 2,
 ) -> dict:
     url = f"{PG}/{database}"
     system = System(f"ba{int(time.time())}", url, KAFKA, sink_port, maildir, work / "api")
@@ -346,6 +356,8 @@ async def support_api(
         ]
     await engine.dispose()
     await prepare_topics(system)
+    for peer in ("notifier", "survey"):  # the console's journey and insights pages read their APIs
+        await system.start(peer)
     replica = await system.start("orchestrator")
     kinds = {
         "search_by_customer": lambda: ("/v1/journeys", {"customer_id": f"cus_{random.randrange(200000)}"}),
@@ -378,8 +390,51 @@ async def support_api(
                     "p50_ms": round(percentile(timings, 50), 1),
                     "p99_ms": round(percentile(timings, 99), 1),
                 }
+        results["console_concurrency"] = console_concurrency
+        results["console"] = await console_pages(replica.port, ids, requests, console_concurrency)
     finally:
         await system.stop()
+    return results
+
+
+CONSOLE_PAGES = {
+    "find": lambda ids: "/console/journeys",
+    "find_active_b2c": lambda ids: "/console/journeys?status=active&segment=b2c",
+    "find_customer": lambda ids: f"/console/journeys?customer_id=cus_{random.randrange(200000)}",
+    "journey": lambda ids: f"/console/journeys/{random.choice(ids)}",
+    "attention": lambda ids: "/console/attention",
+    "insights": lambda ids: "/console/insights",
+    "audit": lambda ids: "/console/audit",
+}
+
+
+async def console_pages(port: int, ids: list[str], requests: int, concurrency: int) -> dict:
+    """Every console page, signed in as an operator, `concurrency` at once: p50, p95, p99 in ms."""
+    results = {}
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=concurrency)
+    ) as client:
+        form = await client.get("/console/sign-in")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        signed = await client.post("/console/sign-in", data={"token": "operator-token", "csrf": csrf})
+        assert signed.status_code == 303, signed.text
+        for name, make in CONSOLE_PAGES.items():
+            timings: list[float] = []
+
+            async def worker(make=make, timings=timings) -> None:
+                for _ in range(max(requests // concurrency // 2, 5)):
+                    begin = time.perf_counter()
+                    response = await client.get(make(ids))
+                    timings.append(1000 * (time.perf_counter() - begin))
+                    assert response.status_code == 200, (response.status_code, response.text[:300])
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            results[name] = {
+                "requests": len(timings),
+                "p50_ms": round(percentile(timings, 50), 1),
+                "p95_ms": round(percentile(timings, 95), 1),
+                "p99_ms": round(percentile(timings, 99), 1),
+            }
     return results
 
 
@@ -422,9 +477,7 @@ async def main(args: argparse.Namespace) -> dict:
             database, sink_port, work / "mail", work, report["end_to_end"]["per_s"] / 2, args.latency_seconds
         )
         step(f"support API at {args.api_journeys:,} journeys")
-        report["support_api"] = await support_api(
-            database, sink_port, work / "mail", work, args.api_journeys, args.api_requests, args.api_concurrency
-        )
+        report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
         sink.terminate()
         await sql(f"{PG}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -437,6 +490,9 @@ async def main(args: argparse.Namespace) -> dict:
 
 
 SINGLE = {
+    "support_api": lambda db, port, mail, work, a: support_api(
+        db, port, mail, work, a.api_journeys, a.api_requests, a.api_concurrency, a.console_concurrency
+    ),
     "intake": lambda db, port, mail, work, a: intake(db, port, mail, work, a.intake_events),
     "end_to_end": lambda db, port, mail, work, a: end_to_end(db, port, mail, work, a.e2e_events),
 }
@@ -477,6 +533,14 @@ def table(r: dict) -> str:
                 f"p99 {api[kind]['p99_ms']} ms",
             )
         )
+    for page, figures in api.get("console", {}).items():
+        rows.append(
+            (
+                f"console page {page} ({api['journeys']:,} journeys, {api['console_concurrency']} concurrent)",
+                f"p50 {figures['p50_ms']} ms",
+                f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms",
+            )
+        )
     width = max(len(a) for a, _, _ in rows)
     lines = [f"{'measure':<{width}} | {'figure':<24} | note", f"{'-' * width}-|-{'-' * 24}-|-----"]
     lines += [f"{a:<{width}} | {b:<24} | {c}" for a, b, c in rows]
@@ -493,6 +557,7 @@ def cli() -> None:
     parser.add_argument("--api-journeys", type=int, default=1_000_000)
     parser.add_argument("--api-requests", type=int, default=800)
     parser.add_argument("--api-concurrency", type=int, default=8)
+    parser.add_argument("--console-concurrency", type=int, default=2, help="staff members using the console at once")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))

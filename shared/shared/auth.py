@@ -52,10 +52,22 @@ class TokenAuth:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+        principal = self.principal_for_token(token)
+        if principal is None:
+            raise ApiError(401, "unauthorized", "unknown token")
+        return principal
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        """Who a token belongs to (compared in constant time), or None for an unknown one."""
+        given = token.strip().encode("utf-8", "replace")
         for known, role in self._tokens.items():
-            if hmac.compare_digest(known.encode(), token.strip().encode()):
+            if hmac.compare_digest(known.encode(), given):
                 return Principal(fingerprint(known), role)
-        raise ApiError(401, "unauthorized", "unknown token")
+        return None
+
+    @property
+    def tokens(self) -> dict[str, Role]:
+        return dict(self._tokens)
 
     def require(self, role: Role):
         """A FastAPI dependency: the caller, if their role is at least `role`."""

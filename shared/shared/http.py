@@ -88,8 +88,8 @@ def ops_router(readiness: ReadinessCheck) -> APIRouter:
     return router
 
 
-# A page for a person (an HTML route's error) instead of JSON: (status) -> the page.
-ErrorPage = Callable[[int], HTMLResponse]
+# A page for a person (an HTML route's error) instead of JSON: (request, status) -> the page.
+ErrorPage = Callable[[Request, int], HTMLResponse]
 
 
 def install_error_handlers(
@@ -100,7 +100,7 @@ def install_error_handlers(
 
     def refuse(request: Request, status: int, code: str, message: str) -> Response:
         if error_page is not None and request.url.path.startswith(page_prefixes):
-            return error_page(status)
+            return error_page(request, status)
         return error_response(status, code, message)
 
     @app.exception_handler(ApiError)
@@ -108,9 +108,9 @@ def install_error_handlers(
         return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        return error_response(422, "invalid_request", problems)
+        return refuse(request, 422, "invalid_request", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -55,3 +55,46 @@ async def running(runtime: Runtime, service_dir: Path) -> AsyncIterator[Runtime]
         yield runtime
     finally:
         await stop(runtime, tasks)
+
+
+def chromium(*, width: int = 1280, height: int = 1000):
+    """Debian's headless Chromium through chromedriver, as the browser tests drive it (selenium is a test
+    dependency, imported here only when a test asks for a browser)."""
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert binary and driver, "Debian's chromium and chromium-driver are needed: `make test` installs them"
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(
+  (result) => done(result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" "))}))),
+  (error) => done([{id: "axe-error", impact: "critical", help: String(error), targets: []}]));
+"""
+
+
+def accessibility_violations(driver, axe_source: str) -> list[dict]:
+    """axe-core's violations on the page the driver shows (WCAG A/AA rules, labels, contrast, landmarks...)."""
+    driver.execute_script(axe_source)
+    driver.set_script_timeout(30)
+    return driver.execute_async_script(AXE_RUN)

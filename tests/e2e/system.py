@@ -115,6 +115,8 @@ class System:
                 "TIMER_INTERVAL_SECONDS": "0.2",
                 "STEP_TIMEOUT": "PT20S",
                 "RETRY_BASE_DELAY": "PT1S",
+                # The console reads the other services' APIs: those running when the orchestrator starts.
+                **{f"{peer.upper()}_URL": url for peer, url in self.peer_urls().items()},
             },
             "notifier": {
                 "TOPIC_COMMANDS": topics["notifier"],
@@ -134,6 +136,13 @@ class System:
             },
         }[service]
         return env | {prefix + k: v for k, v in (common | own).items()}
+
+    def peer_urls(self) -> dict[str, str]:
+        return {
+            r.service: f"http://127.0.0.1:{r.port}"
+            for r in self.replicas
+            if r.service in ("notifier", "survey") and r.process and r.process.returncode is None
+        }
 
     async def start(self, service: str) -> Replica:
         port = free_port()

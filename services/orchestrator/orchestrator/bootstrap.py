@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.config import Settings
+from orchestrator.console.peers import Peers
+from orchestrator.console.session import Sessions
+from orchestrator.console.web import Console
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.templates import load_catalogue
 from orchestrator.entrypoints.consumers import billing_handler, results_handler
@@ -65,18 +69,32 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             max_records=settings.consumer_max_records,
         ),
     ]
+    counts = StatusCounts()
     runtime.workers = [
         TimerLoop(
             runtime.sessions,
             uow_factory,
             interval=settings.timer_interval_seconds,
             batch_size=settings.timer_batch_size,
+            counts=counts,
         )
     ]
-    runtime.http_app = create_app(
-        sessions=runtime.sessions,
+    auth = TokenAuth(parse_tokens(settings.api_tokens))
+    console = Console(
+        db=runtime.sessions,
         uow_factory=uow_factory,
-        auth=TokenAuth(parse_tokens(settings.api_tokens)),
-        readiness=runtime.readiness,
+        sessions=Sessions(
+            settings.console_secret.get_secret_value().encode(),
+            hours=settings.console_session_hours,
+            tokens=auth.tokens,
+            secure=settings.environment == "production",
+        ),
+        peers=Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token()),
+        counts=counts,
+        catalogue=catalogue,
+        session_hours=settings.console_session_hours,
+    )
+    runtime.http_app = create_app(
+        sessions=runtime.sessions, uow_factory=uow_factory, auth=auth, readiness=runtime.readiness, console=console
     )
     return runtime

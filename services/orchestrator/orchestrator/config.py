@@ -3,9 +3,10 @@
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.auth import RANK, parse_tokens
 from shared.events import commands, topics
 from shared.settings import ServiceSettings
 
@@ -34,3 +35,22 @@ class Settings(ServiceSettings):
     timer_interval_seconds: float = Field(1.0, gt=0, le=60)
     timer_batch_size: int = Field(100, ge=1, le=5000)
     consumer_max_records: int = Field(500, ge=1, le=10_000)
+
+    # The support console (/console): sessions signed with this key; the notifier's and the survey service's
+    # APIs, which it reads; and the token it reads them with (default: the first operator token, else viewer).
+    console_secret: SecretStr = SecretStr("dev-console-secret")
+    console_session_hours: float = Field(8.0, gt=0, le=168)
+    notifier_url: str = "http://127.0.0.1:8001"
+    survey_url: str = "http://127.0.0.1:8002"
+    console_peer_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _real_console_secret_in_production(self) -> "Settings":
+        self.refuse_development_secret("ORCHESTRATOR_CONSOLE_SECRET", self.console_secret.get_secret_value())
+        return self
+
+    def peer_token(self) -> str | None:
+        if self.console_peer_token is not None:
+            return self.console_peer_token.get_secret_value()
+        tokens = sorted(parse_tokens(self.api_tokens).items(), key=lambda pair: -RANK[pair[1]])
+        return tokens[0][0] if tokens else None

@@ -34,7 +34,9 @@ def create_app(
     install_error_handlers(
         app,
         page_prefixes=("/u/",),
-        error_page=lambda status: page("This link is not valid", "It may be old, or mistyped.", status=status),
+        error_page=lambda _request, status: page(
+            "This link is not valid", "It may be old, or mistyped.", status=status
+        ),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
@@ -62,7 +64,7 @@ def page(title: str, text: str, *, status: int = 200, form_action: str | None = 
 
 
 def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -> APIRouter:
-    router = APIRouter(tags=["unsubscribe"], responses=documented_pages(404))
+    router = APIRouter(tags=["unsubscribe"], responses=documented_pages(404, 422))
 
     @router.get("/u/{token}", response_class=HTMLResponse, summary="Confirm page (a GET never unsubscribes)")
     async def confirm(token: PlainPath) -> HTMLResponse:

@@ -27,6 +27,10 @@ class SearchFilters:
     email: str | None = None
     status: str | None = None
     template: str | None = None
+    segment: str | None = None
+    email_hash: str | None = None  # the console searches by the hash, so that no address is in its URLs
+    started_from: datetime | None = None
+    started_before: datetime | None = None
 
 
 def encode_cursor(started_at: datetime, journey_id: uuid.UUID) -> str:
@@ -45,20 +49,42 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return started_at, journey_id
 
 
-async def search(
-    session: AsyncSession, filters: SearchFilters, *, limit: int, cursor: str | None, with_email: bool
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first; returns the page and the cursor of the next page (None on the last)."""
-    query = sa.select(journeys)
-    for column, value in (
-        (journeys.c.customer_id, filters.customer_id),
-        (journeys.c.subscription_id, filters.subscription_id),
-        (journeys.c.status, filters.status),
-        (journeys.c.template, filters.template),
-        (journeys.c.email_hash, email_hash(filters.email) if filters.email else None),
-    ):
+def filtered(query: sa.Select, equal: dict, moment: sa.Column, since: datetime | None, before: datetime | None):
+    """`query` narrowed to the given values (None: any) and to `since <= moment < before` (None: open)."""
+    for column, value in equal.items():
         if value is not None:
             query = query.where(column == value)
+    if since is not None:
+        query = query.where(moment >= since)
+    if before is not None:
+        query = query.where(moment < before)
+    return query
+
+
+async def search(
+    session: AsyncSession,
+    filters: SearchFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    with_email: bool,
+    with_details: bool = True,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first; returns the page and the cursor of the next page (None on the last)."""
+    query = filtered(
+        sa.select(journeys),
+        {
+            journeys.c.customer_id: filters.customer_id,
+            journeys.c.subscription_id: filters.subscription_id,
+            journeys.c.status: filters.status,
+            journeys.c.template: filters.template,
+            journeys.c.email_hash: email_hash(filters.email) if filters.email else filters.email_hash,
+            journeys.c.segment: filters.segment,
+        },
+        journeys.c.started_at,
+        filters.started_from,
+        filters.started_before,
+    )
     if cursor:
         started_at, journey_id = decode_cursor(cursor)
         query = query.where(sa.tuple_(journeys.c.started_at, journeys.c.id) < sa.tuple_(started_at, journey_id))
@@ -66,7 +92,10 @@ async def search(
         await session.execute(query.order_by(journeys.c.started_at.desc(), journeys.c.id.desc()).limit(limit + 1))
     ).all()
     page, more = rows[:limit], len(rows) > limit
-    items = await _resources(session, page, with_email=with_email)
+    if with_details:
+        items = await _resources(session, page, with_email=with_email)
+    else:  # a list of journeys (the console's search): no steps and timelines
+        items = [_resource(r, [], [], with_email) for r in page]
     next_cursor = encode_cursor(page[-1].started_at, page[-1].id) if more else None
     return items, next_cursor
 

@@ -67,6 +67,7 @@ journey_steps = sa.Table(
     sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("command_id", sa.Text, nullable=True),
     sa.Column("result", JSONB, nullable=False),
+    sa.Index("ix_journey_steps_failed", "completed_at", postgresql_where=sa.text("status = 'failed'")),
 )
 
 journey_timeline = sa.Table(
@@ -104,6 +105,7 @@ audit_log = sa.Table(
     sa.Column("step", sa.Text, nullable=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Index("ix_audit_log_journey", "journey_id", "at"),
+    sa.Index("ix_audit_log_actor", "actor", "id"),
 )
 
 __all__ = [

@@ -1,5 +1,6 @@
 """The orchestrator's HTTP app: operations routes and the support staff's /v1 API."""
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Literal
@@ -8,6 +9,8 @@ from fastapi import APIRouter, FastAPI, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.adapters import queries
+from orchestrator.console.app import error_page, mount_console
+from orchestrator.console.web import Console
 from orchestrator.domain.journey import InvalidTransition
 from orchestrator.entrypoints.schemas import ActionRequest, JourneyPage, JourneyStatus, JourneyView
 from orchestrator.service_layer.handlers import OperatorAction, operate
@@ -30,17 +33,25 @@ def create_app(
     uow_factory: Callable[[AsyncSession], UnitOfWork],
     auth: TokenAuth,
     readiness,
+    console: Console,
 ) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        await console.peers.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Off-boarding orchestrator",
         version="0.1.0",
         description="Support staff's API: find journeys and act on them. Send `Authorization: Bearer <token>`; "
         "`viewer` tokens read, `operator` tokens also act. Every action needs a reason and is audited.",
     )
-    install_error_handlers(app)
+    install_error_handlers(app, page_prefixes=("/console",), error_page=error_page(console))
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(support_router(sessions, uow_factory, auth))
+    mount_console(app, console, auth)
     return app
 
 

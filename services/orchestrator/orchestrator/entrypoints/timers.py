@@ -10,6 +10,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.adapters.tables import journeys
 from orchestrator.metrics import JOURNEYS_BY_STATUS, TIMER_LAG
 from orchestrator.service_layer.handlers import run_due_steps
@@ -30,8 +31,10 @@ class TimerLoop(Worker):
         *,
         interval: float,
         batch_size: int,
+        counts: StatusCounts | None = None,
     ) -> None:
         self._sessions = sessions
+        self._counts = counts or StatusCounts()
         self._uow_factory = uow_factory
         self._interval = interval
         self._batch_size = batch_size
@@ -59,10 +62,8 @@ class TimerLoop(Worker):
 
     async def _update_gauges(self) -> None:
         async with self._sessions() as session:
-            counts = await session.execute(sa.select(journeys.c.status, sa.func.count()).group_by(journeys.c.status))
-            for status in ("active", "paused", "completed", "cancelled", "failed"):
-                JOURNEYS_BY_STATUS.labels(status).set(0)
-            for status, count in counts:
+            await self._counts.refresh(session)
+            for status, count in self._counts.counts.items():
                 JOURNEYS_BY_STATUS.labels(status).set(count)
             lag = await session.scalar(
                 sa.select(sa.func.extract("epoch", sa.func.now() - sa.func.min(journeys.c.next_due_at))).where(

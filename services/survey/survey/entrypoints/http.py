@@ -50,7 +50,7 @@ def create_app(
     install_error_handlers(
         app,
         page_prefixes=("/s/",),
-        error_page=lambda status: HTMLResponse(message_page(None, "unknown"), status_code=status),
+        error_page=lambda _request, status: HTMLResponse(message_page(None, "unknown"), status_code=status),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
@@ -65,7 +65,7 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
     @router.get(
         "/s/{token}",
         response_class=HTMLResponse,
-        responses=documented_pages(404, 409, 410),
+        responses=documented_pages(404, 409, 410, 422),
         summary="The exit survey (HTML, works without JavaScript)",
     )
     async def show(token: PlainPath) -> HTMLResponse:

@@ -2,7 +2,6 @@
 fills it in and submits it without JavaScript; a screenshot goes to .local/screenshots/ (not the repo)."""
 
 import asyncio
-import shutil
 import socket
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from shared.testing import wait_until
+from shared.testing import chromium, wait_until
 from survey.adapters.tables import answers
 from survey.bootstrap import bootstrap
 
@@ -20,33 +19,10 @@ pytestmark = pytest.mark.integration
 SCREENSHOTS = Path(__file__).resolve().parents[4] / ".local" / "screenshots"
 
 
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "Debian's chromium and chromium-driver are needed: `make test` installs them"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=900,1400",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(driver), options=options)
-
-
 def fill_and_submit(url: str, screenshot_dir: Path) -> tuple[str, str]:
     from selenium.webdriver.common.by import By
 
-    driver = browser()
+    driver = chromium(width=900, height=1400)
     try:
         driver.get(url)
         screenshot_dir.mkdir(parents=True, exist_ok=True)

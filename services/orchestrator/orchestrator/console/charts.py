@@ -1,0 +1,89 @@
+"""Charts as server-rendered SVG: horizontal bars for counts, columns for scores and months. No script, no
+inline style (the console's Content-Security-Policy allows neither): colours are presentation attributes.
+Each chart has a title and a description for screen readers; the page puts its numbers in a table beside it."""
+
+import hashlib
+from html import escape
+
+from markupsafe import Markup
+
+INK, MUTED, GRID = "#1f2933", "#52606d", "#cbd2d9"
+BAR = "#2f6fb5"
+SCORE_COLOURS = {"detractor": "#b83232", "passive": "#a86a00", "promoter": "#2e7d32"}
+
+
+def _frame(width: int, height: int, title: str, description: str, body: list[str]) -> Markup:
+    ident = "c" + hashlib.sha256(f"{title}|{description}".encode()).hexdigest()[:10]
+    # Every value in the markup went through html.escape above: it is safe to mark as markup.
+    return Markup(  # noqa: S704
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-labelledby="{ident}t {ident}d" class="chart">'
+        f'<title id="{ident}t">{escape(title)}</title><desc id="{ident}d">{escape(description)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def bars(items: list[tuple[str, float, str]], *, title: str, description: str, width: int = 560) -> Markup:
+    """Horizontal bars: (label, value, the value as the page writes it)."""
+    row, label_width, gap = 26, 190, 8
+    height = max(len(items), 1) * row + gap
+    top = max((value for _, value, _ in items), default=0) or 1
+    body = []
+    for n, (label, value, shown) in enumerate(items):
+        y = n * row + gap
+        length = (width - label_width - 120) * value / top
+        body += [
+            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" font-size="13" fill="{INK}">{escape(label)}</text>',
+            f'<rect x="{label_width}" y="{y + 2}" width="{length:.1f}" height="18" fill="{BAR}" rx="2"/>',
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" font-size="13" fill="{INK}">{escape(shown)}</text>',
+        ]
+    return _frame(width, height, title, description, body)
+
+
+def score_columns(counts: dict[str, int], *, title: str, description: str, width: int = 560) -> Markup:
+    """Columns for the scores 0 to 10, coloured as detractors, passives and promoters."""
+    height, base, left = 190, 160, 10
+    step = (width - 2 * left) / 11
+    top = max(counts.values(), default=0) or 1
+    body = [f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{GRID}"/>']
+    for score in range(11):
+        value = counts.get(str(score), 0)
+        kind = "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+        tall = (base - 30) * value / top
+        x = left + score * step + 4
+        body += [
+            f'<rect x="{x:.1f}" y="{base - tall:.1f}" width="{step - 8:.1f}" height="{tall:.1f}" '
+            f'fill="{SCORE_COLOURS[kind]}" rx="2"/>',
+            f'<text x="{x + (step - 8) / 2:.1f}" y="{base - tall - 6:.1f}" text-anchor="middle" font-size="12" '
+            f'fill="{INK}">{value}</text>',
+            f'<text x="{x + (step - 8) / 2:.1f}" y="{base + 18}" text-anchor="middle" font-size="13" '
+            f'fill="{MUTED}">{score}</text>',
+        ]
+    return _frame(width, height, title, description, body)
+
+
+def month_columns(
+    months: list[tuple[str, float | None, str]], *, title: str, description: str, width: int = 560
+) -> Markup:
+    """Columns around a zero line for values from -100 to 100 (NPS per month): (label, value, as written)."""
+    height, middle, half = 230, 110, 90
+    left = 10
+    step = min((width - 2 * left) / max(len(months), 1), 72)  # a lone month is a column, not a wall
+    body = [
+        f'<line x1="{left}" y1="{middle}" x2="{width - left}" y2="{middle}" stroke="{GRID}"/>',
+    ]
+    for n, (label, value, shown) in enumerate(months):
+        x = left + n * step + 6
+        tall = half * abs(value or 0) / 100
+        y = middle - tall if (value or 0) >= 0 else middle
+        colour = SCORE_COLOURS["promoter"] if (value or 0) >= 0 else SCORE_COLOURS["detractor"]
+        label_y = y - 6 if (value or 0) >= 0 else y + tall + 14
+        body += [
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{step - 12:.1f}" height="{tall:.1f}" fill="{colour}" rx="2"/>',
+            f'<text x="{x + (step - 12) / 2:.1f}" y="{label_y:.1f}" text-anchor="middle" font-size="12" '
+            f'fill="{INK}">{escape(shown)}</text>',
+            f'<text x="{x + (step - 12) / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="12" '
+            f'fill="{MUTED}">{escape(label)}</text>',
+        ]
+    return _frame(width, height, title, description, body)

@@ -1,0 +1,59 @@
+"""The console's reads from the other services' APIs: the notifier's delivery log and previews, the survey
+service's answers and insights, and both services' dead letters. A service that does not answer in time
+leaves its part of the page empty with a note (None here), never a broken page."""
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+ERASED = "erased"
+
+
+class Peers:
+    def __init__(self, *, notifier_url: str, survey_url: str, token: str | None, timeout: float = 3.0) -> None:
+        self._urls = {"notifier": notifier_url.rstrip("/"), "survey": survey_url.rstrip("/")}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.AsyncClient(timeout=timeout, headers=headers)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def deliveries(self, journey_id: str) -> list[dict] | None:
+        page = await self._get("notifier", "/v1/deliveries", {"journey_id": journey_id, "limit": 200})
+        return page["items"] if page is not None else None
+
+    async def preview(self, command_id: str) -> dict | str | None:
+        """The email as it went out (names masked), ERASED once the customer's data is gone, None if unknown."""
+        return await self._get("notifier", f"/v1/deliveries/{quote(command_id, safe='')}/preview", {}, gone=ERASED)
+
+    async def answer(self, journey_id: str) -> dict | None:
+        return await self._get("survey", f"/v1/answers/{quote(journey_id, safe='')}", {}, missing={})
+
+    async def insights(self, params: dict[str, str]) -> dict | None:
+        return await self._get("survey", "/v1/insights", params)
+
+    async def dead_letters(self) -> dict[str, dict | None]:
+        notifier, survey = await asyncio.gather(
+            self._get("notifier", "/v1/dead-letters", {}), self._get("survey", "/v1/dead-letters", {})
+        )
+        return {"notifier": notifier, "survey": survey}
+
+    async def _get(self, service: str, path: str, params: dict, *, missing: Any = None, gone: Any = None) -> Any:
+        try:
+            response = await self._client.get(self._urls[service] + path, params=params)
+        except httpx.HTTPError as exc:
+            log.warning("console_peer_unreachable", service=service, error=type(exc).__name__)
+            return None
+        if response.status_code == 404:
+            return missing
+        if response.status_code == 410:
+            return gone
+        if response.status_code != 200:
+            log.warning("console_peer_refused", service=service, status=response.status_code)
+            return None
+        return response.json()

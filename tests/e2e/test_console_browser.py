@@ -1,0 +1,146 @@
+"""The support console in headless Chromium, every service its own process: an operator signs in, finds a
+customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message, reads
+the attention list, the insights and the audit; a viewer sees no buttons; German is German. Every page passes
+axe-core's accessibility checks; screenshots of each go to .local/screenshots/console-*.png."""
+
+import asyncio
+import re
+
+import httpx
+import pytest
+
+from shared.testing import accessibility_violations, chromium
+
+from .system import ROOT, Billing, converge, mail
+
+pytestmark = pytest.mark.integration
+SCREENSHOTS = ROOT / ".local" / "screenshots"
+AXE = ROOT / ".local" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+async def console_system(system):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs it (deploy/browser.sh)")
+    for service in ("notifier", "survey", "orchestrator"):  # the orchestrator's console reads the other two
+        await system.start(service)
+    return system
+
+
+async def test_support_staff_use_the_console_in_a_browser(console_system):
+    system = console_system
+    async with Billing(system) as billing:
+        subs = await billing.cancel(4)
+        await converge(system, billing)
+    await answer_the_first_survey(system)
+    port = next(r.port for r in system.replicas if r.service == "orchestrator")
+    seen = await asyncio.to_thread(operator_session, f"http://127.0.0.1:{port}", billing.address(subs[0]), subs[0])
+    assert seen["paused"] and seen["resumed"] and seen["revealed"] == billing.address(subs[0])
+    assert "Confirmation" in seen["preview"] or "cancel" in seen["preview"].lower()
+    viewer = await asyncio.to_thread(viewer_session, f"http://127.0.0.1:{port}", seen["journey_url"])
+    assert viewer["action_links"] == 0 and viewer["reveal"] == 0 and viewer["german"]
+    assert not seen["violations"] and not viewer["violations"], seen["violations"] | viewer["violations"]
+
+
+async def answer_the_first_survey(system) -> None:
+    invitation = next(
+        m
+        for m in mail(system.maildir, f"@{system.name}.example")
+        if m["X-Offboarding-Step"] == "exit_survey_invitation"
+    )
+    link = re.search(r"http://survey\.test(/s/\S+)", invitation.get_body(("plain",)).get_content()).group(1)
+    port = next(r.port for r in system.replicas if r.service == "survey")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        answered = await client.post(link, data={"reason": "poor_support", "score": "3", "comment": "Slow replies"})
+    assert answered.status_code == 200
+
+
+def operator_session(base: str, email: str, subscription: str) -> dict:
+    from selenium.webdriver.common.by import By
+
+    driver = chromium()
+    axe = AXE.read_text()
+    violations: dict[str, list] = {}
+    seen: dict = {}
+
+    def page(name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        full_page(driver, SCREENSHOTS / f"console-{name}.png")
+        found = accessibility_violations(driver, axe)
+        if found:
+            violations[name] = found
+
+    try:
+        driver.get(base + "/console")
+        page("sign-in")
+        driver.find_element(By.ID, "token").send_keys("operator-token")
+        driver.find_element(By.XPATH, "//select[@id='tz']/option[.='Europe/Berlin']").click()
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        page("find")
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.XPATH, "//form[@action='/console/search']//button").click()
+        driver.find_element(By.LINK_TEXT, subscription).click()
+        seen["journey_url"] = driver.current_url
+        page("journey")
+
+        for action, done in (("Pause", "paused"), ("Resume", "resumed")):
+            driver.find_element(By.LINK_TEXT, action).click()
+            if action == "Pause":
+                page("confirm-pause")
+            driver.find_element(By.ID, "reason").send_keys(f"{action} asked for by the customer on the phone")
+            driver.find_element(By.XPATH, "//main//form//button[@type='submit']").click()
+            seen[done] = f"The journey is {done}." in driver.find_element(By.TAG_NAME, "main").text
+            if action == "Pause":
+                page("journey-paused")
+
+        driver.find_element(By.LINK_TEXT, "Reveal email and name").click()
+        driver.find_element(By.ID, "reason").send_keys("data-subject request, ticket 4711")
+        driver.find_element(By.XPATH, "//main//form//button[@type='submit']").click()
+        page("journey-revealed")
+        seen["revealed"] = email if email in driver.find_element(By.TAG_NAME, "main").text else None
+
+        driver.get(seen["journey_url"])
+        driver.find_element(By.XPATH, "//a[starts-with(normalize-space(.), 'Preview')]").click()
+        page("preview")
+        seen["preview"] = driver.find_element(By.TAG_NAME, "main").text
+
+        for name in ("attention", "insights", "audit"):
+            driver.get(f"{base}/console/{name}")
+            page(name)
+        seen["audit_entries"] = len(driver.find_elements(By.CSS_SELECTOR, "main tbody tr"))
+    finally:
+        driver.quit()
+    seen["violations"] = violations
+    return seen
+
+
+def viewer_session(base: str, journey_url: str) -> dict:
+    from selenium.webdriver.common.by import By
+
+    driver = chromium(width=390, height=900)  # a phone, and a viewer
+    axe = AXE.read_text()
+    result: dict = {"violations": {}}
+    try:
+        driver.get(base + "/console/sign-in")
+        driver.find_element(By.ID, "token").send_keys("viewer-token")
+        driver.find_element(By.XPATH, "//select[@id='lang']/option[@value='de']").click()
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        result["german"] = "Journey suchen" in driver.find_element(By.TAG_NAME, "h1").text
+        full_page(driver, SCREENSHOTS / "console-find-de-phone.png", width=390)
+        driver.get(journey_url)
+        full_page(driver, SCREENSHOTS / "console-journey-viewer-de-phone.png", width=390)
+        result["action_links"] = len(driver.find_elements(By.CSS_SELECTOR, "a[href*='/actions/']"))
+        result["reveal"] = len(driver.find_elements(By.PARTIAL_LINK_TEXT, "anzeigen"))
+        found = accessibility_violations(driver, axe)
+        if found:
+            result["violations"]["journey-viewer"] = found
+    finally:
+        driver.quit()
+    return result
+
+
+def full_page(driver, path, *, width: int = 1280) -> None:
+    """A screenshot of the whole page, not just the window."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(max(height + 120, 600), 6000))
+    driver.save_screenshot(str(path))
