@@ -98,3 +98,15 @@ def accessibility_violations(driver, axe_source: str) -> list[dict]:
     driver.execute_script(axe_source)
     driver.set_script_timeout(30)
     return driver.execute_async_script(AXE_RUN)
+
+
+def navigate(driver, element) -> None:
+    """Click a link or a form's button and wait until the next page has replaced this one (a click returns
+    before a form's answer has arrived: reading the page then could read the old one)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")

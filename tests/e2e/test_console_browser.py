@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from shared.testing import accessibility_violations, chromium
+from shared.testing import accessibility_violations, chromium, navigate
 
 from .system import ROOT, Billing, converge, mail
 
@@ -75,32 +75,32 @@ def operator_session(base: str, email: str, subscription: str) -> dict:
         page("sign-in")
         driver.find_element(By.ID, "token").send_keys("operator-token")
         driver.find_element(By.XPATH, "//select[@id='tz']/option[.='Europe/Berlin']").click()
-        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
         page("find")
         driver.find_element(By.ID, "email").send_keys(email)
-        driver.find_element(By.XPATH, "//form[@action='/console/search']//button").click()
-        driver.find_element(By.LINK_TEXT, subscription).click()
+        navigate(driver, driver.find_element(By.XPATH, "//form[@action='/console/search']//button"))
+        navigate(driver, driver.find_element(By.LINK_TEXT, subscription))
         seen["journey_url"] = driver.current_url
         page("journey")
 
         for action, done in (("Pause", "paused"), ("Resume", "resumed")):
-            driver.find_element(By.LINK_TEXT, action).click()
+            navigate(driver, driver.find_element(By.LINK_TEXT, action))
             if action == "Pause":
                 page("confirm-pause")
             driver.find_element(By.ID, "reason").send_keys(f"{action} asked for by the customer on the phone")
-            driver.find_element(By.XPATH, "//main//form//button[@type='submit']").click()
+            navigate(driver, driver.find_element(By.XPATH, "//main//form//button[@type='submit']"))
             seen[done] = f"The journey is {done}." in driver.find_element(By.TAG_NAME, "main").text
             if action == "Pause":
                 page("journey-paused")
 
-        driver.find_element(By.LINK_TEXT, "Reveal email and name").click()
+        navigate(driver, driver.find_element(By.LINK_TEXT, "Reveal email and name"))
         driver.find_element(By.ID, "reason").send_keys("data-subject request, ticket 4711")
-        driver.find_element(By.XPATH, "//main//form//button[@type='submit']").click()
+        navigate(driver, driver.find_element(By.XPATH, "//main//form//button[@type='submit']"))
         page("journey-revealed")
         seen["revealed"] = email if email in driver.find_element(By.TAG_NAME, "main").text else None
 
         driver.get(seen["journey_url"])
-        driver.find_element(By.XPATH, "//a[starts-with(normalize-space(.), 'Preview')]").click()
+        navigate(driver, driver.find_element(By.XPATH, "//a[starts-with(normalize-space(.), 'Preview')]"))
         page("preview")
         seen["preview"] = driver.find_element(By.TAG_NAME, "main").text
 
@@ -124,7 +124,7 @@ def viewer_session(base: str, journey_url: str) -> dict:
         driver.get(base + "/console/sign-in")
         driver.find_element(By.ID, "token").send_keys("viewer-token")
         driver.find_element(By.XPATH, "//select[@id='lang']/option[@value='de']").click()
-        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
         result["german"] = "Journey suchen" in driver.find_element(By.TAG_NAME, "h1").text
         full_page(driver, SCREENSHOTS / "console-find-de-phone.png", width=390)
         driver.get(journey_url)

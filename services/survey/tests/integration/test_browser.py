@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from shared.testing import chromium, wait_until
+from shared.testing import chromium, navigate, wait_until
 from survey.adapters.tables import answers
 from survey.bootstrap import bootstrap
 
@@ -32,7 +32,7 @@ def fill_and_submit(url: str, screenshot_dir: Path) -> tuple[str, str]:
         driver.find_element(By.XPATH, "//fieldset[legend[@id='score']]//label[normalize-space()='4']").click()
         driver.find_element(By.ID, "comment").send_keys("Nobody answered my ticket for a week. <b>Really.</b>")
         driver.find_element(By.XPATH, "//label[contains(., 'You may contact me')]").click()
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         driver.save_screenshot(str(screenshot_dir / "survey-thanks.png"))
         return driver.title, driver.find_element(By.TAG_NAME, "h1").text
     finally:
