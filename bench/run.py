@@ -4,8 +4,9 @@ Measures, on the local stack (started if needed) with every service as its own p
   - raw Kafka: aiokafka produce and consume rates on the same broker;
   - pgbench: the orchestrator's per-event writes as one transaction per event (-c 8), the database's limit;
   - orchestrator intake alone: pre-published cancellations to journeys and outbox rows, events/s;
-  - end to end, sustained: pre-published cancellations fully processed (journey started, confirmation email
-    accepted by the SMTP sink, survey created), per second;
+  - end to end, sustained: cancellations published at once to idle services, fully processed (journey
+    started, confirmation email accepted by the SMTP sink, survey created), per second; with the cost of one
+    cancellation (bench/cost.py): CPU ms of every process, SQL statements and transactions, Kafka messages;
   - latency from the event's time to the confirmation's arrival at the sink, at half the sustained rate;
   - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests.
 Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
@@ -16,7 +17,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import re
 import subprocess
 import sys
@@ -25,38 +25,29 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# bench/common.py, beside this file, puts the project on the import path: it comes before the project's imports.
+import cost
+import support
+from aiokafka import AIOKafkaConsumer
+from common import (
+    KAFKA,
+    PG,
+    PRODUCTION,
+    ROOT,
+    count,
+    has,
+    percentile,
+    prepare_topics,
+    publish,
+    sql,
+    start_all,
+    wait_for,
+)
 
-import httpx  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from aiokafka import AIOKafkaConsumer  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-
-from orchestrator.tools.sample_events import cancellation  # noqa: E402
-from shared.db.migrations import upgrade_head  # noqa: E402
-from shared.messaging.producer import create_producer  # noqa: E402
-from shared.messaging.topics import ensure_topics  # noqa: E402
-from tests.e2e.system import System, free_port, mail  # noqa: E402
-
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-KAFKA = "127.0.0.1:9092"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-async def sql(url: str, statement: str, *params) -> list:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            result = await conn.execute(sa.text(statement), *params)
-            return result.all() if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
+from shared.db.migrations import upgrade_head
+from shared.messaging.producer import create_producer
+from shared.messaging.topics import ensure_topics
+from tests.e2e.system import System, free_port, mail
 
 # ----- machine limits ---------------------------------------------------------------------------------------
 
@@ -164,52 +155,16 @@ async def pgbench(database: str, seconds: int) -> dict:
 # ----- the system -------------------------------------------------------------------------------------------
 
 
-async def publish(system: System, count: int, *, rate: float | None = None) -> None:
-    """b2c voluntary cancellations (the journey with confirmation and survey); at `rate` per second or all at once."""
-    producer = create_producer(KAFKA, client_id="bench-billing")
-    await producer.start()
-    topic = system.topics()["cancelled"]
-    started = time.perf_counter()
-    pending = []
-    for n in range(count):
-        sub = f"sub_{system.name}_{n}"
-        event = cancellation(sub, email=f"{sub}@{system.name}.example")
-        pending.append(await producer.send(topic, event.to_json_bytes(), key=sub.encode()))
-        if rate:
-            await asyncio.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
-            if len(pending) >= 100:
-                await asyncio.gather(*pending)
-                pending.clear()
-    await asyncio.gather(*pending)
-    await producer.stop()
-
-
-async def prepare_topics(system: System) -> None:
-    await ensure_topics(KAFKA, {topic: 3 for topic in system.topics().values()})
-
-
-async def wait_for(description: str, check, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"benchmark: {description} not reached within {timeout} s")
-        await asyncio.sleep(0.5)
-
-
-async def count(url: str, schema: str, table: str) -> int:
-    return (await sql(url, f'SELECT count(*) FROM "{schema}".{table}'))[0][0]
-
-
 async def intake(database: str, sink_port: int, maildir: Path, work: Path, events: int) -> dict:
     url = f"{PG}/{database}"
-    system = System(f"bi{int(time.time())}", url, KAFKA, sink_port, maildir, work / "intake")
+    system = System(f"bi{int(time.time())}", url, KAFKA, sink_port, maildir, work / "intake", overrides=PRODUCTION)
     (work / "intake").mkdir()
     await prepare_topics(system)
     await publish(system, events)
     await system.start("orchestrator")
     schema = f"{system.name}_orchestrator"
     try:
-        await wait_for("intake", lambda: _has(url, schema, "journeys", events), 600)
+        await wait_for("intake", lambda: has(url, schema, "journeys", events), 600)
         # Journeys of one batch share a transaction (xmin). Counting from the end of the first batch to the end
         # of the last leaves out start-up and the first batch, whose start is not recorded.
         batches = await sql(
@@ -232,18 +187,6 @@ async def intake(database: str, sink_port: int, maildir: Path, work: Path, event
     }
 
 
-async def _has(url: str, schema: str, table: str, n: int) -> bool:
-    try:
-        return await count(url, schema, table) >= n
-    except Exception:
-        return False
-
-
-async def start_all(system: System) -> None:
-    for service in ("notifier", "survey", "orchestrator"):  # consumers of commands first
-        await system.start(service)
-
-
 def confirmations(maildir: Path, system: System) -> dict[str, float]:
     """journey id -> arrival time at the sink of its confirmation email."""
     return {
@@ -254,33 +197,48 @@ def confirmations(maildir: Path, system: System) -> dict[str, float]:
 
 
 async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, events: int) -> dict:
+    """Services started and idle, then `events` cancellations published at once; the run ends when every
+    confirmation is at the sink and every survey exists. Also the cost of each cancellation (bench/cost.py)."""
     url = f"{PG}/{database}"
-    system = System(f"be{int(time.time())}", url, KAFKA, sink_port, maildir, work / "e2e")
+    system = System(f"be{int(time.time())}", url, KAFKA, sink_port, maildir, work / "e2e", overrides=PRODUCTION)
     (work / "e2e").mkdir()
     await prepare_topics(system)
-    await publish(system, events)
     await start_all(system)
+    meter = cost.CpuMeter(cost.service_groups(system, cost.sink_pid(sink_port)))
+    counting = await cost.reset_statements(sql, url)
+    statements_before, commits_before = await cost.statements_and_transactions(sql, url, database)
     try:
 
         async def done() -> bool:
-            return (
-                await _has(url, f"{system.name}_survey", "surveys", events)
-                and len(confirmations(maildir, system)) >= events
+            # The maildir first: the database is asked only at the end, so the polling costs it nothing.
+            return len(confirmations(maildir, system)) >= events and await has(
+                url, f"{system.name}_survey", "surveys", events
             )
 
+        meter.start()
+        await publish(system, events)
         await wait_for("end-to-end", done, 1800)
+        cpu = meter.stop()
+        statements, commits = await cost.statements_and_transactions(sql, url, database)
         first = (await sql(url, f'SELECT min(started_at) FROM "{system.name}_orchestrator".journeys'))[0][0]
         surveys_done = (await sql(url, f'SELECT max(created_at) FROM "{system.name}_survey".surveys'))[0][0]
         mails_done = max(confirmations(maildir, system).values())
     finally:
         await system.stop()
+    messages = await cost.kafka_messages(KAFKA, system.topics())
     seconds = max(surveys_done.timestamp(), mails_done) - first.timestamp()
-    return {"events": events, "seconds": round(seconds, 2), "per_s": round(events / seconds, 1)}
+    counted = statements - statements_before if counting and statements is not None else None
+    return {
+        "events": events,
+        "seconds": round(seconds, 2),
+        "per_s": round(events / seconds, 1),
+        "per_cancellation": cost.per_cancellation(cpu, counted, commits - commits_before, messages, events),
+    }
 
 
 async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate: float, seconds: int) -> dict:
     url = f"{PG}/{database}"
-    system = System(f"bl{int(time.time())}", url, KAFKA, sink_port, maildir, work / "latency")
+    system = System(f"bl{int(time.time())}", url, KAFKA, sink_port, maildir, work / "latency", overrides=PRODUCTION)
     (work / "latency").mkdir()
     await prepare_topics(system)
     await start_all(system)
@@ -304,138 +262,6 @@ async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate
 
 async def _arrived(maildir: Path, system: System, n: int) -> bool:
     return len(confirmations(maildir, system)) >= n
-
-
-SEED = """
-INSERT INTO journeys (id, subscription_id, customer_id, email_hash, template, template_version, segment, initiated_by,
-                      status, started_at, updated_at, cancelled_at, effective_at, next_due_at, facts, event_source, event_id)
-SELECT gen_random_uuid(), 'sub_' || g, 'cus_' || (g % 200000), encode(sha256(('sub_' || g || '@example.com')::bytea), 'hex'),
-       (ARRAY['b2c-voluntary', 'b2b-voluntary', 'involuntary'])[1 + g % 3], 1, (ARRAY['b2c', 'b2b'])[1 + g % 2], 'customer',
-       (ARRAY['active', 'completed', 'cancelled', 'completed', 'failed'])[1 + g % 5],
-       now() - make_interval(secs => g), now(), now() - make_interval(secs => g), now() + interval '30 days', NULL,
-       jsonb_build_object('customer', jsonb_build_object('email', 'sub_' || g || '@example.com'), 'plan', 'pro', 'reason', 'too_expensive'),
-       'billing/seed', 'seed-' || g
-FROM generate_series(1, :n) g;
-INSERT INTO journey_steps (journey_id, name, position, kind, spec, status, due_at, attempts, result, completed_at)
-SELECT j.id, s.name, s.position, 'notify', jsonb_build_object('name', s.name, 'kind', 'notify', 'message', s.name),
-       CASE WHEN j.status = 'failed' AND s.name = 'thanks' THEN 'failed' ELSE 'succeeded' END, NULL, 1, '{}', j.started_at
-FROM journeys j CROSS JOIN (VALUES ('confirmation', 0), ('thanks', 1), ('access_ended', 2)) s(name, position);
-INSERT INTO audit_log (at, actor, role, action, journey_id, step, reason)
-SELECT j.started_at, 'token-' || (g % 20), 'operator', (ARRAY['pause', 'resume', 'cancel', 'reveal'])[1 + g % 4], j.id, NULL, 'seeded'
-FROM (SELECT id, started_at, row_number() OVER () AS g FROM journeys LIMIT 100000) j;
-INSERT INTO journey_timeline (journey_id, at, what, details)
-SELECT j.id, j.started_at, w, '{}' FROM journeys j CROSS JOIN unnest(ARRAY['started', 'step_succeeded']) w;
-ANALYZE journeys; ANALYZE journey_steps; ANALYZE journey_timeline; ANALYZE audit_log;
-"""
-
-
-async def support_api(
-    database: str,
-    sink_port: int,
-    maildir: Path,
-    work: Path,
-    journeys: int,
-    requests: int,
-    concurrency: int,
-    console_concurrency: int = 2,
-) -> dict:
-    url = f"{PG}/{database}"
-    system = System(f"ba{int(time.time())}", url, KAFKA, sink_port, maildir, work / "api")
-    (work / "api").mkdir()
-    schema = f"{system.name}_orchestrator"
-    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=url, schema=schema)
-    started = time.perf_counter()
-    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    async with engine.begin() as conn:
-        for statement in filter(str.strip, SEED.replace(":n", str(journeys)).split(";")):
-            await conn.execute(sa.text(statement))
-    seed_seconds = time.perf_counter() - started
-    async with engine.connect() as conn:
-        ids = [
-            str(r[0]) for r in await conn.execute(sa.text("SELECT id FROM journeys TABLESAMPLE SYSTEM (1) LIMIT 2000"))
-        ]
-    await engine.dispose()
-    await prepare_topics(system)
-    for peer in ("notifier", "survey"):  # the console's journey and insights pages read their APIs
-        await system.start(peer)
-    replica = await system.start("orchestrator")
-    kinds = {
-        "search_by_customer": lambda: ("/v1/journeys", {"customer_id": f"cus_{random.randrange(200000)}"}),
-        "search_by_email": lambda: ("/v1/journeys", {"email": f"sub_{random.randrange(1, journeys)}@example.com"}),
-        "search_newest_active": lambda: ("/v1/journeys", {"status": "active", "limit": 50}),
-        "detail": lambda: (f"/v1/journeys/{random.choice(ids)}", {}),
-    }
-    results = {"journeys": journeys, "seed_seconds": round(seed_seconds, 1), "concurrency": concurrency}
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{replica.port}",
-            timeout=30,
-            headers={"Authorization": "Bearer viewer-token"},
-            limits=httpx.Limits(max_connections=concurrency),
-        ) as client:
-            for name, make in kinds.items():
-                timings: list[float] = []
-
-                async def worker(make=make, timings=timings) -> None:
-                    for _ in range(requests // concurrency):
-                        path, params = make()
-                        begin = time.perf_counter()
-                        response = await client.get(path, params=params)
-                        timings.append(1000 * (time.perf_counter() - begin))
-                        assert response.status_code == 200, response.text
-
-                await asyncio.gather(*(worker() for _ in range(concurrency)))
-                results[name] = {
-                    "requests": len(timings),
-                    "p50_ms": round(percentile(timings, 50), 1),
-                    "p99_ms": round(percentile(timings, 99), 1),
-                }
-        results["console_concurrency"] = console_concurrency
-        results["console"] = await console_pages(replica.port, ids, requests, console_concurrency)
-    finally:
-        await system.stop()
-    return results
-
-
-CONSOLE_PAGES = {
-    "find": lambda ids: "/console/journeys",
-    "find_active_b2c": lambda ids: "/console/journeys?status=active&segment=b2c",
-    "find_customer": lambda ids: f"/console/journeys?customer_id=cus_{random.randrange(200000)}",
-    "journey": lambda ids: f"/console/journeys/{random.choice(ids)}",
-    "attention": lambda ids: "/console/attention",
-    "insights": lambda ids: "/console/insights",
-    "audit": lambda ids: "/console/audit",
-}
-
-
-async def console_pages(port: int, ids: list[str], requests: int, concurrency: int) -> dict:
-    """Every console page, signed in as an operator, `concurrency` at once: p50, p95, p99 in ms."""
-    results = {}
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    ) as client:
-        form = await client.get("/console/sign-in")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-        signed = await client.post("/console/sign-in", data={"token": "operator-token", "csrf": csrf})
-        assert signed.status_code == 303, signed.text
-        for name, make in CONSOLE_PAGES.items():
-            timings: list[float] = []
-
-            async def worker(make=make, timings=timings) -> None:
-                for _ in range(max(requests // concurrency // 2, 5)):
-                    begin = time.perf_counter()
-                    response = await client.get(make(ids))
-                    timings.append(1000 * (time.perf_counter() - begin))
-                    assert response.status_code == 200, (response.status_code, response.text[:300])
-
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            results[name] = {
-                "requests": len(timings),
-                "p50_ms": round(percentile(timings, 50), 1),
-                "p95_ms": round(percentile(timings, 95), 1),
-                "p99_ms": round(percentile(timings, 99), 1),
-            }
-    return results
 
 
 # ----- the run ----------------------------------------------------------------------------------------------
@@ -490,7 +316,7 @@ async def main(args: argparse.Namespace) -> dict:
 
 
 SINGLE = {
-    "support_api": lambda db, port, mail, work, a: support_api(
+    "support_api": lambda db, port, mail, work, a: support.support_api(
         db, port, mail, work, a.api_journeys, a.api_requests, a.api_concurrency, a.console_concurrency
     ),
     "intake": lambda db, port, mail, work, a: intake(db, port, mail, work, a.intake_events),
@@ -525,6 +351,7 @@ def table(r: dict) -> str:
             f"p95 {r['latency']['p95_ms']} ms, p99 {r['latency']['p99_ms']} ms",
         ),
     ]
+    rows += cost_rows(r["end_to_end"]["per_cancellation"])
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         rows.append(
             (
@@ -547,12 +374,37 @@ def table(r: dict) -> str:
     return "\n".join(lines)
 
 
+def cost_rows(c: dict) -> list[tuple[str, str, str]]:
+    """The cost table: what one cancellation costs each process, end to end."""
+    cpu = c["cpu_ms"]
+    rows = [
+        (f"CPU per cancellation: {name}", f"{cpu[name]} ms", "")
+        for name in ("orchestrator", "notifier", "survey", "postgresql", "kafka", "smtp_sink")
+    ]
+    rows.append(
+        ("CPU per cancellation: the three services", f"{cpu['services']} ms", f"all processes {cpu['total']} ms")
+    )
+    statements = c["sql_statements"]
+    rows.append(
+        (
+            "SQL per cancellation",
+            f"{statements} statements" if statements is not None else "n/a",
+            f"{c['sql_transactions']} transactions"
+            + ("" if statements is not None else "; pg_stat_statements not loaded: restart the local stack"),
+        )
+    )
+    kafka = c["kafka_messages"]
+    detail = ", ".join(f"{t} {n}" for t, n in kafka.items() if t not in ("total_internal", "cancelled") and n)
+    rows.append(("Kafka messages per cancellation (internal topics)", f"{kafka['total_internal']}", detail))
+    return rows
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kafka-messages", type=int, default=50_000)
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--intake-events", type=int, default=5_000)
-    parser.add_argument("--e2e-events", type=int, default=3_500)  # about 60 s at the rate measured here
+    parser.add_argument("--e2e-events", type=int, default=5_000)
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--api-journeys", type=int, default=1_000_000)
     parser.add_argument("--api-requests", type=int, default=800)

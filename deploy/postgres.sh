@@ -9,6 +9,8 @@ LOG=$LOG_DIR/postgres.log
 # DETAIL/CONTEXT lines (they quote the offending value, e.g. the JSON of an event). Given on every start, so
 # an existing data folder gets them too.
 NO_PERSONAL_DATA_IN_LOG="-c log_min_error_statement=panic -c log_error_verbosity=terse -c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0 -c log_statement=none"
+# Statements counted per kind (constants normalized away, so no personal data), for `make bench` (bench/cost.py).
+STATEMENT_STATS="-c shared_preload_libraries=pg_stat_statements"
 # PostgreSQL refuses to run as root; as root we run it as this system user.
 PG_OS_USER=${LOCAL_PG_OS_USER:-offboarding-pg}
 
@@ -52,7 +54,7 @@ logging_collector = off
 CONF
   fi
   touch "$LOG" && { [[ $(id -u) != 0 ]] || chown "$PG_OS_USER" "$LOG"; }
-  as_pg_user "$BIN/pg_ctl" -D "$PGDATA" -o "-p $PG_PORT $NO_PERSONAL_DATA_IN_LOG" -l "$LOG" -w -t 60 start >/dev/null \
+  as_pg_user "$BIN/pg_ctl" -D "$PGDATA" -o "-p $PG_PORT $NO_PERSONAL_DATA_IN_LOG $STATEMENT_STATS" -l "$LOG" -w -t 60 start >/dev/null \
     || { tail -n 20 "$LOG" >&2; die "PostgreSQL did not start; the lines above are the end of $LOG"; }
   ensure_database
   say "postgres: ready on 127.0.0.1:$PG_PORT (database $PG_DATABASE)"

@@ -56,6 +56,7 @@ class System:
     workdir: Path
     replicas: list[Replica] = field(default_factory=list)
     log_level: str = "WARNING"  # the personal-data test runs the services at INFO, as production does
+    overrides: dict[str, str] = field(default_factory=dict)  # environment set last (the benchmark's settings)
 
     def topics(self) -> dict[str, str]:
         t = self.name
@@ -135,7 +136,7 @@ class System:
                 "PUBLIC_URL": "http://survey.test",
             },
         }[service]
-        return env | {prefix + k: v for k, v in (common | own).items()}
+        return env | {prefix + k: v for k, v in (common | own).items()} | self.overrides
 
     def peer_urls(self) -> dict[str, str]:
         return {

@@ -10,7 +10,6 @@ import json
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.engine import metadata
@@ -29,6 +28,18 @@ inbox = sa.Table(
 )
 
 Identity = tuple[str, str]
+
+# A batch's identities in one statement whose text never changes (arrays, not a VALUES list as long as the
+# batch), so it is compiled and prepared once.
+CLAIM = sa.text(
+    """
+    INSERT INTO inbox (consumer, source, message_id, fingerprint)
+    SELECT :consumer, n.source, n.message_id, n.fingerprint
+    FROM unnest(CAST(:sources AS text[]), CAST(:ids AS text[]), CAST(:prints AS text[])) AS n(source, message_id, fingerprint)
+    ON CONFLICT DO NOTHING
+    RETURNING source, message_id
+    """
+)
 
 
 def fingerprint(event: CloudEvent) -> str:
@@ -55,10 +66,13 @@ async def claim_new(session: AsyncSession, consumer: str, events: list[CloudEven
     for event, print_ in zip(events, prints, strict=True):
         first.setdefault(event.identity, print_)
     result = await session.execute(
-        insert(inbox)
-        .values([{"consumer": consumer, "source": s, "message_id": i, "fingerprint": f} for (s, i), f in first.items()])
-        .on_conflict_do_nothing()
-        .returning(inbox.c.source, inbox.c.message_id)
+        CLAIM,
+        {
+            "consumer": consumer,
+            "sources": [s for s, _ in first],
+            "ids": [i for _, i in first],
+            "prints": list(first.values()),
+        },
     )
     fresh = {(row.source, row.message_id) for row in result}
     seen = [identity for identity in first if identity not in fresh]

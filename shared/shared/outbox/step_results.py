@@ -7,8 +7,8 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.commands import StepResult
-from shared.events.envelope import new_event
-from shared.outbox.table import add_to_outbox
+from shared.events.envelope import CloudEvent, new_event
+from shared.outbox.table import add_many_to_outbox
 
 
 class Answerable(Protocol):
@@ -20,8 +20,12 @@ class Answerable(Protocol):
     attempt: int
 
 
-async def answer_step(
-    session: AsyncSession,
+async def answer_step(session: AsyncSession, *, topic: str, source: str, **answer: Any) -> None:
+    """Queue one answer (see `step_result`) in the session's transaction."""
+    await add_many_to_outbox(session, [step_result(topic=topic, source=source, **answer)])
+
+
+def step_result(
     *,
     topic: str,
     source: str,
@@ -32,7 +36,8 @@ async def answer_step(
     retryable: bool = True,
     not_before: datetime | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
+) -> tuple[str, str, CloudEvent]:
+    """The (topic, key, event) outbox row answering a step command; several go out with add_many_to_outbox."""
     result = StepResult(
         command_id=command_id,
         journey_id=answering.journey_id,
@@ -46,4 +51,4 @@ async def answer_step(
         data=data or {},
     )
     event = new_event(result.event_type, source, result.model_dump(mode="json"), subject=answering.journey_id)
-    await add_to_outbox(session, topic=topic, key=answering.subscription_id, event=event)
+    return topic, answering.subscription_id, event

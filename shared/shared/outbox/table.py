@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.engine import metadata
+from shared.db.engine import insert_rows, metadata
 from shared.events.envelope import CloudEvent
 
 outbox = sa.Table(
@@ -28,8 +28,7 @@ async def add_to_outbox(session: AsyncSession, *, topic: str, key: str | None, e
 
 
 async def add_many_to_outbox(session: AsyncSession, rows: list[tuple[str, str | None, CloudEvent]]) -> None:
-    """The same for several (topic, key, event) rows in one round trip."""
-    if rows:
-        await session.execute(
-            sa.insert(outbox), [{"topic": t, "key": k, "value": e.to_json_bytes()} for t, k, e in rows]
-        )
+    """The same for several (topic, key, event) rows in one statement."""
+    await insert_rows(
+        session, sa.insert(outbox), [{"topic": t, "key": k, "value": e.to_json_bytes()} for t, k, e in rows]
+    )

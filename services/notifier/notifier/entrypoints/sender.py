@@ -23,18 +23,17 @@ class SenderLoop(Worker):
         now, later = one_per_customer_step(claimed)
         await self._sender.release(later)
         known = await self._sender.known(now)
-        outcomes = await asyncio.gather(*(self._send(row, known) for row in now), return_exceptions=True)
-        for row, outcome in zip(now, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # Recording failed (database away): the delivery stays `sending` and is settled as unconfirmed.
-                log.warning(
-                    "delivery_not_recorded", journey_id=row.journey_id, step=row.step, error=type(outcome).__name__
-                )
+        outcomes = await asyncio.gather(*(self._send(row, known) for row in now))
+        try:
+            await self._sender.record(list(zip(now, outcomes, strict=True)))
+        except Exception as exc:
+            # The database stayed away: the deliveries stay `sending` and are settled as unconfirmed.
+            log.warning("deliveries_not_recorded", deliveries=len(now), error=type(exc).__name__)
         return len(claimed)
 
-    async def _send(self, row, known) -> None:
+    async def _send(self, row, known):
         async with self._slots:
-            await self._sender.process(row, known)
+            return await self._sender.process(row, known)
 
     async def run(self) -> None:
         backoff = 0.5

@@ -28,12 +28,26 @@ from notifier.adapters.tables import deliveries, suppressions, unsubscribe_token
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.consent import Defer, Protection, Skip, decide
-from notifier.service_layer.results import answer
+from notifier.service_layer.results import answer, answer_row
 from shared.errors import describe, is_transient
 from shared.logging import get_logger
+from shared.outbox.table import add_many_to_outbox
 
 log = get_logger(__name__)
 RECORD_ATTEMPTS = 12  # about 40 s of retrying
+# A round's outcomes in one statement whose text never changes (arrays, not a VALUES list of varying length):
+# compiled and prepared once.
+RECORD_DELIVERIES = sa.text(
+    """
+    UPDATE deliveries AS d
+    SET status = o.status, reason = o.reason, provider_message_id = o.provider_message_id, subject = o.subject,
+        sent_at = o.sent_at, updated_at = now()
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:reasons AS text[]),
+                CAST(:provider_ids AS text[]), CAST(:subjects AS text[]), CAST(:sent AS timestamptz[]))
+         AS o(id, status, reason, provider_message_id, subject, sent_at)
+    WHERE d.id = o.id
+    """
+)
 
 
 def utc_now() -> datetime:
@@ -177,32 +191,34 @@ class Sender:
                 )
 
     async def process(self, row: sa.Row, known: "Known") -> Outcome:
+        """Decide and send one delivery; what happened, to be recorded with `record` (never raises)."""
         try:
-            outcome = await self._deliver(row, known)
+            return await self._deliver(row, known)
         except (RenderError, UndeliverableAddress) as exc:
-            outcome = Outcome("failed", "failed", str(exc), retryable=False)
+            return Outcome("failed", "failed", str(exc), retryable=False)
         except SendFailed as exc:
-            outcome = Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
+            return Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
         except Exception as exc:
             # Nothing was accepted by the channel (its acceptance is the last thing that can happen), so this
             # is an honest failure with its real reason, not the crash window's `unconfirmed`.
             log.warning("delivery_failed_before_sending", journey_id=row.journey_id, step=row.step, error=describe(exc))
-            outcome = Outcome("failed", "failed", f"not sent: {describe(exc)}", retryable=is_transient(exc))
-        await self._record_with_retries(row, outcome)
-        return outcome
+            return Outcome("failed", "failed", f"not sent: {describe(exc)}", retryable=is_transient(exc))
 
-    async def _record_with_retries(self, row: sa.Row, outcome: Outcome) -> None:
-        """The message may be out already: keep trying to record it through a short database outage rather
-        than leave it `sending` (which would end as `unconfirmed`)."""
+    async def record(self, done: list[tuple[sa.Row, Outcome]]) -> None:
+        """Record a round's outcomes and queue their answers, in one transaction. The messages may be out
+        already: keep trying through a short database outage rather than leave them `sending` (which would
+        end as `unconfirmed`)."""
+        if not done:
+            return
         delay = 0.2
         for _ in range(RECORD_ATTEMPTS - 1):
             try:
-                return await self._record(row, outcome)
+                return await self._record(done)
             except (OSError, sa.exc.DBAPIError, sa.exc.InterfaceError) as exc:
-                log.warning("delivery_record_retry", journey_id=row.journey_id, step=row.step, error=type(exc).__name__)
+                log.warning("delivery_record_retry", deliveries=len(done), error=type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        await self._record(row, outcome)
+        await self._record(done)
 
     async def _deliver(self, row: sa.Row, known: "Known") -> Outcome:
         if row.recipient is None:
@@ -305,38 +321,41 @@ class Sender:
             )
         return f"{self._settings.public_url.rstrip('/')}/u/{token}"
 
-    async def _record(self, row: sa.Row, outcome: Outcome) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                sa.update(deliveries)
-                .where(deliveries.c.id == row.id)
-                .values(
-                    status=outcome.status,
-                    reason=outcome.reason,
-                    provider_message_id=outcome.provider_message_id,
-                    subject=outcome.subject,
-                    sent_at=self._clock() if outcome.status == "sent" else None,
-                    updated_at=sa.func.now(),
-                )
-            )
-            await answer(
-                session,
+    async def _record(self, done: list[tuple[sa.Row, Outcome]]) -> None:
+        now = self._clock()
+        outcomes = [o for _, o in done]
+        recorded = {
+            "ids": [row.id for row, _ in done],
+            "statuses": [o.status for o in outcomes],
+            "reasons": [o.reason for o in outcomes],
+            "provider_ids": [o.provider_message_id for o in outcomes],
+            "subjects": [o.subject for o in outcomes],
+            "sent": [now if o.status == "sent" else None for o in outcomes],
+        }
+        answers = [
+            answer_row(
                 self._settings.topic_step_results,
                 row,
-                outcome.result,
-                reason=outcome.reason,
-                retryable=outcome.retryable,
-                not_before=outcome.not_before,
-                data=outcome.data,
+                o.result,
+                reason=o.reason,
+                retryable=o.retryable,
+                not_before=o.not_before,
+                data=o.data,
             )
-        log.info(
-            "delivery_recorded",
-            journey_id=row.journey_id,
-            step=row.step,
-            channel=row.channel,
-            status=outcome.status,
-            reason=outcome.reason,
-        )
+            for row, o in done
+        ]
+        async with self._sessions() as session, session.begin():
+            await session.execute(RECORD_DELIVERIES, recorded)
+            await add_many_to_outbox(session, answers)
+        for row, outcome in done:
+            log.info(
+                "delivery_recorded",
+                journey_id=row.journey_id,
+                step=row.step,
+                channel=row.channel,
+                status=outcome.status,
+                reason=outcome.reason,
+            )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Loading and saving journeys: the journey aggregate to and from its rows, always inside a transaction."""
 
 import hashlib
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,15 +14,39 @@ from orchestrator.adapters.tables import audit_log, journey_steps, journey_timel
 from orchestrator.domain.effects import Note
 from orchestrator.domain.journey import Journey, Step
 from orchestrator.domain.templates import StepSpec
+from shared.db.engine import insert_rows
+
+# A step's columns that change after it was created (the rest is its place in the template).
+STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dispatched_at", "command_id", "result")
 
 
 def email_hash(email: str | None) -> str | None:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest() if email else None
 
 
+# Many journeys in one statement whose text never changes (arrays, not a VALUES list of varying length), so it
+# is compiled and prepared once. An erased journey loses the hash of its address too (it would still find them).
+SAVE_JOURNEYS = sa.text(
+    """
+    UPDATE journeys AS j
+    SET status = u.status, updated_at = u.updated_at, ended_at = u.ended_at, erased_at = u.erased_at,
+        next_due_at = u.next_due_at, facts = u.facts::jsonb, survey = u.survey::jsonb,
+        email_hash = CASE WHEN u.erased_at IS NULL THEN j.email_hash END
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:updated AS timestamptz[]),
+                CAST(:ended AS timestamptz[]), CAST(:erased AS timestamptz[]), CAST(:due AS timestamptz[]),
+                CAST(:facts AS text[]), CAST(:surveys AS text[]))
+         AS u(id, status, updated_at, ended_at, erased_at, next_due_at, facts, survey)
+    WHERE j.id = u.id
+    """
+)
+
+
 class JourneyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Each step's state as read or last written (journey id -> step name -> STEP_STATE values): a save
+        # writes only the steps that changed, where a journey typically changes one or two of a dozen.
+        self._stored: dict[uuid.UUID, dict[str, tuple]] = {}
 
     async def get(self, journey_id: uuid.UUID) -> Journey | None:
         """The journey, its row locked until the transaction ends (one writer per journey)."""
@@ -72,35 +97,32 @@ class JourneyRepository:
                     "event_id": event_id,
                 }
             )
-        await self.session.execute(sa.insert(journeys), rows)
+        await insert_rows(self.session, sa.insert(journeys), rows)
         await self._save_steps([journey for journey, _, _ in new])
 
     async def save_many(self, changed: list[Journey]) -> None:
+        """One UPDATE for all the journeys, one upsert for the steps that changed."""
         if not changed:
             return
-        rows = [{"_id": j.id, **self._journey_values(j), "email_hash_keep": j.erased_at is None} for j in changed]
         await self.session.execute(
-            sa.update(journeys)
-            .where(journeys.c.id == sa.bindparam("_id"))
-            .values(
-                status=sa.bindparam("status"),
-                updated_at=sa.bindparam("updated_at"),
-                ended_at=sa.bindparam("ended_at"),
-                erased_at=sa.bindparam("erased_at"),
-                next_due_at=sa.bindparam("next_due_at"),
-                facts=sa.bindparam("facts", type_=journeys.c.facts.type),
-                survey=sa.bindparam("survey", type_=journeys.c.survey.type),
-                email_hash=sa.case(
-                    (sa.bindparam("email_hash_keep", type_=sa.Boolean), journeys.c.email_hash), else_=sa.null()
-                ),
-            ),
-            rows,
+            SAVE_JOURNEYS,
+            {
+                "ids": [j.id for j in changed],
+                "statuses": [j.status for j in changed],
+                "updated": [j.updated_at for j in changed],
+                "ended": [j.ended_at for j in changed],
+                "erased": [j.erased_at for j in changed],
+                "due": [j.next_due_at for j in changed],
+                "facts": [json.dumps(j.facts) for j in changed],
+                "surveys": [None if j.survey is None else json.dumps(j.survey) for j in changed],
+            },
         )
         await self._save_steps(changed)
 
     async def add_timeline(self, entries: list[tuple[Journey, Note]]) -> None:
         if entries:
-            await self.session.execute(
+            await insert_rows(
+                self.session,
                 sa.insert(journey_timeline),
                 [{"journey_id": j.id, "at": j.updated_at, "what": n.what, "details": n.details} for j, n in entries],
             )
@@ -182,42 +204,39 @@ class JourneyRepository:
         }
 
     async def _save_steps(self, many: list[Journey]) -> None:
-        rows = [
-            {
-                "journey_id": journey.id,
-                "name": s.name,
-                "position": i,
-                "kind": s.spec.kind,
-                "spec": s.spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
-                "status": s.status,
-                "due_at": s.due_at,
-                "attempts": s.attempts,
-                "last_error": s.last_error,
-                "completed_at": s.completed_at,
-                "dispatched_at": s.dispatched_at,
-                "command_id": s.command_id,
-                "result": s.result,
-            }
-            for journey in many
-            for i, s in enumerate(journey.steps)
-        ]
+        """Upsert the steps whose state differs from what is stored (all of a new journey's)."""
+        rows = []
+        for journey in many:
+            stored = self._stored.setdefault(journey.id, {})
+            for i, s in enumerate(journey.steps):
+                state = (
+                    s.status,
+                    s.due_at,
+                    s.attempts,
+                    s.last_error,
+                    s.completed_at,
+                    s.dispatched_at,
+                    s.command_id,
+                    s.result,
+                )
+                if stored.get(s.name) == state:
+                    continue
+                stored[s.name] = state
+                rows.append(
+                    {
+                        "journey_id": journey.id,
+                        "name": s.name,
+                        "position": i,
+                        "kind": s.spec.kind,
+                        "spec": s.spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                        **dict(zip(STEP_STATE, state, strict=True)),
+                    }
+                )
         statement = insert(journey_steps)
-        changing = (
-            "status",
-            "due_at",
-            "attempts",
-            "last_error",
-            "completed_at",
-            "dispatched_at",
-            "command_id",
-            "result",
+        statement = statement.on_conflict_do_update(
+            index_elements=["journey_id", "name"], set_={c: statement.excluded[c] for c in STEP_STATE}
         )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["journey_id", "name"], set_={c: statement.excluded[c] for c in changing}
-            ),
-            rows,
-        )
+        await insert_rows(self.session, statement, rows)
 
     async def _locked(self, query: sa.Select) -> Journey | None:
         row = (await self.session.execute(query.with_for_update())).first()
@@ -234,6 +253,7 @@ class JourneyRepository:
         return {row.id: self._journey(row, steps[row.id]) for row in rows}
 
     def _journey(self, row: sa.Row, step_rows: list[sa.Row]) -> Journey:
+        self._stored[row.id] = {r.name: tuple(getattr(r, c) for c in STEP_STATE) for r in step_rows}
         steps = [
             Step(
                 spec=StepSpec.model_validate(r.spec),

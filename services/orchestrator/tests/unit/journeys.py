@@ -56,13 +56,16 @@ def start(now=T0, effective=timedelta(days=30), pol=None, reactivated_at=None, *
     )
 
 
-_seen: dict[int, int] = {}
+# id(journey) -> (the journey, effects seen). The journey is held so that its id is never reused by a new
+# journey while the entry exists (an id alone was: a later journey then seemed to have dispatched nothing).
+_seen: dict[int, tuple[Journey, int]] = {}
 
 
 def dispatched(journey: Journey) -> list[tuple[str, int]]:
     """The (step, attempt) pairs dispatched since the last call (the journey's effects are kept)."""
-    new = journey.effects[_seen.get(id(journey), 0) :]
-    _seen[id(journey)] = len(journey.effects)
+    held, count = _seen.get(id(journey), (journey, 0))
+    new = journey.effects[count if held is journey else 0 :]
+    _seen[id(journey)] = (journey, len(journey.effects))
     return [(e.step, e.attempt) for e in new if isinstance(e, Dispatch)]
 
 

@@ -1,0 +1,87 @@
+"""What the benchmark's measures share: where the local stack is, SQL in one call, publishing
+cancellations, waiting for a condition, starting a system's services."""
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from orchestrator.tools.sample_events import cancellation  # noqa: E402
+from shared.messaging.producer import create_producer  # noqa: E402
+from shared.messaging.topics import ensure_topics  # noqa: E402
+from tests.e2e.system import System  # noqa: E402
+
+PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+# The fault tests' short step timeout (20 s) would resend every step of a backlog that waits longer than that:
+# the benchmark runs the production default.
+PRODUCTION = {"ORCHESTRATOR_STEP_TIMEOUT": "PT15M"}
+KAFKA = "127.0.0.1:9092"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def sql(url: str, statement: str, *params) -> list:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(sa.text(statement), *params)
+            return result.all() if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def publish(system: System, count: int, *, rate: float | None = None) -> None:
+    """b2c voluntary cancellations (the journey with confirmation and survey); at `rate` per second or all at once."""
+    producer = create_producer(KAFKA, client_id="bench-billing")
+    await producer.start()
+    topic = system.topics()["cancelled"]
+    started = time.perf_counter()
+    pending = []
+    for n in range(count):
+        sub = f"sub_{system.name}_{n}"
+        event = cancellation(sub, email=f"{sub}@{system.name}.example")
+        pending.append(await producer.send(topic, event.to_json_bytes(), key=sub.encode()))
+        if rate:
+            await asyncio.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
+            if len(pending) >= 100:
+                await asyncio.gather(*pending)
+                pending.clear()
+    await asyncio.gather(*pending)
+    await producer.stop()
+
+
+async def prepare_topics(system: System) -> None:
+    await ensure_topics(KAFKA, {topic: 3 for topic in system.topics().values()})
+
+
+async def wait_for(description: str, check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"benchmark: {description} not reached within {timeout} s")
+        await asyncio.sleep(0.5)
+
+
+async def count(url: str, schema: str, table: str) -> int:
+    return (await sql(url, f'SELECT count(*) FROM "{schema}".{table}'))[0][0]
+
+
+async def has(url: str, schema: str, table: str, n: int) -> bool:
+    try:
+        return await count(url, schema, table) >= n
+    except Exception:
+        return False
+
+
+async def start_all(system: System) -> None:
+    for service in ("notifier", "survey", "orchestrator"):  # consumers of commands first
+        await system.start(service)
