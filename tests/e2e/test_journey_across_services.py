@@ -130,9 +130,12 @@ async def test_a_low_score_on_the_survey_page_brings_the_support_follow_up(
         ) as api:
 
             async def follow_up_started():
+                # The invitation's result travels back over Kafka while the customer may already have answered:
+                # wait for both, in whichever order they come.
                 journey = (await api.get(f"/v1/subscriptions/sub_{unique_name}/journey")).json()
                 steps = {step["name"]: step["status"] for step in journey["steps"]}
-                return steps["support_follow_up"] in ("in_progress", "succeeded", "failed", "scheduled") and journey
+                started = steps["support_follow_up"] in ("in_progress", "succeeded", "failed", "scheduled")
+                return started and steps["exit_survey_invitation"] == "succeeded" and journey
 
             journey = await wait_until_value(follow_up_started)
     timeline = [entry["what"] for entry in journey["timeline"]]
