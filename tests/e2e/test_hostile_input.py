@@ -123,7 +123,10 @@ async def answer_a_survey_with(system, comment: str) -> None:
             if message["X-Offboarding-Step"] == "exit_survey_invitation" and system.name in envelope_recipient(raw)
         ]
 
-    await wait_until(lambda: asyncio.sleep(0, bool(invitations())), within=60, every=0.5)
+    async def invited() -> bool:
+        return bool(invitations())
+
+    await wait_until(invited, within=60, every=0.5)
     invitation = invitations()[0]
     text = invitation.get_body(("plain",)).get_content()
     path = next(word for word in text.split() if word.startswith("http://survey.test/s/")).removeprefix(

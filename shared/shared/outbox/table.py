@@ -24,7 +24,7 @@ outbox = sa.Table(
 
 async def add_to_outbox(session: AsyncSession, *, topic: str, key: str | None, event: CloudEvent) -> None:
     """Queue `event` for `topic` in the session's transaction: published only if that transaction commits."""
-    await session.execute(sa.insert(outbox).values(topic=topic, key=key, value=event.to_json_bytes()))
+    await add_many_to_outbox(session, [(topic, key, event)])
 
 
 async def add_many_to_outbox(session: AsyncSession, rows: list[tuple[str, str | None, CloudEvent]]) -> None:

@@ -16,7 +16,8 @@ from orchestrator.domain.journey import Journey, Step
 from orchestrator.domain.templates import StepSpec
 from shared.db.engine import insert_rows
 
-# A step's columns that change after it was created (the rest is its place in the template).
+# A step's columns that change after it was created (the rest is its place in the template); the Step
+# attributes have the same names.
 STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dispatched_at", "command_id", "result")
 
 
@@ -209,16 +210,7 @@ class JourneyRepository:
         for journey in many:
             stored = self._stored.setdefault(journey.id, {})
             for i, s in enumerate(journey.steps):
-                state = (
-                    s.status,
-                    s.due_at,
-                    s.attempts,
-                    s.last_error,
-                    s.completed_at,
-                    s.dispatched_at,
-                    s.command_id,
-                    s.result,
-                )
+                state = tuple(getattr(s, c) for c in STEP_STATE)
                 if stored.get(s.name) == state:
                     continue
                 stored[s.name] = state

@@ -28,11 +28,9 @@ def actions_router(console: Console) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def confirm(staff: Staff, journey_id: uuid.UUID, action: str, step: str | None, **extra) -> Response:
-        return console.render(
+        return console.page(
             "confirm.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             journey_id=journey_id,
             action=action,
             step=step,
@@ -43,14 +41,14 @@ def actions_router(console: Console) -> APIRouter:
     async def confirmation(request: Request, journey_id: uuid.UUID, action: str, step: Step = None) -> Response:
         staff = console.staff(request, operator=True)
         if action not in ACTIONS or (action in STEP_ACTIONS) != (step is not None):
-            return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=404, code=404)
+            return console.error(staff, 404)
         return confirm(staff, journey_id, action, step)
 
     @router.post("/console/journeys/{journey_id}/actions/{action}")
     async def act(request: Request, journey_id: uuid.UUID, action: str, step: Step = None) -> Response:
         staff = console.staff(request, operator=True)
         if action not in ACTIONS or (action in STEP_ACTIONS) != (step is not None):
-            return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=404, code=404)
+            return console.error(staff, 404)
         form = await posted(request)
         reason = clean_paragraphs(str(form.get("reason", "")))[:500]
         if not same_token(form.get("csrf"), staff.csrf):
@@ -75,7 +73,7 @@ def actions_router(console: Console) -> APIRouter:
                 staff, journey_id, action, step, problem=("refused", {"why": why}), status=409, reason=reason
             )
         if journey is None:
-            return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=404, code=404)
+            return console.error(staff, 404)
         return see_other(f"/console/journeys/{journey_id}?done={action}")
 
     async def refusal(journey_id: uuid.UUID, action: str, step: str | None, lang: str) -> str:
@@ -96,7 +94,7 @@ def actions_router(console: Console) -> APIRouter:
         async with console.db() as session, session.begin():
             uow = console.uow_factory(session)
             if await uow.journeys.get(journey_id) is None:
-                return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=404, code=404)
+                return console.error(staff, 404)
             await uow.journeys.audit(
                 at=datetime.now(UTC),
                 actor=staff.principal,

@@ -35,7 +35,7 @@ def mount_console(app: FastAPI, console: Console, auth: TokenAuth) -> None:
     @app.exception_handler(NotAllowed)
     async def not_allowed(_request: Request, exc: NotAllowed) -> Response:
         staff = exc.staff
-        return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=403, code=403)
+        return console.error(staff, 403)
 
 
 def error_page(console: Console):

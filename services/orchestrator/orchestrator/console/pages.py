@@ -67,11 +67,9 @@ def journeys_router(console: Console) -> APIRouter:
                     session, filters, limit=PAGE, cursor=None, with_email=False, with_details=False
                 )
         kept = {k: v for k, v in chosen.items() if v}
-        return console.render(
+        return console.page(
             "journeys.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             items=items,
             chosen=chosen,
             next_url=link("/console/journeys", kept | {"cursor": next_cursor}) if next_cursor else None,
@@ -93,11 +91,9 @@ def journeys_router(console: Console) -> APIRouter:
         staff = console.staff(request)
         step = request.query_params.get("step", "")
         found = await console.peers.preview(command_id)
-        return console.render(
+        return console.page(
             "preview.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             journey_id=journey_id,
             command_id=command_id,
             step=step if re.fullmatch(r"[a-z0-9_]{1,60}", step) else "",
@@ -123,7 +119,7 @@ async def journey_page(
     async with console.db() as session:
         journey = await queries.journey_detail(session, journey_id, with_email=False)
         if journey is None:
-            return console.render("error.html.j2", lang=staff.lang, tz=staff.tz, staff=staff, status=404, code=404)
+            return console.error(staff, 404)
         customer = await console_queries.customer_of(session, journey_id)
         audit, _ = await console_queries.audit_entries(
             session, console_queries.AuditFilters(journey_id=journey_id), limit=100
@@ -136,11 +132,9 @@ async def journey_page(
     by_step: dict[str, list[dict]] = {}
     for delivery in deliveries or []:
         by_step.setdefault(delivery["step"], []).append(delivery)
-    return console.render(
+    return console.page(
         "journey.html.j2",
-        lang=staff.lang,
-        tz=staff.tz,
-        staff=staff,
+        staff,
         j=journey,
         customer=customer,
         customer_tz=customer.get("timezone") or "UTC",

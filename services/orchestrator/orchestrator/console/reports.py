@@ -30,11 +30,9 @@ def reports_router(console: Console) -> APIRouter:
             late = await console_queries.late_journeys(session, now=now)
             own = await dead_letters.summary(session, since=now - timedelta(days=7), latest=20)
         others = await console.peers.dead_letters()
-        return console.render(
+        return console.page(
             "attention.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             failed=failed,
             late=late,
             dead={"orchestrator": own, **others},
@@ -59,11 +57,9 @@ def reports_router(console: Console) -> APIRouter:
         if not params.get("from"):
             params["from"] = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
         found = await console.peers.insights(params)
-        return console.render(
+        return console.page(
             "insights.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             chosen=chosen,
             templates=console.catalogue.names(),
             data=found,
@@ -98,11 +94,9 @@ def reports_router(console: Console) -> APIRouter:
         async with console.db() as session:
             entries, next_below = await console_queries.audit_entries(session, filters, below_id=below)
         kept = {k: v for k, v in chosen.items() if v}
-        return console.render(
+        return console.page(
             "audit.html.j2",
-            lang=staff.lang,
-            tz=staff.tz,
-            staff=staff,
+            staff,
             entries=entries,
             chosen=chosen,
             actions=AUDIT_ACTIONS,

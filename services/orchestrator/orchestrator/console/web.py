@@ -73,6 +73,13 @@ class Console:
             raise NotAllowed(staff)
         return staff
 
+    def page(self, name: str, staff: Staff, **context: Any) -> HTMLResponse:
+        """A page for a signed-in staff member: their language and time zone."""
+        return self.render(name, lang=staff.lang, tz=staff.tz, staff=staff, **context)
+
+    def error(self, staff: Staff, status: int) -> HTMLResponse:
+        return self.page("error.html.j2", staff, status=status, code=status)
+
     def render(
         self, name: str, *, lang: str, tz: str = "UTC", staff: Staff | None = None, status: int = 200, **context: Any
     ) -> HTMLResponse:
