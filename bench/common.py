@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from orchestrator.tools.sample_events import cancellation  # noqa: E402
 from shared.messaging.producer import create_producer  # noqa: E402
-from shared.messaging.topics import ensure_topics  # noqa: E402
+from shared.messaging.topics import drop_topics, ensure_topics  # noqa: E402
 from tests.e2e.system import System  # noqa: E402
 
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -82,6 +82,18 @@ async def has(url: str, schema: str, table: str, n: int) -> bool:
         return False
 
 
+async def finish(system: System) -> None:
+    """Stop the services and delete the run's topics (a development broker should not pile them up)."""
+    await system.stop()
+    await drop_topics(KAFKA, list(system.topics().values()))
+
+
 async def start_all(system: System) -> None:
-    for service in ("notifier", "survey", "orchestrator"):  # consumers of commands first
-        await system.start(service)
+    """Start the three services; if one does not come up, stop the others (no orphans eating the CPU of the
+    next run)."""
+    try:
+        for service in ("notifier", "survey", "orchestrator"):  # consumers of commands first
+            await system.start(service)
+    except BaseException:
+        await finish(system)
+        raise

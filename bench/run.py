@@ -35,6 +35,7 @@ from common import (
     PRODUCTION,
     ROOT,
     count,
+    finish,
     has,
     percentile,
     prepare_topics,
@@ -172,7 +173,7 @@ async def intake(database: str, sink_port: int, maildir: Path, work: Path, event
         )
         outbox = await count(url, schema, "outbox")
     finally:
-        await system.stop()
+        await finish(system)
     if len(batches) < 3:
         raise RuntimeError(f"intake: {events} events fit in {len(batches)} batches; use more events")
     measured = events - batches[0][0]
@@ -223,9 +224,9 @@ async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, e
         first = (await sql(url, f'SELECT min(started_at) FROM "{system.name}_orchestrator".journeys'))[0][0]
         surveys_done = (await sql(url, f'SELECT max(created_at) FROM "{system.name}_survey".surveys'))[0][0]
         mails_done = max(confirmations(maildir, system).values())
+        messages = await cost.kafka_messages(KAFKA, system.topics())
     finally:
-        await system.stop()
-    messages = await cost.kafka_messages(KAFKA, system.topics())
+        await finish(system)
     seconds = max(surveys_done.timestamp(), mails_done) - first.timestamp()
     counted = statements - statements_before if counting and statements is not None else None
     return {
@@ -248,7 +249,7 @@ async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate
         await wait_for("latency run", lambda: _arrived(maildir, system, events), 600)
         cancelled = dict(await sql(url, f'SELECT id::text, cancelled_at FROM "{system.name}_orchestrator".journeys'))
     finally:
-        await system.stop()
+        await finish(system)
     arrived = confirmations(maildir, system)
     samples = [1000 * (arrived[j] - cancelled[j].timestamp()) for j in arrived if j in cancelled]
     return {

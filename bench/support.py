@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from common import KAFKA, PG, ROOT, percentile, prepare_topics
+from common import KAFKA, PG, ROOT, finish, percentile, prepare_topics
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db.migrations import upgrade_head
@@ -102,7 +102,7 @@ async def support_api(
         results["console_concurrency"] = console_concurrency
         results["console"] = await console_pages(replica.port, ids, requests, console_concurrency)
     finally:
-        await system.stop()
+        await finish(system)
     return results
 
 

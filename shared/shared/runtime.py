@@ -82,7 +82,7 @@ class Runtime:
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         try:
-            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
+            await asyncio.wait_for(self.producer.ping(), timeout=2)
             checks["kafka"] = "ok"
         except Exception as exc:
             checks["kafka"] = f"unreachable: {type(exc).__name__}"

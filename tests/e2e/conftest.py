@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from shared.messaging.topics import drop_topics
+
 from .system import System
 
 
@@ -12,6 +14,7 @@ async def system(database_url, kafka_bootstrap, unique_name, smtp_sink, tmp_path
     running = System(unique_name, database_url, kafka_bootstrap, smtp_sink.port, smtp_sink.maildir, tmp_path)
     yield running
     await running.stop()
+    await drop_topics(kafka_bootstrap, list(running.topics().values()))
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from notifier.config import Settings
 from notifier.entrypoints.consumers import commands_handler
 from notifier.entrypoints.http import create_app
 from notifier.entrypoints.sender import SenderLoop
+from notifier.service_layer.channels import Channels
 from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
+from shared.db.wakeup import Wakeup
 from shared.runtime import Runtime, build_runtime
 
 
@@ -36,14 +38,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         attempts=settings.webhook_attempts,
     )
     renderer = Renderer(settings.templates_dir)
-    sender = Sender(
-        runtime.sessions,
-        settings=settings,
-        renderer=renderer,
-        smtp=smtp,
-        webhook=webhook,
-        clock=clock,
-    )
+    channels = Channels(settings=settings, renderer=renderer, smtp=smtp, webhook=webhook)
+    sender = Sender(runtime.sessions, settings=settings, channels=channels, clock=clock)
     runtime.topics = {
         settings.topic_commands: settings.topic_partitions,
         settings.topic_step_results: settings.topic_partitions,
@@ -52,12 +48,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            handler=commands_handler(settings.topic_step_results),
+            batch_handler=commands_handler(settings.topic_step_results),
         )
     ]
     runtime.workers = [
         SenderLoop(
             sender,
+            wakeup=Wakeup(runtime.engine, f"{settings.database_schema}_deliveries"),
             batch_size=settings.sender_batch_size,
             concurrency=settings.sender_concurrency,
             interval=settings.sender_interval_seconds,

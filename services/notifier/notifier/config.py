@@ -59,7 +59,7 @@ class Settings(ServiceSettings):
     # The sender loop
     sender_batch_size: int = Field(100, ge=1, le=5000)
     sender_concurrency: int = Field(8, ge=1, le=200)
-    sender_interval_seconds: float = Field(0.05, gt=0, le=10)
+    sender_interval_seconds: float = Field(1.0, gt=0, le=10)  # fallback poll: a NOTIFY wakes it
     send_lease_seconds: float = Field(300, gt=0)
 
     @field_validator("webhook_urls")

@@ -41,3 +41,18 @@ def _errors(response) -> list[tuple[str, int, str]]:
         if code:
             out.append((name, code, message))
     return out
+
+
+async def drop_topics(bootstrap_servers: str, names: list[str], *, with_dlq: bool = True) -> None:
+    """Delete these topics (and their `.dlq`) where they exist: tests and benchmarks clean up after themselves,
+    so a long-lived development broker does not pile up thousands of partitions (each costs the broker CPU
+    and every metadata request time)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-cleanup")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [n for n in names + ([dlq_topic(n) for n in names] if with_dlq else []) if n in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

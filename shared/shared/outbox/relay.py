@@ -12,12 +12,12 @@ import contextlib
 import hashlib
 from datetime import timedelta
 
-import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db.wakeup import Wakeup
 from shared.errors import describe
 from shared.logging import get_logger
 from shared.messaging.producer import RenewableProducer
@@ -53,8 +53,7 @@ class OutboxRelay(Worker):
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._keep_published = keep_published
-        self._channel = f"{schema}_outbox"
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup(engine, f"{schema}_outbox")
         super().__init__()
 
     async def publish_batch(self) -> int:
@@ -113,12 +112,10 @@ class OutboxRelay(Worker):
         loop = asyncio.get_running_loop()
         backoff = 0.5
         next_purge = loop.time() + PURGE_EVERY_SECONDS
-        listener = None
         while not self.stopping:
             try:
-                if listener is None or listener.is_closed():
-                    listener = await self._listen()
-                self._wake.clear()
+                await self._wakeup.listen()
+                self._wakeup.clear()
                 published = await self.publish_batch()
                 if loop.time() >= next_purge:
                     await self.purge_published()
@@ -126,28 +123,18 @@ class OutboxRelay(Worker):
             except Exception as exc:
                 log.warning("outbox_publish_failed", error=describe(exc))
                 await _renew_producer_after(self._producer, exc)
-                listener = await _close(listener)
+                await self._wakeup.close()
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
                 continue
             backoff = 0.5
             if published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
-        await _close(listener)
-
-    async def _listen(self) -> asyncpg.Connection:
-        """A connection of its own, LISTENing for this schema's outbox inserts."""
-        url = self._engine.url
-        connection = await asyncpg.connect(
-            host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
-        )
-        await connection.add_listener(self._channel, lambda *_: self._wake.set())
-        return connection
+                await self._wakeup.wait(self._idle_seconds)
+        await self._wakeup.close()
 
     def stop(self) -> None:
         super().stop()
-        self._wake.set()
+        self._wakeup.set()
 
 
 async def _renew_producer_after(producer, error: Exception) -> None:
@@ -156,9 +143,3 @@ async def _renew_producer_after(producer, error: Exception) -> None:
     if renew is not None:
         with contextlib.suppress(Exception):  # Kafka still away: the next round tries again
             await renew(error)
-
-
-async def _close(listener: asyncpg.Connection | None) -> None:
-    if listener is not None and not listener.is_closed():
-        with contextlib.suppress(Exception):
-            await listener.close()

@@ -9,10 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.adapters.rendering import Renderer
+from notifier.adapters.repository import hash_token
 from notifier.adapters.tables import suppressions, unsubscribe_tokens
 from notifier.config import Settings
 from notifier.entrypoints.delivery_log import delivery_log_router
-from notifier.service_layer.sending import hash_token
 from shared.auth import TokenAuth
 from shared.http import (
     PlainPath,

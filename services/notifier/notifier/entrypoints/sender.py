@@ -1,9 +1,12 @@
 """The sender loop: claims queued deliveries in batches (replicas share them through SKIP LOCKED) and sends
-them with bounded concurrency; every round first settles deliveries a crashed process left behind."""
+them with bounded concurrency; every round first settles deliveries a crashed process left behind. It is
+woken by a NOTIFY when commands join the queue (the interval is only the fallback poll)."""
 
 import asyncio
 
-from notifier.service_layer.sending import Sender, one_per_customer_step
+from notifier.domain.delivery import Delivery, Known, one_per_customer_step
+from notifier.service_layer.sending import Sender
+from shared.db.wakeup import Wakeup
 from shared.errors import describe
 from shared.logging import get_logger
 from shared.worker import Worker, next_backoff
@@ -12,18 +15,22 @@ log = get_logger(__name__)
 
 
 class SenderLoop(Worker):
-    def __init__(self, sender: Sender, *, batch_size: int, concurrency: int, interval: float) -> None:
+    def __init__(self, sender: Sender, *, wakeup: Wakeup, batch_size: int, concurrency: int, interval: float) -> None:
         super().__init__()
-        self._sender, self._batch_size, self._interval = sender, batch_size, interval
+        self._sender, self._wakeup = sender, wakeup
+        self._batch_size, self._interval = batch_size, interval
         self._slots = asyncio.Semaphore(concurrency)
 
     async def tick(self) -> int:
+        """One round; returns how many deliveries it claimed (those held back for the next round included)."""
         await self._sender.release_interrupted()
         claimed = await self._sender.claim(self._batch_size)
         now, later = one_per_customer_step(claimed)
         await self._sender.release(later)
+        if later:
+            self._wakeup.set()  # held back only until this round is recorded
         known = await self._sender.known(now)
-        outcomes = await asyncio.gather(*(self._send(row, known) for row in now))
+        outcomes = await asyncio.gather(*(self._send(delivery, known) for delivery in now))
         try:
             await self._sender.record(list(zip(now, outcomes, strict=True)))
         except Exception as exc:
@@ -31,20 +38,28 @@ class SenderLoop(Worker):
             log.warning("deliveries_not_recorded", deliveries=len(now), error=type(exc).__name__)
         return len(claimed)
 
-    async def _send(self, row, known):
+    async def _send(self, delivery: Delivery, known: Known):
         async with self._slots:
-            return await self._sender.process(row, known)
+            return await self._sender.process(delivery, known)
 
     async def run(self) -> None:
         backoff = 0.5
         while not self.stopping:
             try:
+                await self._wakeup.listen()
+                self._wakeup.clear()
                 claimed = await self.tick()
                 backoff = 0.5
             except Exception as exc:
                 log.warning("sender_round_failed", error=describe(exc))
+                await self._wakeup.close()
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
                 continue
             if claimed < self._batch_size:
-                await self.pause(self._interval)
+                await self._wakeup.wait(self._interval)
+        await self._wakeup.close()
+
+    def stop(self) -> None:
+        super().stop()
+        self._wakeup.set()

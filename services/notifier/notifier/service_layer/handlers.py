@@ -1,27 +1,43 @@
-"""Handlers for the orchestrator's commands, in the consumer's transaction: a send command joins the send
-queue (or is answered at once if that message already went out); an erasure forgets the journey's data."""
+"""Handlers for the orchestrator's commands, in the consumer's transaction: a batch of send commands joins the
+send queue at once (a command whose step already went out is answered at once instead); an erasure forgets
+the journey's data."""
 
-import hashlib
-
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.adapters.tables import deliveries, unsubscribe_tokens
-from notifier.service_layer.results import answer
+from notifier.adapters.repository import DeliveryRepository
+from notifier.domain.delivery import Delivery, Outcome
+from notifier.service_layer.results import answer_rows
 from shared.events.commands import ErasePersonalData, SendMessage
 from shared.logging import get_logger
+from shared.outbox.table import add_many_to_outbox
+from shared.personal import address_hash
 
 log = get_logger(__name__)
 
 
-def address_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+async def accept_sends(commands: list[tuple[str, SendMessage]], session: AsyncSession, *, results_topic: str) -> None:
+    """Queue the messages (`(command id, command)` pairs): three statements for the whole batch."""
+    if not commands:
+        return
+    repository = DeliveryRepository(session)
+    earlier = await repository.sent({(c.journey_id, c.step) for _, c in commands})
+    accepted = await repository.accept([_queued(i, c, earlier.get((c.journey_id, c.step))) for i, c in commands])
+    # The customer already has these messages: never send them twice, tell the orchestrator they are done.
+    answers = [(d, _already_sent(earlier[(d.journey_id, d.step)])) for d in accepted if d.status == "duplicate"]
+    await add_many_to_outbox(session, answer_rows(results_topic, answers))
 
 
-async def accept_send(command: SendMessage, command_id: str, session: AsyncSession, *, results_topic: str) -> None:
-    """Queue the message; if this journey's step was already sent (an earlier command), answer with that."""
-    values = {
+async def erase(command: ErasePersonalData, session: AsyncSession, *, results_topic: str) -> None:
+    """Forget the journey's recipients; messages still queued are not sent. The suppression list stays:
+    an unsubscribed address keeps getting no marketing, and it holds only a hash."""
+    unsent = await DeliveryRepository(session).forget_journey(command.journey_id)
+    erased = Outcome("erased", "failed", "personal data erased", retryable=False)
+    await add_many_to_outbox(session, answer_rows(results_topic, [(d, erased) for d in unsent]))
+    log.info("personal_data_erased", journey_id=command.journey_id, unsent=len(unsent))
+
+
+def _queued(command_id: str, command: SendMessage, earlier: Delivery | None) -> dict:
+    return {
         "command_id": command_id,
         "journey_id": command.journey_id,
         "subscription_id": command.subscription_id,
@@ -36,60 +52,12 @@ async def accept_send(command: SendMessage, command_id: str, session: AsyncSessi
         "recipient": command.recipient.model_dump(mode="json"),
         "recipient_hash": address_hash(command.recipient.email),
         "facts": command.facts,
+        "status": "duplicate" if earlier else "queued",
+        "reason": f"already sent as {earlier.command_id}" if earlier else None,
+        "provider_message_id": earlier.provider_message_id if earlier else None,
     }
-    earlier = await sent_before(session, command.journey_id, command.step)
-    status = "duplicate" if earlier else "queued"
-    row = (
-        await session.execute(
-            insert(deliveries)
-            .values(
-                **values,
-                status=status,
-                reason=f"already sent as {earlier.command_id}" if earlier else None,
-                provider_message_id=earlier.provider_message_id if earlier else None,
-            )
-            .on_conflict_do_nothing(index_elements=["command_id"])
-            .returning(deliveries)
-        )
-    ).first()
-    if row is not None and earlier is not None:
-        # The customer already has this message: never send it twice, tell the orchestrator it is done.
-        await answer(
-            session,
-            results_topic,
-            row,
-            "succeeded",
-            reason="already sent",
-            data={"provider_message_id": earlier.provider_message_id, "channel": earlier.channel},
-        )
 
 
-async def sent_before(session: AsyncSession, journey_id: str, step: str, *, other_than: int | None = None):
-    query = sa.select(deliveries).where(
-        deliveries.c.journey_id == journey_id, deliveries.c.step == step, deliveries.c.status == "sent"
-    )
-    if other_than is not None:
-        query = query.where(deliveries.c.id != other_than)
-    return (await session.execute(query.limit(1))).first()
-
-
-async def erase(command: ErasePersonalData, session: AsyncSession, *, results_topic: str) -> None:
-    """Forget the journey's recipients; messages still queued are not sent. The suppression list stays:
-    an unsubscribed address keeps getting no marketing, and it holds only a hash."""
-    queued = (
-        await session.execute(
-            sa.update(deliveries)
-            .where(deliveries.c.journey_id == command.journey_id, deliveries.c.status == "queued")
-            .values(status="erased", reason="personal data erased before sending", updated_at=sa.func.now())
-            .returning(deliveries)
-        )
-    ).all()
-    for row in queued:
-        await answer(session, results_topic, row, "failed", reason="personal data erased", retryable=False)
-    await session.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.journey_id == command.journey_id)
-        .values(recipient=None, recipient_hash=None, subject=None, updated_at=sa.func.now())
-    )
-    await session.execute(sa.delete(unsubscribe_tokens).where(unsubscribe_tokens.c.journey_id == command.journey_id))
-    log.info("personal_data_erased", journey_id=command.journey_id, unsent=len(queued))
+def _already_sent(earlier: Delivery) -> Outcome:
+    data = {"provider_message_id": earlier.provider_message_id, "channel": earlier.channel}
+    return Outcome("duplicate", "succeeded", "already sent", data=data)

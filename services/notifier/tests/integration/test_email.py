@@ -76,11 +76,11 @@ from shared.runtime import start
 async def main():
     runtime = bootstrap(Settings())
     sender = runtime.workers[0]._sender
-    real_send = sender._smtp.send
+    real_send = sender._channels._smtp.send
     async def send_then_die(message, **envelope):
         await real_send(message, **envelope)  # the sink has accepted it...
         os.kill(os.getpid(), signal.SIGKILL)  # ...and we die before recording the delivery
-    sender._smtp.send = send_then_die
+    sender._channels._smtp.send = send_then_die
     await start(runtime, __import__("pathlib").Path({service_dir!r}))
     await asyncio.sleep(60)
 

@@ -5,6 +5,7 @@ recipient."""
 import asyncio
 import email.utils
 import socket
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ async def test_every_hostile_recipient_is_sent_once_or_fails_with_its_reason(set
         "second_recipient": ({}, {"recipient": {"name": "Évé Zq <attacker@evil.test>, x"}}),
         "crlf_name": ({}, {"recipient": {"name": "Ada\r\nBcc: attacker@evil.test"}}),
         "path_locale": ({}, {"recipient": {"locale": "../../etc"}}),
-        "international": ({"email_address": "zqä14@example.com"}, {}),
+        "international": ({"email_address": f"zqä{uuid.uuid4().hex[:8]}@example.com"}, {}),
         "bad_date": ({}, {"facts": {"effective_at": "not a date"}}),
     }
     commands = {name: send_message(**kwargs) for name, (kwargs, _) in cases.items()}
@@ -72,7 +73,7 @@ async def test_every_hostile_recipient_is_sent_once_or_fails_with_its_reason(set
         assert message["X-RcptTo"] == commands[name][1].recipient.email, "the envelope has the customer only"
         assert [a for _, a in email.utils.getaddresses([str(message["To"])])] == [commands[name][1].recipient.email]
         assert "Bcc" not in message
-    assert "zqä14@example.com" in only("international")["X-RcptTo"]
+    assert commands["international"][1].recipient.email in only("international")["X-RcptTo"]
 
 
 @pytest.fixture

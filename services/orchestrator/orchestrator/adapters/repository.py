@@ -1,6 +1,5 @@
 """Loading and saving journeys: the journey aggregate to and from its rows, always inside a transaction."""
 
-import hashlib
 import json
 import uuid
 from datetime import datetime
@@ -15,6 +14,7 @@ from orchestrator.domain.effects import Note
 from orchestrator.domain.journey import Journey, Step
 from orchestrator.domain.templates import StepSpec
 from shared.db.engine import insert_rows
+from shared.personal import address_hash
 
 # A step's columns that change after it was created (the rest is its place in the template); the Step
 # attributes have the same names.
@@ -22,7 +22,7 @@ STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dis
 
 
 def email_hash(email: str | None) -> str | None:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest() if email else None
+    return address_hash(email) if email else None
 
 
 # Many journeys in one statement whose text never changes (arrays, not a VALUES list of varying length), so it

@@ -1,0 +1,174 @@
+"""The deliveries table as the send queue: accept commands, claim, settle, record, forget. A batch of any size
+is one statement whose text never changes (arrays, not VALUES lists as long as the batch), so each is compiled
+and prepared once; every method runs in the caller's transaction."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.adapters.tables import deliveries, unsubscribe_tokens
+from notifier.domain.delivery import Delivery, Known, Outcome
+
+COLUMNS = ", ".join(f.name for f in fields(Delivery))
+TYPED = {"recipient": JSONB, "facts": JSONB}
+
+CLAIM = sa.text(
+    f"""
+    UPDATE deliveries SET status = 'sending', claimed_at = :now, updated_at = now()
+    WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+    RETURNING {COLUMNS}
+    """  # noqa: S608 (COLUMNS is a constant, not input)
+).columns(**TYPED)
+INTERRUPTED = sa.text(
+    f"""
+    UPDATE deliveries SET status = 'unconfirmed', reason = :reason, updated_at = now()
+    WHERE status = 'sending' AND claimed_at < :before
+    RETURNING {COLUMNS}
+    """  # noqa: S608 (COLUMNS is a constant, not input)
+).columns(**TYPED)
+RELEASE = sa.text("UPDATE deliveries SET status = 'queued', claimed_at = NULL WHERE id = ANY(CAST(:ids AS bigint[]))")
+SENT = sa.text(
+    f"""
+    SELECT {COLUMNS} FROM deliveries
+    WHERE status = 'sent' AND (journey_id, step) IN (
+        SELECT * FROM unnest(CAST(:journeys AS text[]), CAST(:steps AS text[])))
+    """  # noqa: S608 (COLUMNS is a constant, not input)
+).columns(**TYPED)
+SUPPRESSED = sa.text("SELECT recipient_hash FROM suppressions WHERE recipient_hash = ANY(CAST(:hashes AS text[]))")
+LAST_MARKETING = sa.text(
+    """
+    SELECT recipient_hash, max(sent_at) FROM deliveries
+    WHERE recipient_hash = ANY(CAST(:hashes AS text[])) AND category = 'marketing' AND status = 'sent'
+    GROUP BY recipient_hash
+    """
+)
+ACCEPT = sa.text(
+    f"""
+    INSERT INTO deliveries (command_id, journey_id, subscription_id, customer_id, step, attempt, message, channel,
+                            category, segment, marketing_consent, recipient, recipient_hash, facts, status, reason,
+                            provider_message_id)
+    SELECT c.command_id, c.journey_id, c.subscription_id, c.customer_id, c.step, c.attempt, c.message, c.channel,
+           c.category, c.segment, c.marketing_consent, CAST(c.recipient AS jsonb), c.recipient_hash,
+           CAST(c.facts AS jsonb), c.status, c.reason, c.provider_message_id
+    FROM unnest(CAST(:command_id AS text[]), CAST(:journey_id AS text[]), CAST(:subscription_id AS text[]),
+                CAST(:customer_id AS text[]), CAST(:step AS text[]), CAST(:attempt AS int[]),
+                CAST(:message AS text[]), CAST(:channel AS text[]), CAST(:category AS text[]),
+                CAST(:segment AS text[]), CAST(:marketing_consent AS boolean[]), CAST(:recipient AS text[]),
+                CAST(:recipient_hash AS text[]), CAST(:facts AS text[]), CAST(:status AS text[]),
+                CAST(:reason AS text[]), CAST(:provider_message_id AS text[]))
+         AS c(command_id, journey_id, subscription_id, customer_id, step, attempt, message, channel, category,
+              segment, marketing_consent, recipient, recipient_hash, facts, status, reason, provider_message_id)
+    ON CONFLICT (command_id) DO NOTHING
+    RETURNING {COLUMNS}
+    """  # noqa: S608 (COLUMNS is a constant, not input)
+).columns(**TYPED)
+RECORD = sa.text(
+    """
+    UPDATE deliveries AS d
+    SET status = o.status, reason = o.reason, provider_message_id = o.provider_message_id, subject = o.subject,
+        sent_at = o.sent_at, updated_at = now()
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:reasons AS text[]),
+                CAST(:provider_ids AS text[]), CAST(:subjects AS text[]), CAST(:sent AS timestamptz[]))
+         AS o(id, status, reason, provider_message_id, subject, sent_at)
+    WHERE d.id = o.id
+    """
+)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def accept(self, rows: Sequence[dict]) -> list[Delivery]:
+        """Insert new deliveries (dicts of the ACCEPT columns); a command id seen before is left alone.
+        Returns the deliveries actually inserted."""
+        if not rows:
+            return []
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        for name in ("recipient", "facts"):
+            columns[name] = [json.dumps(value, ensure_ascii=False) for value in columns[name]]
+        return await self._deliveries(ACCEPT, columns)
+
+    async def sent(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Delivery]:
+        """(journey, step) -> the delivery that already went out, for those of `keys` that did."""
+        if not keys:
+            return {}
+        journeys, steps = zip(*keys, strict=True)
+        found = await self._deliveries(SENT, {"journeys": list(journeys), "steps": list(steps)})
+        return {(d.journey_id, d.step): d for d in found}
+
+    async def known(self, batch: list[Delivery], *, marketing_hashes: set[str]) -> Known:
+        """What the decisions about `batch` need; the consent checks only for addresses that may get marketing."""
+        hashes = {"hashes": sorted(marketing_hashes)}
+        sent = await self.sent({(d.journey_id, d.step) for d in batch})
+        if not marketing_hashes:
+            return Known(sent, set(), {})
+        suppressed = set((await self.session.execute(SUPPRESSED, hashes)).scalars())
+        last = dict((await self.session.execute(LAST_MARKETING, hashes)).all())
+        return Known(sent, suppressed, last)
+
+    async def claim(self, limit: int, *, now: datetime) -> list[Delivery]:
+        """Mark up to `limit` queued deliveries `sending` (replicas share the queue through SKIP LOCKED)."""
+        return await self._deliveries(CLAIM, {"now": now, "limit": limit})
+
+    async def release(self, batch: list[Delivery]) -> None:
+        """Put claimed deliveries back in the queue."""
+        if batch:
+            await self.session.execute(RELEASE, {"ids": [d.id for d in batch]})
+
+    async def mark_interrupted(self, *, claimed_before: datetime, reason: str) -> list[Delivery]:
+        """Deliveries left `sending` by a crashed process become `unconfirmed`."""
+        return await self._deliveries(INTERRUPTED, {"before": claimed_before, "reason": reason})
+
+    async def record(self, done: list[tuple[Delivery, Outcome]], *, now: datetime) -> None:
+        """Store a round's outcomes."""
+        outcomes = [o for _, o in done]
+        await self.session.execute(
+            RECORD,
+            {
+                "ids": [d.id for d, _ in done],
+                "statuses": [o.status for o in outcomes],
+                "reasons": [o.reason for o in outcomes],
+                "provider_ids": [o.provider_message_id for o in outcomes],
+                "subjects": [o.subject for o in outcomes],
+                "sent": [now if o.status == "sent" else None for o in outcomes],
+            },
+        )
+
+    async def add_unsubscribe_token(self, token: str, delivery: Delivery) -> None:
+        """Only the token's hash is stored."""
+        await self.session.execute(
+            insert(unsubscribe_tokens).values(
+                token_hash=hash_token(token), recipient_hash=delivery.recipient_hash, journey_id=delivery.journey_id
+            )
+        )
+
+    async def forget_journey(self, journey_id: str) -> list[Delivery]:
+        """Erase a journey's personal data; its deliveries still queued become `erased` and are returned."""
+        unsent = await self._deliveries(
+            sa.update(deliveries)
+            .where(deliveries.c.journey_id == journey_id, deliveries.c.status == "queued")
+            .values(status="erased", reason="personal data erased before sending", updated_at=sa.func.now())
+            .returning(*(deliveries.c[f.name] for f in fields(Delivery))),
+            {},
+        )
+        await self.session.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.journey_id == journey_id)
+            .values(recipient=None, recipient_hash=None, subject=None, updated_at=sa.func.now())
+        )
+        await self.session.execute(sa.delete(unsubscribe_tokens).where(unsubscribe_tokens.c.journey_id == journey_id))
+        return unsent
+
+    async def _deliveries(self, statement, params: dict) -> list[Delivery]:
+        return [Delivery(**row._mapping) for row in await self.session.execute(statement, params)]

@@ -1,0 +1,75 @@
+"""The side effects: one delivery in, what the channel did out. Email renders the message and hands it to the
+SMTP server; webhook posts the journey's facts to the configured URL. Each raises what the channel raised
+(SendFailed, RenderError, UndeliverableAddress); the Sender turns that into an Outcome."""
+
+from email.utils import parseaddr
+
+from notifier.adapters.context import message_context
+from notifier.adapters.email import SmtpChannel, build_email, mailbox, message_id
+from notifier.adapters.rendering import Renderer
+from notifier.adapters.webhook import WebhookChannel
+from notifier.config import Settings
+from notifier.domain.delivery import Delivery, Outcome
+
+
+class Channels:
+    def __init__(self, *, settings: Settings, renderer: Renderer, smtp: SmtpChannel, webhook: WebhookChannel) -> None:
+        self._settings, self._renderer, self._smtp, self._webhook = settings, renderer, smtp, webhook
+        self._envelope_sender = parseaddr(settings.mail_from)[1]
+
+    def category_of(self, delivery: Delivery) -> str:
+        """The message file's own tag (transactional or marketing)."""
+        recipient = delivery.recipient or {}
+        return self._renderer.category_of(delivery.message, recipient.get("locale"), delivery.segment)
+
+    async def email(self, delivery: Delivery, *, unsubscribe_url: str | None) -> Outcome:
+        recipient = delivery.recipient
+        rendered = self._renderer.render(
+            message=delivery.message,
+            locale=recipient.get("locale"),
+            segment=delivery.segment,
+            context=message_context(delivery, self._settings),
+            unsubscribe_url=unsubscribe_url,
+        )
+        msg_id = message_id(delivery.command_id, self._settings.message_id_domain)
+        to = mailbox(recipient["email"], recipient.get("name"))
+        outgoing = build_email(
+            rendered=rendered,
+            sender=self._settings.mail_from,
+            to=to,
+            msg_id=msg_id,
+            unsubscribe_url=unsubscribe_url,
+            journey_id=delivery.journey_id,
+            step=delivery.step,
+        )
+        server_answer = await self._smtp.send(outgoing, sender=self._envelope_sender, to=to)
+        return Outcome(
+            "sent",
+            "succeeded",
+            provider_message_id=msg_id,
+            data={"provider_message_id": msg_id, "channel": "email", "server": server_answer[:200]},
+            subject=rendered.subject,
+        )
+
+    async def webhook(self, delivery: Delivery) -> Outcome:
+        url = self._settings.webhook_url_for(delivery.message)
+        if url is None:
+            # A deployment without a CRM or helpdesk hook: visible to support, and not a failed journey.
+            return Outcome("skipped", "skipped", f"no webhook URL configured for {delivery.message}")
+        payload = {
+            "event": delivery.message,
+            "journey_id": delivery.journey_id,
+            "subscription_id": delivery.subscription_id,
+            "customer_id": delivery.customer_id,
+            "step": delivery.step,
+            "segment": delivery.segment,
+            "customer": delivery.recipient,
+            "facts": delivery.facts,
+        }
+        receipt = await self._webhook.send(url, payload, delivery.command_id)
+        return Outcome(
+            "sent",
+            "succeeded",
+            provider_message_id=receipt,
+            data={"provider_message_id": receipt, "channel": "webhook"},
+        )
