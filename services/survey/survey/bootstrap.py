@@ -26,7 +26,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            handler=commands_handler(topics, links, now),
+            batch_handler=commands_handler(topics, links, now),
         )
     ]
     runtime.http_app = create_app(

@@ -1,5 +1,6 @@
 """Loading and saving journeys: the journey aggregate to and from its rows, always inside a transaction."""
 
+import functools
 import json
 import uuid
 from datetime import datetime
@@ -19,6 +20,28 @@ from shared.personal import address_hash
 # A step's columns that change after it was created (the rest is its place in the template); the Step
 # attributes have the same names.
 STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dispatched_at", "command_id", "result")
+
+
+# A step's spec is a copy of its template's, the same for thousands of journeys: it is read as text and parsed
+# once per distinct text, and written from a document made once per spec (py-spy: loading journeys for step
+# results spent half its time validating and decoding the same dozen specs again and again).
+STEP_COLUMNS = [c for c in journey_steps.c if c.name != "spec"]
+_documents: dict[int, tuple[StepSpec, dict]] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def step_spec(text: str) -> StepSpec:
+    return StepSpec.model_validate_json(text)
+
+
+def spec_document(spec: StepSpec) -> dict:
+    """The spec as stored (frozen models: one document per spec object)."""
+    known = _documents.get(id(spec))
+    if known is None or known[0] is not spec:
+        if len(_documents) > 10_000:
+            _documents.clear()
+        known = _documents[id(spec)] = (spec, spec.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    return known[1]
 
 
 def email_hash(email: str | None) -> str | None:
@@ -220,7 +243,7 @@ class JourneyRepository:
                         "name": s.name,
                         "position": i,
                         "kind": s.spec.kind,
-                        "spec": s.spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                        "spec": spec_document(s.spec),
                         **dict(zip(STEP_STATE, state, strict=True)),
                     }
                 )
@@ -237,7 +260,7 @@ class JourneyRepository:
     async def _load_many(self, rows: list[sa.Row]) -> dict[uuid.UUID, Journey]:
         steps: dict[uuid.UUID, list[sa.Row]] = {row.id: [] for row in rows}
         for step in await self.session.execute(
-            sa.select(journey_steps)
+            sa.select(*STEP_COLUMNS, sa.cast(journey_steps.c.spec, sa.Text).label("spec_text"))
             .where(journey_steps.c.journey_id.in_(list(steps)))
             .order_by(journey_steps.c.journey_id, journey_steps.c.position)
         ):
@@ -248,7 +271,7 @@ class JourneyRepository:
         self._stored[row.id] = {r.name: tuple(getattr(r, c) for c in STEP_STATE) for r in step_rows}
         steps = [
             Step(
-                spec=StepSpec.model_validate(r.spec),
+                spec=step_spec(r.spec_text),
                 status=r.status,
                 due_at=r.due_at,
                 attempts=r.attempts,

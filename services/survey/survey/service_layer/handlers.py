@@ -2,19 +2,17 @@
 survey.response.submitted), an erasure. Each runs in the caller's transaction; messages go out through the
 outbox."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.commands import CreateSurvey, ErasePersonalData, SurveyResponseSubmitted
 from shared.events.envelope import new_event
-from shared.outbox.step_results import answer_step
-from shared.outbox.table import add_to_outbox, outbox
+from shared.outbox.step_results import step_result
+from shared.outbox.table import add_many_to_outbox, add_to_outbox, outbox
 from survey.adapters.tables import answers, surveys
 from survey.domain.answers import Answer
 from survey.domain.tokens import new_token, verified_hash
@@ -35,53 +33,86 @@ class Links:
     ttl: timedelta
 
 
-async def create_survey(
-    command: CreateSurvey, command_id: str, session: AsyncSession, *, topics: Topics, links: Links, now: datetime
+# A batch of surveys in one statement whose text never changes (arrays, not a VALUES list as long as the batch).
+CREATE_SURVEYS = sa.text(
+    """
+    INSERT INTO surveys (id, journey_id, subscription_id, customer_id, segment, plan, template, locale, token_hash,
+                         created_at, expires_at)
+    SELECT gen_random_uuid(), n.journey_id, n.subscription_id, n.customer_id, n.segment, n.plan, n.template,
+           n.locale, n.token_hash, :now, :expires_at
+    FROM unnest(CAST(:journey_ids AS text[]), CAST(:subscription_ids AS text[]), CAST(:customer_ids AS text[]),
+                CAST(:segments AS text[]), CAST(:plans AS text[]), CAST(:templates AS text[]),
+                CAST(:locales AS text[]), CAST(:token_hashes AS text[]))
+         AS n(journey_id, subscription_id, customer_id, segment, plan, template, locale, token_hash)
+    ON CONFLICT (journey_id) DO UPDATE SET token_hash = excluded.token_hash, expires_at = excluded.expires_at
+    WHERE surveys.answered_at IS NULL AND surveys.token_hash IS NOT NULL
+    RETURNING journey_id, id
+    """
+)
+
+
+async def create_surveys(
+    commands: list[tuple[str, CreateSurvey]], session: AsyncSession, *, topics: Topics, links: Links, now: datetime
 ) -> None:
-    """One survey per journey. A repeated command (the orchestrator retried) gets a fresh link for the same
-    survey: only the hash of a link is kept, and the orchestrator uses the link of the command in flight."""
-    token, token_hash = new_token(links.secret)
-    row = (
-        await session.execute(
-            insert(surveys)
-            .values(
-                id=uuid.uuid4(),
-                journey_id=command.journey_id,
-                subscription_id=command.subscription_id,
-                customer_id=command.customer_id,
-                segment=command.segment,
-                plan=command.plan,
-                template=command.template,
-                locale=command.locale,
-                token_hash=token_hash,
-                created_at=now,
-                expires_at=now + links.ttl,
-            )
-            .on_conflict_do_update(
-                index_elements=["journey_id"],
-                set_={"token_hash": token_hash, "expires_at": now + links.ttl},
-                where=surveys.c.answered_at.is_(None) & surveys.c.token_hash.is_not(None),
-            )
-            .returning(surveys.c.id)
+    """One survey per journey, each command answered with its link; a batch in two statements. A repeated
+    command (the orchestrator retried) gets a fresh link for the same survey: only the hash of a link is kept,
+    and the orchestrator uses the link of the command in flight. Repeats within one batch go in later rounds
+    (one statement cannot change a row twice), so the last command's link is the one that works."""
+    answers_out = []
+    for round_ in _one_per_journey(commands):
+        tokens = [new_token(links.secret) for _ in round_]
+        created = dict(
+            (
+                await session.execute(
+                    CREATE_SURVEYS,
+                    {
+                        "now": now,
+                        "expires_at": now + links.ttl,
+                        "journey_ids": [c.journey_id for _, c in round_],
+                        "subscription_ids": [c.subscription_id for _, c in round_],
+                        "customer_ids": [c.customer_id for _, c in round_],
+                        "segments": [c.segment for _, c in round_],
+                        "plans": [c.plan for _, c in round_],
+                        "templates": [c.template for _, c in round_],
+                        "locales": [c.locale for _, c in round_],
+                        "token_hashes": [token_hash for _, token_hash in tokens],
+                    },
+                )
+            ).all()
         )
-    ).first()
-    if row is None:
-        outcome, data = "failed", {}
-        reason = "this journey's survey is already answered or closed"
-    else:
-        outcome, reason = "succeeded", None
-        data = {"survey_id": str(row.id), "survey_url": f"{links.public_url.rstrip('/')}/s/{token}"}
-    await answer_step(
-        session,
-        topic=topics.step_results,
-        source=SOURCE,
-        command_id=command_id,
-        answering=command,
-        outcome=outcome,
-        reason=reason,
-        retryable=False,
-        data=data,
-    )
+        for (command_id, command), (token, _) in zip(round_, tokens, strict=True):
+            survey_id = created.get(command.journey_id)
+            if survey_id is None:
+                outcome, reason, data = "failed", "this journey's survey is already answered or closed", {}
+            else:
+                outcome, reason = "succeeded", None
+                data = {"survey_id": str(survey_id), "survey_url": f"{links.public_url.rstrip('/')}/s/{token}"}
+            answers_out.append(
+                step_result(
+                    topic=topics.step_results,
+                    source=SOURCE,
+                    command_id=command_id,
+                    answering=command,
+                    outcome=outcome,
+                    reason=reason,
+                    retryable=False,
+                    data=data,
+                )
+            )
+    await add_many_to_outbox(session, answers_out)
+
+
+def _one_per_journey(commands: list[tuple[str, CreateSurvey]]) -> list[list[tuple[str, CreateSurvey]]]:
+    rounds: list[list[tuple[str, CreateSurvey]]] = []
+    seen: list[set[str]] = []
+    for item in commands:
+        i = next((n for n, journeys in enumerate(seen) if item[1].journey_id not in journeys), len(seen))
+        if i == len(seen):
+            rounds.append([])
+            seen.append(set())
+        rounds[i].append(item)
+        seen[i].add(item[1].journey_id)
+    return rounds
 
 
 Verdict = Literal["thanks", "answered", "expired", "unknown"]
