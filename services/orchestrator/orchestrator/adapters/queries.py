@@ -117,6 +117,10 @@ async def subscription_journey_id(session: AsyncSession, subscription_id: str) -
     )
 
 
+# What a step shows in the API (its journey first, to group by); the spec and result documents are not decoded.
+STEP_VIEW = ("journey_id", "name", "kind", "status", "due_at", "attempts", "last_error", "completed_at")
+
+
 async def _resources(session: AsyncSession, rows: list[sa.Row], *, with_email: bool) -> list[dict[str, Any]]:
     """Journey rows with their steps and timelines, in two queries for the whole page."""
     ids = [r.id for r in rows]
@@ -124,19 +128,11 @@ async def _resources(session: AsyncSession, rows: list[sa.Row], *, with_email: b
     timeline: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
     if ids:
         for s in await session.execute(
-            sa.select(journey_steps).where(journey_steps.c.journey_id.in_(ids)).order_by(journey_steps.c.position)
+            sa.select(*(journey_steps.c[c] for c in STEP_VIEW))
+            .where(journey_steps.c.journey_id.in_(ids))
+            .order_by(journey_steps.c.position)
         ):
-            steps[s.journey_id].append(
-                {
-                    "name": s.name,
-                    "kind": s.kind,
-                    "status": s.status,
-                    "due_at": s.due_at,
-                    "attempts": s.attempts,
-                    "last_error": s.last_error,
-                    "completed_at": s.completed_at,
-                }
-            )
+            steps[s.journey_id].append({c: s._mapping[c] for c in STEP_VIEW[1:]})
         for t in await session.execute(
             sa.select(journey_timeline).where(journey_timeline.c.journey_id.in_(ids)).order_by(journey_timeline.c.id)
         ):

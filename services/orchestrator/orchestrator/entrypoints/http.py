@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.adapters import queries
@@ -16,7 +16,15 @@ from orchestrator.entrypoints.schemas import ActionRequest, JourneyPage, Journey
 from orchestrator.service_layer.handlers import OperatorAction, operate
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import Principal, TokenAuth
-from shared.http import ApiError, PlainPath, PlainQuery, documented_errors, install_error_handlers, ops_router
+from shared.http import (
+    ApiError,
+    PlainPath,
+    PlainQuery,
+    documented_errors,
+    install_error_handlers,
+    json_response,
+    ops_router,
+)
 from shared.logging import get_logger
 from shared.text import PLAIN_PATTERN
 from shared.v1 import dead_letters_router
@@ -91,7 +99,7 @@ def support_router(
         include: Annotated[
             Include | None, Query(description="`email` adds the customer's address (operators only)")
         ] = None,
-    ) -> dict:
+    ) -> Response:
         filters = queries.SearchFilters(customer_id, subscription_id, email, status, template)
         async with sessions() as session:
             try:
@@ -100,7 +108,7 @@ def support_router(
                 )
             except queries.BadCursor as exc:
                 raise ApiError(422, "invalid_cursor", str(exc)) from None
-        return {"items": items, "next_cursor": next_cursor}
+        return json_response({"items": items, "next_cursor": next_cursor})
 
     @router.get(
         "/journeys/{journey_id}",
@@ -108,12 +116,12 @@ def support_router(
         response_model_exclude_unset=True,
         summary="One journey with steps and timeline",
     )
-    async def get_journey(journey_id: uuid.UUID, principal: Viewer, include: Include | None = None) -> dict:
+    async def get_journey(journey_id: uuid.UUID, principal: Viewer, include: Include | None = None) -> Response:
         async with sessions() as session:
             journey = await queries.journey_detail(session, journey_id, with_email=wants_email(include, principal))
         if journey is None:
             raise ApiError(404, "journey_not_found", f"no journey {journey_id}")
-        return journey
+        return json_response(journey)
 
     @router.get(
         "/subscriptions/{subscription_id}/journey",
@@ -123,7 +131,7 @@ def support_router(
     )
     async def subscription_journey(
         subscription_id: PlainPath, principal: Viewer, include: Include | None = None
-    ) -> dict:
+    ) -> Response:
         async with sessions() as session:
             journey_id = await queries.subscription_journey_id(session, subscription_id)
             journey = journey_id and await queries.journey_detail(
@@ -131,7 +139,7 @@ def support_router(
             )
         if not journey:
             raise ApiError(404, "journey_not_found", f"no journey for subscription {subscription_id}")
-        return journey
+        return json_response(journey)
 
     async def act(
         journey_id: uuid.UUID, action: str, body: ActionRequest, principal: Principal, step: str | None = None
