@@ -41,21 +41,31 @@ def drop_outbox_and_inbox(op: Operations) -> None:
 
 def create_outbox_notify(op: Operations) -> None:
     """A committed insert into the outbox wakes the relay (LISTEN outbox_<schema>) instead of it polling."""
-    op.execute("""
-        CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+    create_insert_notify(op, "outbox")
+
+
+def drop_outbox_notify(op: Operations) -> None:
+    drop_insert_notify(op, "outbox")
+
+
+def create_insert_notify(op: Operations, table: str) -> None:
+    """A committed insert into `table` sends NOTIFY <schema>_<table> (once per statement): a loop LISTENing
+    there (shared.db.wakeup) starts at once instead of polling."""
+    op.execute(f"""
+        CREATE FUNCTION notify_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM pg_notify(TG_TABLE_SCHEMA || '_outbox', '');
+            PERFORM pg_notify(TG_TABLE_SCHEMA || '_{table}', '');
             RETURN NULL;
         END $$
     """)
     op.execute(
-        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox()"
+        f"CREATE TRIGGER {table}_notify AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION notify_{table}()"
     )
 
 
-def drop_outbox_notify(op: Operations) -> None:
-    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
-    op.execute("DROP FUNCTION IF EXISTS notify_outbox()")
+def drop_insert_notify(op: Operations, table: str) -> None:
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_notify ON {table}")
+    op.execute(f"DROP FUNCTION IF EXISTS notify_{table}()")
 
 
 def add_inbox_fingerprint(op: Operations) -> None:

@@ -6,6 +6,8 @@ Revises: 0006
 
 from alembic import op
 
+from shared.db.messaging_ddl import create_insert_notify, drop_insert_notify
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -13,19 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("""
-        CREATE FUNCTION notify_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify(TG_TABLE_SCHEMA || '_deliveries', '');
-            RETURN NULL;
-        END $$
-    """)
-    op.execute(
-        "CREATE TRIGGER deliveries_notify AFTER INSERT ON deliveries FOR EACH STATEMENT "
-        "EXECUTE FUNCTION notify_deliveries()"
-    )
+    create_insert_notify(op, "deliveries")
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS deliveries_notify ON deliveries")
-    op.execute("DROP FUNCTION IF EXISTS notify_deliveries()")
+    drop_insert_notify(op, "deliveries")
