@@ -247,18 +247,38 @@ async def latency(database: str, sink_port: int, maildir: Path, work: Path, rate
     try:
         await publish(system, events, rate=rate)
         await wait_for("latency run", lambda: _arrived(maildir, system, events), 600)
-        cancelled = dict(await sql(url, f'SELECT id::text, cancelled_at FROM "{system.name}_orchestrator".journeys'))
+        stages = await sql(
+            url,
+            f"""SELECT j.id::text, j.cancelled_at, j.started_at, d.created_at, d.claimed_at, d.sent_at
+                FROM "{system.name}_orchestrator".journeys j
+                JOIN "{system.name}_notifier".deliveries d ON d.journey_id = j.id::text AND d.step = 'confirmation'""",
+        )
     finally:
         await finish(system)
     arrived = confirmations(maildir, system)
-    samples = [1000 * (arrived[j] - cancelled[j].timestamp()) for j in arrived if j in cancelled]
+    samples = [1000 * (arrived[r[0]] - r[1].timestamp()) for r in stages if r[0] in arrived]
     return {
         "rate_per_s": round(rate, 1),
         "events": events,
         "p50_ms": round(percentile(samples, 50), 1),
         "p95_ms": round(percentile(samples, 95), 1),
         "p99_ms": round(percentile(samples, 99), 1),
+        "stages_p50_ms": _stages(stages, arrived),
     }
+
+
+def _stages(rows, arrived: dict[str, float]) -> dict[str, float]:
+    """Where the time goes, hop by hop (medians): publish -> journey started -> queued at the notifier ->
+    claimed by its sender -> sent -> at the sink."""
+    hops = {"intake": (1, 2), "command_to_notifier": (2, 3), "queue_wait": (3, 4), "render_and_smtp": (4, 5)}
+    out = {
+        hop: round(percentile([1000 * (r[b] - r[a]).total_seconds() for r in rows if r[a] and r[b]], 50), 1)
+        for hop, (a, b) in hops.items()
+    }
+    out["recorded_to_sink"] = round(
+        percentile([1000 * (arrived[r[0]] - r[5].timestamp()) for r in rows if r[5] and r[0] in arrived], 50), 1
+    )
+    return out
 
 
 async def _arrived(maildir: Path, system: System, n: int) -> bool:
@@ -322,6 +342,7 @@ SINGLE = {
     ),
     "intake": lambda db, port, mail, work, a: intake(db, port, mail, work, a.intake_events),
     "end_to_end": lambda db, port, mail, work, a: end_to_end(db, port, mail, work, a.e2e_events),
+    "latency": lambda db, port, mail, work, a: latency(db, port, mail, work, a.latency_rate, a.latency_seconds),
 }
 
 
@@ -409,6 +430,7 @@ def cli() -> None:
     parser.add_argument("--intake-events", type=int, default=5_000)
     parser.add_argument("--e2e-events", type=int, default=5_000)
     parser.add_argument("--latency-seconds", type=int, default=30)
+    parser.add_argument("--latency-rate", type=float, default=30.0, help="events/s of `--only latency`")
     parser.add_argument("--api-journeys", type=int, default=1_000_000)
     parser.add_argument("--api-requests", type=int, default=800)
     parser.add_argument("--api-concurrency", type=int, default=8)
