@@ -52,6 +52,18 @@ async def test_a_confirmation_becomes_exactly_one_complete_email(settings_for, s
     assert unauthorised.status_code == 401
 
 
+async def test_a_queued_delivery_wakes_the_sender_without_waiting_for_its_poll(settings_for, smtp_sink):
+    # The fallback poll is 10 s away: only the NOTIFY of the queued delivery gets this out within 5 s.
+    settings = settings_for(sender_interval_seconds=10)
+    command_id, command = send_message()
+    async with running(bootstrap(settings)), Orchestrator(settings) as orchestrator:
+        await asyncio.sleep(1)  # the sender's first round (at start) is over and it waits on its poll
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}, within=5))[command_id]
+    assert result["outcome"] == "succeeded"
+    assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
+
+
 async def test_the_same_command_twice_and_a_retry_of_a_sent_step_send_one_email(settings_for, smtp_sink):
     settings = settings_for()
     command_id, command = send_message()
