@@ -180,6 +180,14 @@ def _plain_url(request: Request) -> bool:
     return all(is_plain(key) and is_plain(value) for key, value in request.query_params.multi_items())
 
 
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """Already-shaped content (dicts with exactly the response model's fields) serialised by pydantic's core
+    directly: FastAPI's validation of a returned dict against the response model cost more than the query on
+    a page of 50 journeys. The route keeps `response_model` for the OpenAPI description; a test checks the
+    output equals the model's."""
+    return Response(pydantic_core.to_json(content), status_code=status_code, media_type="application/json")
+
+
 __all__ = [
     "ApiError",
     "ErrorResponse",
@@ -190,13 +198,6 @@ __all__ = [
     "documented_pages",
     "error_response",
     "install_error_handlers",
+    "json_response",
     "ops_router",
 ]
-
-
-def json_response(content: Any, status_code: int = 200) -> Response:
-    """Already-shaped content (dicts with exactly the response model's fields) serialised by pydantic's core
-    directly: FastAPI's validation of a returned dict against the response model cost more than the query on
-    a page of 50 journeys. The route keeps `response_model` for the OpenAPI description; a test checks the
-    output equals the model's."""
-    return Response(pydantic_core.to_json(content), status_code=status_code, media_type="application/json")

@@ -24,11 +24,9 @@ from notifier.adapters.rendering import Rendered
 from shared.logging import EMAIL_PATTERN
 from shared.text import clean_line
 
-# Headers up to RFC 5322's 998 characters stay on one line: folding a long subject at 78 left some readers
-# showing it with a leading space.
+# Headers up to RFC 5322's 998 characters stay on one line (folding at 78 left some readers showing a leading
+# space); used only to format the From setting once.
 HEADERS_UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
-# For a recipient whose local part is not ASCII (RFC 6531/6532): sent only to a server that offers SMTPUTF8.
-HEADERS_UTF8 = email.policy.SMTPUTF8.clone(max_line_length=998)
 # Characters that give an address header structure. A display name loses them (and the start of an
 # RFC 2047 encoded word), so that no mail client, however it decodes, can read a second address out of it.
 ADDRESS_SPECIALS = re.compile(r'[<>@,;:"\\()\[\]]|=\?')
