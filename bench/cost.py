@@ -140,6 +140,30 @@ async def kafka_messages(bootstrap: str, topics: dict[str, str]) -> dict[str, in
         await consumer.stop()
 
 
+class RunCost:
+    """Everything a run cost, from `start()` to `stop()`: CPU per process, statements and commits in the database,
+    and at the end the records on the run's topics; `per_cancellation(n)` divides it."""
+
+    def __init__(self, system, sink_port: int, sql, url: str, database: str, kafka: str) -> None:
+        self._meter = CpuMeter(service_groups(system, sink_pid(sink_port)))
+        self._system, self._sql, self._url, self._database, self._kafka = system, sql, url, database, kafka
+
+    async def start(self) -> None:
+        self._counting = await reset_statements(self._sql, self._url)
+        self._statements, self._commits = await statements_and_transactions(self._sql, self._url, self._database)
+        self._meter.start()
+
+    async def stop(self) -> None:
+        self._cpu = self._meter.stop()
+        statements, commits = await statements_and_transactions(self._sql, self._url, self._database)
+        self._counted = statements - self._statements if self._counting and statements is not None else None
+        self._committed = commits - self._commits
+        self._messages = await kafka_messages(self._kafka, self._system.topics())
+
+    def per_cancellation(self, n: int) -> dict:
+        return per_cancellation(self._cpu, self._counted, self._committed, self._messages, n)
+
+
 def per_cancellation(cpu: dict[str, float], statements: int | None, commits: int, messages: dict[str, int], n: int):
     services = sum(cpu[s] for s in ("orchestrator", "notifier", "survey"))
     return {

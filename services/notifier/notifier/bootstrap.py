@@ -58,6 +58,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             batch_size=settings.sender_batch_size,
             concurrency=settings.sender_concurrency,
             interval=settings.sender_interval_seconds,
+            # A crashed process's deliveries are settled at most a quarter of a lease after it ran out.
+            sweep_every=min(settings.send_lease_seconds / 4, 30.0),
         )
     ]
     runtime.http_app = create_app(

@@ -2,8 +2,11 @@
 
 For each batch: every record is parsed as a CloudEvent (unreadable ones go to `<topic>.dlq` unchanged, with
 `error.*` headers); the batch's identities are claimed in the inbox; new messages go to the handler, all in
-one transaction. After the commit, dead letters are sent, then offsets are committed. A crash anywhere
-before the offset commit redelivers the batch, and the inbox turns the redelivery into a no-op.
+one transaction. After the commit, dead letters are sent, then the batch's offsets are due for committing.
+They are committed to Kafka at most every `commit_every` seconds, when the consumer falls idle, and when it
+stops: under a trickle every batch is one message, and a commit per message was a round trip for the
+consumer and a write for the broker. A crash before the offset commit redelivers what came after the last
+one, and the inbox turns the redelivery into a no-op.
 
 No single message stops the consumer. When a batch fails:
 - a transient error (database or Kafka away, serialization failure, deadlock: `shared.errors.is_transient`)
@@ -86,6 +89,7 @@ class BatchConsumer:
         stall_seconds: float = 60.0,
         kafka_options: dict | None = None,
         after_commit: Callable[[list[IncomingMessage]], Awaitable[None]] | None = None,
+        commit_every: float = 0.5,
     ) -> None:
         """`after_commit` runs after the database commit and before the offset commit (metrics, tests)."""
         self._consumer = AIOKafkaConsumer(
@@ -111,6 +115,9 @@ class BatchConsumer:
         self._stopping = asyncio.Event()
         self._progress = Progress(group_id, stall_seconds=stall_seconds)
         self._stalled: list[str] = []
+        self._commit_every = commit_every
+        self._uncommitted: dict[TopicPartition, int] = {}  # processed, its offset not yet committed to Kafka
+        self._next_commit = 0.0
 
     @property
     def group_id(self) -> str:
@@ -144,6 +151,8 @@ class BatchConsumer:
                     self._progress.fetched(records)
                     await self.process(records)
                     backoff = 0.5
+                if not records or asyncio.get_running_loop().time() >= self._next_commit:
+                    await self._commit_offsets()
             except Exception as exc:
                 self._progress.failed(describe(exc))
                 if hasattr(self._producer, "renew_after"):  # dead letters go through the service's producer
@@ -160,6 +169,8 @@ class BatchConsumer:
                 backoff = next_backoff(backoff)
             finally:
                 self._observe()
+        with contextlib.suppress(Exception):  # a crash would redeliver these too; the inbox dedups them
+            await self._commit_offsets()
 
     async def process(self, records: list[ConsumerRecord]) -> None:
         """Process one batch end to end: database transactions, dead letters, offset commit."""
@@ -168,7 +179,7 @@ class BatchConsumer:
         if self._after_commit is not None:
             await self._after_commit(applied)
         await self._send_dead_letters(batch.dead)
-        await self._commit_offsets(records)
+        self._processed(records)
 
     def _parse(self, records: list[ConsumerRecord]) -> _Batch:
         batch = _Batch(records)
@@ -275,14 +286,29 @@ class BatchConsumer:
             )
         await asyncio.gather(*deliveries)
 
-    async def _commit_offsets(self, records: list[ConsumerRecord]) -> None:
-        highest: dict[TopicPartition, int] = {}
+    def _processed(self, records: list[ConsumerRecord]) -> None:
+        """The batch's effects are committed in the database: its offsets may be committed to Kafka."""
+        offsets: dict[TopicPartition, int] = {}
         for r in records:
             tp = TopicPartition(r.topic, r.partition)
-            highest[tp] = max(highest.get(tp, -1), r.offset)
-        offsets = {tp: offset + 1 for tp, offset in highest.items()}
-        await self._consumer.commit(offsets)
-        self._progress.committed(offsets)
+            offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+        for tp, offset in offsets.items():
+            self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), offset)
+        self._progress.committed(offsets)  # the consumer advanced; the Kafka commit is bookkeeping
+
+    async def _commit_offsets(self) -> None:
+        self._next_commit = asyncio.get_running_loop().time() + self._commit_every
+        # Partitions taken away by a rebalance are left to their new owner (which redoes nothing: inbox).
+        assigned = self._consumer.assignment()
+        offsets = {tp: offset for tp, offset in self._uncommitted.items() if tp in assigned}
+        self._uncommitted.clear()
+        if offsets:
+            try:
+                await self._consumer.commit(offsets)
+            except Exception:
+                for tp, offset in offsets.items():  # tried again with the next commit
+                    self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), offset)
+                raise
 
     def _rewind(self, records: list[ConsumerRecord]) -> None:
         lowest: dict[TopicPartition, int] = {}

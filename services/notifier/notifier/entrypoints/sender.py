@@ -1,6 +1,7 @@
 """The sender loop: claims queued deliveries in batches (replicas share them through SKIP LOCKED) and sends
-them with bounded concurrency; every round first settles deliveries a crashed process left behind. It is
-woken by a NOTIFY when commands join the queue (the interval is only the fallback poll)."""
+them with bounded concurrency. It is woken by a NOTIFY when commands join the queue (the interval is only the
+fallback poll). Deliveries a crashed process left behind are settled every `sweep_every` seconds, not every
+round: they wait out a lease of minutes anyway, and a round is often a single delivery."""
 
 import asyncio
 
@@ -15,15 +16,21 @@ log = get_logger(__name__)
 
 
 class SenderLoop(Worker):
-    def __init__(self, sender: Sender, *, wakeup: Wakeup, batch_size: int, concurrency: int, interval: float) -> None:
+    def __init__(
+        self, sender: Sender, *, wakeup: Wakeup, batch_size: int, concurrency: int, interval: float, sweep_every: float
+    ) -> None:
         super().__init__()
         self._sender, self._wakeup = sender, wakeup
-        self._batch_size, self._interval = batch_size, interval
+        self._batch_size, self._interval, self._sweep_every = batch_size, interval, sweep_every
         self._slots = asyncio.Semaphore(concurrency)
+        self._next_sweep = 0.0
 
     async def tick(self) -> int:
         """One round; returns how many deliveries it claimed (those held back for the next round included)."""
-        await self._sender.release_interrupted()
+        now_s = asyncio.get_running_loop().time()
+        if now_s >= self._next_sweep:
+            await self._sender.release_interrupted()
+            self._next_sweep = now_s + self._sweep_every
         claimed = await self._sender.claim(self._batch_size)
         now, later = one_per_customer_step(claimed)
         await self._sender.release(later)
