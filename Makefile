@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: help sync infra-up infra-down infra-status run publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ fmt: sync ## ruff: fix what it can and format
 
 bench: infra-up ## the benchmark: prints a table, writes bench/results/<time>.json (ARGS="--e2e-events 5000")
 	$(UV) run --frozen python bench/run.py $(ARGS)
+
+bench-peer: infra-up ## ours, then the same job on a Temporal dev server (not in CI; builds the Temporal CLI once, ~5 min)
+	@test -x .local/tools/bin/temporal || GOBIN=$(CURDIR)/.local/tools/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+	$(UV) run --frozen --with temporalio==1.35.0 python bench/peer.py $(ARGS)
 
 clean: infra-down ## stop the stack and delete .local/ and .venv/ (all local data)
 	rm -rf $(LOCAL) .venv
