@@ -26,7 +26,7 @@ STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dis
 # once per distinct text, and written from a document made once per spec (py-spy: loading journeys for step
 # results spent half its time validating and decoding the same dozen specs again and again).
 STEP_COLUMNS = [c for c in journey_steps.c if c.name != "spec"]
-_documents: dict[int, tuple[StepSpec, dict]] = {}
+_documents: dict[int, tuple[StepSpec, str]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -34,19 +34,38 @@ def step_spec(text: str) -> StepSpec:
     return StepSpec.model_validate_json(text)
 
 
-def spec_document(spec: StepSpec) -> dict:
-    """The spec as stored (frozen models: one document per spec object)."""
+def spec_document(spec: StepSpec) -> str:
+    """The spec as stored, as JSON text (frozen models: one document per spec object)."""
     known = _documents.get(id(spec))
     if known is None or known[0] is not spec:
         if len(_documents) > 10_000:
             _documents.clear()
-        known = _documents[id(spec)] = (spec, spec.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        known = _documents[id(spec)] = (spec, spec.model_dump_json(by_alias=True, exclude_unset=True))
     return known[1]
 
 
 def email_hash(email: str | None) -> str | None:
     return address_hash(email) if email else None
 
+
+# The steps that changed, in one upsert whose text never changes. SQLAlchemy cannot cache the compiled form of
+# PostgreSQL's ON CONFLICT DO UPDATE construct ("no key" in its log): built with it, this statement was compiled
+# anew for every batch.
+SAVE_STEPS = sa.text(
+    f"""
+    INSERT INTO journey_steps (journey_id, name, position, kind, spec, {", ".join(STEP_STATE)})
+    SELECT s.journey_id, s.name, s.position, s.kind, s.spec::jsonb, s.status, s.due_at, s.attempts, s.last_error,
+           s.completed_at, s.dispatched_at, s.command_id, s.result::jsonb
+    FROM unnest(CAST(:journey_id AS uuid[]), CAST(:name AS text[]), CAST(:position AS int[]),
+                CAST(:kind AS text[]), CAST(:spec AS text[]), CAST(:status AS text[]),
+                CAST(:due_at AS timestamptz[]), CAST(:attempts AS int[]), CAST(:last_error AS text[]),
+                CAST(:completed_at AS timestamptz[]), CAST(:dispatched_at AS timestamptz[]),
+                CAST(:command_id AS text[]), CAST(:result AS text[]))
+         AS s(journey_id, name, position, kind, spec, status, due_at, attempts, last_error, completed_at,
+              dispatched_at, command_id, result)
+    ON CONFLICT (journey_id, name) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in STEP_STATE)}
+    """  # noqa: S608 (STEP_STATE is a constant, not input)
+)
 
 # Many journeys in one statement whose text never changes (arrays, not a VALUES list of varying length), so it
 # is compiled and prepared once. An erased journey loses the hash of its address too (it would still find them).
@@ -229,7 +248,9 @@ class JourneyRepository:
 
     async def _save_steps(self, many: list[Journey]) -> None:
         """Upsert the steps whose state differs from what is stored (all of a new journey's)."""
-        rows = []
+        columns: dict[str, list] = {
+            name: [] for name in ("journey_id", "name", "position", "kind", "spec", *STEP_STATE)
+        }
         for journey in many:
             stored = self._stored.setdefault(journey.id, {})
             for i, s in enumerate(journey.steps):
@@ -237,21 +258,11 @@ class JourneyRepository:
                 if stored.get(s.name) == state:
                     continue
                 stored[s.name] = state
-                rows.append(
-                    {
-                        "journey_id": journey.id,
-                        "name": s.name,
-                        "position": i,
-                        "kind": s.spec.kind,
-                        "spec": spec_document(s.spec),
-                        **dict(zip(STEP_STATE, state, strict=True)),
-                    }
-                )
-        statement = insert(journey_steps)
-        statement = statement.on_conflict_do_update(
-            index_elements=["journey_id", "name"], set_={c: statement.excluded[c] for c in STEP_STATE}
-        )
-        await insert_rows(self.session, statement, rows)
+                row = (journey.id, s.name, i, s.spec.kind, spec_document(s.spec), *state[:-1], json.dumps(s.result))
+                for values, value in zip(columns.values(), row, strict=True):
+                    values.append(value)
+        if columns["name"]:
+            await self.session.execute(SAVE_STEPS, columns)
 
     async def _locked(self, query: sa.Select) -> Journey | None:
         row = (await self.session.execute(query.with_for_update())).first()
