@@ -173,7 +173,7 @@ class BatchConsumer:
             await self._commit_offsets()
 
     async def process(self, records: list[ConsumerRecord]) -> None:
-        """Process one batch end to end: database transactions, dead letters, offset commit."""
+        """Process one batch end to end: database transactions, dead letters, its offsets held for the commit."""
         batch = self._parse(records)
         applied = await self._isolate(batch.parsed, batch.dead)
         if self._after_commit is not None:
@@ -292,9 +292,13 @@ class BatchConsumer:
         for r in records:
             tp = TopicPartition(r.topic, r.partition)
             offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+        self._hold(offsets)
+        self._progress.committed(offsets)  # the consumer advanced; the Kafka commit is bookkeeping
+
+    def _hold(self, offsets: dict[TopicPartition, int]) -> None:
+        """Keep `offsets` for the next commit to Kafka (never moving a partition backwards)."""
         for tp, offset in offsets.items():
             self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), offset)
-        self._progress.committed(offsets)  # the consumer advanced; the Kafka commit is bookkeeping
 
     async def _commit_offsets(self) -> None:
         self._next_commit = asyncio.get_running_loop().time() + self._commit_every
@@ -306,8 +310,7 @@ class BatchConsumer:
             try:
                 await self._consumer.commit(offsets)
             except Exception:
-                for tp, offset in offsets.items():  # tried again with the next commit
-                    self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), offset)
+                self._hold(offsets)  # tried again with the next commit
                 raise
 
     def _rewind(self, records: list[ConsumerRecord]) -> None:

@@ -258,7 +258,8 @@ class JourneyRepository:
                 if stored.get(s.name) == state:
                     continue
                 stored[s.name] = state
-                row = (journey.id, s.name, i, s.spec.kind, spec_document(s.spec), *state[:-1], json.dumps(s.result))
+                stored_state = (json.dumps(v) if c == "result" else v for c, v in zip(STEP_STATE, state, strict=True))
+                row = (journey.id, s.name, i, s.spec.kind, spec_document(s.spec), *stored_state)
                 for values, value in zip(columns.values(), row, strict=True):
                     values.append(value)
         if columns["name"]:
