@@ -61,9 +61,10 @@ test-unit: sync ## only the tests that need no infrastructure
 soak: infra-up ## the fault tests with 10x the events, three times over (long; not in CI)
 	for round in 1 2 3; do E2E_SCALE=10 $(UV) run --frozen pytest tests/e2e/test_processes.py $(PYTEST_ARGS) || exit 1; done
 
-lint: sync ## ruff: lint and formatting check
+lint: sync ## ruff: lint and formatting check; the journey templates and their messages (templates check)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen python -m orchestrator templates check
 
 fmt: sync ## ruff: fix what it can and format
 	$(UV) run --frozen ruff check --fix .
