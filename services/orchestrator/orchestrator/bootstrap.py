@@ -6,17 +6,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.adapters.peers import Peers
 from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.config import Settings
-from orchestrator.console.peers import Peers
 from orchestrator.console.session import Sessions
 from orchestrator.console.web import Console
 from orchestrator.domain.policy import RetryPolicy
-from orchestrator.domain.templates import load_catalogue
+from orchestrator.domain.templates import Catalogue, load_catalogue
 from orchestrator.entrypoints.consumers import billing_handler, results_handler
 from orchestrator.entrypoints.http import create_app
 from orchestrator.entrypoints.timers import TimerLoop
 from orchestrator.service_layer.messages import Topics
+from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import TokenAuth, parse_tokens
 from shared.runtime import Runtime, build_runtime
@@ -25,17 +26,7 @@ from shared.runtime import Runtime, build_runtime
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> Runtime:
     settings = settings or Settings()
     catalogue = load_catalogue(settings.templates_dir)  # a bad template stops start-up here, naming it
-    policy = RetryPolicy(
-        max_attempts=settings.retry_max_attempts,
-        base_delay=settings.retry_base_delay,
-        max_delay=settings.retry_max_delay,
-        step_timeout=settings.step_timeout,
-    )
-    topics = Topics(
-        journey_events=settings.topic_journey_events,
-        notifier_commands=settings.topic_notifier_commands,
-        survey_commands=settings.topic_survey_commands,
-    )
+    policy, topics = retry_policy(settings), command_topics(settings)
     now = clock or (lambda: datetime.now(UTC))
 
     def uow_factory(session: AsyncSession) -> UnitOfWork:
@@ -80,6 +71,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         )
     ]
     auth = TokenAuth(parse_tokens(settings.api_tokens))
+    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    previews = build_previews(settings, catalogue, peers, clock=now)
     console = Console(
         db=runtime.sessions,
         uow_factory=uow_factory,
@@ -89,12 +82,48 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             tokens=auth.tokens,
             secure=settings.environment == "production",
         ),
-        peers=Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token()),
+        peers=peers,
         counts=counts,
         catalogue=catalogue,
         session_hours=settings.console_session_hours,
     )
     runtime.http_app = create_app(
-        sessions=runtime.sessions, uow_factory=uow_factory, auth=auth, readiness=runtime.readiness, console=console
+        sessions=runtime.sessions,
+        uow_factory=uow_factory,
+        auth=auth,
+        readiness=runtime.readiness,
+        console=console,
+        previews=previews,
     )
     return runtime
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.retry_max_attempts,
+        base_delay=settings.retry_base_delay,
+        max_delay=settings.retry_max_delay,
+        step_timeout=settings.step_timeout,
+    )
+
+
+def command_topics(settings: Settings) -> Topics:
+    return Topics(
+        journey_events=settings.topic_journey_events,
+        notifier_commands=settings.topic_notifier_commands,
+        survey_commands=settings.topic_survey_commands,
+    )
+
+
+def build_previews(
+    settings: Settings, catalogue: Catalogue, peers: Peers, *, clock: Callable[[], datetime] | None = None
+) -> Previews:
+    """The author's preview, for the HTTP app and for `templates preview`."""
+    return Previews(
+        catalogue,
+        retry_policy(settings),
+        command_topics(settings),
+        peers,
+        survey_url=settings.survey_url,
+        clock=clock or (lambda: datetime.now(UTC)),
+    )

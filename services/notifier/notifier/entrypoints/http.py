@@ -1,4 +1,5 @@
-"""The notifier's HTTP app: one-click unsubscribe for customers; the delivery log (delivery_log.py) for support."""
+"""The notifier's HTTP app: one-click unsubscribe for customers; the delivery log (delivery_log.py) for support;
+messages rendered for previews (renders.py)."""
 
 from html import escape
 
@@ -13,6 +14,7 @@ from notifier.adapters.repository import hash_token
 from notifier.adapters.tables import suppressions, unsubscribe_tokens
 from notifier.config import Settings
 from notifier.entrypoints.delivery_log import delivery_log_router
+from notifier.entrypoints.renders import renders_router
 from shared.auth import TokenAuth
 from shared.http import (
     PlainPath,
@@ -42,6 +44,7 @@ def create_app(
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(unsubscribe_router(sessions, settings.brand_name))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
+    app.include_router(renders_router(auth, settings, renderer))
     return app
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from orchestrator.adapters import console_queries, queries
+from orchestrator.adapters.peers import ERASED
 from orchestrator.adapters.status_counts import STATUSES
 from orchestrator.console.forms import Text, day, link
-from orchestrator.console.peers import ERASED
 from orchestrator.console.web import PREVIEW_CSP, Console, Staff, secured
 
 PAGE = 50

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.adapters.peers import Peers
 from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.console import texts
-from orchestrator.console.peers import Peers
 from orchestrator.console.session import Sessions, Staff
 from orchestrator.domain.templates import Catalogue
 from orchestrator.service_layer.unit_of_work import UnitOfWork

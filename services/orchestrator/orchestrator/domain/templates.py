@@ -142,11 +142,21 @@ class Catalogue:
     def names(self) -> list[str]:
         return sorted(self._versions)
 
+    def versions(self, name: str) -> list[int]:
+        return sorted(self._versions.get(name, {}))
+
+    def version(self, name: str, version: int) -> Template:
+        return self._versions[name][version]
+
     def choose(self, facts: dict[str, Any]) -> Template:
         """The newest version of the first template whose rule holds for these facts."""
-        for rule in self.selection.rules:
+        return self.choose_by_rule(facts)[0]
+
+    def choose_by_rule(self, facts: dict[str, Any]) -> tuple[Template, int]:
+        """The template chosen and the number (1-based) of the rule that chose it."""
+        for number, rule in enumerate(self.selection.rules, 1):
             if rule.when is None or rule.when.evaluate(facts, set(facts)) is True:
-                return self.latest(rule.template)
+                return self.latest(rule.template), number
         raise AssertionError("unreachable: the last rule has no condition")
 
 

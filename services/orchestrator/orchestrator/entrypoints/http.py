@@ -12,8 +12,10 @@ from orchestrator.adapters import queries
 from orchestrator.console.app import error_page, mount_console
 from orchestrator.console.web import Console
 from orchestrator.domain.journey import InvalidTransition
+from orchestrator.entrypoints.previews import previews_router
 from orchestrator.entrypoints.schemas import ActionRequest, JourneyPage, JourneyStatus, JourneyView
 from orchestrator.service_layer.handlers import OperatorAction, operate
+from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import Principal, TokenAuth
 from shared.http import (
@@ -42,6 +44,7 @@ def create_app(
     auth: TokenAuth,
     readiness,
     console: Console,
+    previews: Previews,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -59,6 +62,7 @@ def create_app(
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(support_router(sessions, uow_factory, auth))
+    app.include_router(previews_router(previews, auth))
     mount_console(app, console, auth)
     return app
 

@@ -2,13 +2,26 @@
 
     python -m orchestrator templates check [DIR] [--messages DIR]
 
+    python -m orchestrator templates preview EVENT.json [--templates DIR] [--template NAME [--version N]]
+                                             [--score N [--reason R]] [--html FOLDER]
+
 `check` reads the journey templates in DIR (default: the shipped ones) and the notifier's message files, and
 prints every finding as `file:line: problem. Fix: what to do.`; it exits 1 when there is any, 0 when none.
+
+`preview` prints the journey a cancellation would get (EVENT.json: a subscription.cancelled event, or just its
+`data`), every step with its due time, run or skip and why, and each email's subject and text, rendered by the
+notifier at ORCHESTRATOR_NOTIFIER_URL (without it, the plan alone); `--html` also writes each email's HTML
+part there. The service's settings (environment) apply; nothing is stored or sent.
 """
 
 import argparse
+import asyncio
+import json
 import sys
 from pathlib import Path
+
+import structlog
+from pydantic import ValidationError
 
 from orchestrator.config import SHIPPED_TEMPLATES
 from orchestrator.domain.findings import Finding
@@ -52,10 +65,65 @@ def main(argv: list[str]) -> None:
     checking = commands.add_parser("check", help="find every problem in the journey templates and their messages")
     checking.add_argument("folder", nargs="?", type=Path, default=SHIPPED_TEMPLATES)
     checking.add_argument("--messages", type=Path, default=SHIPPED_MESSAGES, help="the notifier's templates/email")
+    previewing = commands.add_parser("preview", help="the journey and emails a cancellation would get")
+    previewing.add_argument("event", type=Path, help="a subscription.cancelled event (JSON), or its data")
+    previewing.add_argument("--templates", type=Path, help="the journey templates (default: the service's)")
+    previewing.add_argument("--template", help="this template instead of the selection rules")
+    previewing.add_argument("--version", type=int, help="with --template: this version")
+    previewing.add_argument("--score", type=int, help="assume this exit-survey score (default: never answered)")
+    previewing.add_argument("--reason", help="with --score: the answer's reason")
+    previewing.add_argument("--html", type=Path, help="write each email's HTML part into this folder")
     args = parser.parse_args(argv)
+    if args.command == "preview":
+        sys.exit(asyncio.run(preview(args)))
     findings = check_folder(args.folder, args.messages)
     for finding in findings:
         print(finding)
     count = len(read_templates(args.folder)) if args.folder.is_dir() else 0
     print(f"{len(findings)} problem(s) in {count} template file(s) of {_shown(args.folder)}")
     sys.exit(1 if findings else 0)
+
+
+async def preview(args: argparse.Namespace) -> int:
+    from orchestrator.adapters.peers import Peers
+    from orchestrator.bootstrap import build_previews
+    from orchestrator.config import Settings
+    from orchestrator.domain.templates import TemplateError, load_catalogue
+    from orchestrator.service_layer.previews import UnknownTemplate
+    from shared.events.subscription import SubscriptionCancelled
+
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the plan
+    settings = Settings()
+    try:
+        document = json.loads(args.event.read_text(encoding="utf-8"))
+        data = document.get("data", document) if isinstance(document, dict) else document
+        cancelled = SubscriptionCancelled.model_validate(data)
+        catalogue = load_catalogue(args.templates or settings.templates_dir)
+    except (OSError, ValueError, ValidationError, TemplateError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    survey = {"score": args.score, "reason": args.reason, "may_contact": False} if args.score is not None else None
+    try:
+        plan = await build_previews(settings, catalogue, peers).preview(
+            cancelled, template=args.template, version=args.version, survey=survey
+        )
+    except UnknownTemplate as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await peers.close()
+    print(f"{plan['template']} version {plan['template_version']} ({plan['selection']})")
+    for step in plan["steps"]:
+        due = step["due_at"].strftime("%Y-%m-%d %H:%M UTC") if step["due_at"] else "-"
+        print(f"\n{step['would']:4}  {due:20}  {step['name']} ({step['kind']}): {step['why']}")
+        message = step["message"]
+        if message:
+            print(f"      Subject: {message['subject']}")
+            print("      " + message["text"].strip().replace("\n", "\n      "))
+            if args.html:
+                args.html.mkdir(parents=True, exist_ok=True)
+                (args.html / f"{step['name']}.html").write_text(message["html"], encoding="utf-8")
+    for problem in plan["problems"]:
+        print(f"\nproblem: {problem}")
+    return 0

@@ -1,4 +1,4 @@
-"""The console's reads from the other services' APIs: the notifier's delivery log and previews, the survey
+"""Reads from the other services' APIs: the notifier's delivery log, previews and renders, the survey
 service's answers and insights, and both services' dead letters. A service that does not answer in time
 leaves its part of the page empty with a note (None here), never a broken page."""
 
@@ -30,6 +30,18 @@ class Peers:
     async def preview(self, command_id: str) -> dict | str | None:
         """The email as it went out (names masked), ERASED once the customer's data is gone, None if unknown."""
         return await self._get("notifier", f"/v1/deliveries/{quote(command_id, safe='')}/preview", {}, gone=ERASED)
+
+    async def render(self, commands: list[dict]) -> list[dict] | None:
+        """The notifier's rendering of send-message commands (nothing sent), in order; None if it did not answer."""
+        try:
+            response = await self._client.post(self._urls["notifier"] + "/v1/renders", json={"items": commands})
+        except httpx.HTTPError as exc:
+            log.warning("peer_unreachable", service="notifier", error=type(exc).__name__)
+            return None
+        if response.status_code != 200:
+            log.warning("peer_refused", service="notifier", status=response.status_code)
+            return None
+        return response.json()["items"]
 
     async def answer(self, journey_id: str) -> dict | None:
         return await self._get("survey", f"/v1/answers/{quote(journey_id, safe='')}", {}, missing={})
