@@ -15,7 +15,11 @@ pytestmark = pytest.mark.integration
 def data(segment="b2c", initiated_by="customer", consent=False, locale="en") -> dict:
     subscription = f"sub_pv_{uuid.uuid4().hex[:8]}"
     event = cancellation(
-        subscription, segment=segment, initiated_by=initiated_by, consent=consent, email=f"{subscription}@preview-test.example"
+        subscription,
+        segment=segment,
+        initiated_by=initiated_by,
+        consent=consent,
+        email=f"{subscription}@preview-test.example",
     )
     event.data["customer"]["locale"] = locale
     return event.data
