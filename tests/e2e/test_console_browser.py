@@ -1,6 +1,6 @@
 """The support console in headless Chromium, every service its own process: an operator signs in, finds a
-customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message, reads
-the attention list, the insights and the audit; a viewer sees no buttons; German is German. Every page passes
+customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message and a
+whole journey, reads the attention list, the insights and the audit; a viewer sees no buttons; German is German. Every page passes
 axe-core's accessibility checks; screenshots of each go to .local/screenshots/console-*.png."""
 
 import asyncio
@@ -37,6 +37,8 @@ async def test_support_staff_use_the_console_in_a_browser(console_system):
     seen = await asyncio.to_thread(operator_session, f"http://127.0.0.1:{port}", billing.address(subs[0]), subs[0])
     assert seen["paused"] and seen["resumed"] and seen["revealed"] == billing.address(subs[0])
     assert "Confirmation" in seen["preview"] or "cancel" in seen["preview"].lower()
+    assert seen["preview_plan"] == "b2b-voluntary, version 1" and seen["preview_rows"] == 13
+    assert seen["preview_emails"] >= 8  # every email step of the journey that would run, rendered by the notifier
     viewer = await asyncio.to_thread(viewer_session, f"http://127.0.0.1:{port}", seen["journey_url"])
     assert viewer["action_links"] == 0 and viewer["reveal"] == 0 and viewer["german"]
     assert not seen["violations"] and not viewer["violations"], seen["violations"] | viewer["violations"]
@@ -103,6 +105,13 @@ def operator_session(base: str, email: str, subscription: str) -> dict:
         navigate(driver, driver.find_element(By.XPATH, "//a[starts-with(normalize-space(.), 'Preview')]"))
         page("preview")
         seen["preview"] = driver.find_element(By.TAG_NAME, "main").text
+
+        driver.get(f"{base}/console/previews?sample=b2b")
+        navigate(driver, driver.find_element(By.XPATH, "//form[@action='/console/previews']//button[@type='submit']"))
+        page("previews")
+        seen["preview_plan"] = driver.find_element(By.CSS_SELECTOR, "main h2").text
+        seen["preview_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "main tbody tr"))
+        seen["preview_emails"] = len(driver.find_elements(By.CSS_SELECTOR, "iframe.preview"))
 
         for name in ("attention", "insights", "audit"):
             driver.get(f"{base}/console/{name}")

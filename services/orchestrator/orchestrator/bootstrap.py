@@ -86,6 +86,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         counts=counts,
         catalogue=catalogue,
         session_hours=settings.console_session_hours,
+        previews=previews,
     )
     runtime.http_app = create_app(
         sessions=runtime.sessions,

@@ -6,6 +6,7 @@ from fastapi.responses import FileResponse, Response
 
 from orchestrator.console.actions import actions_router
 from orchestrator.console.pages import journeys_router
+from orchestrator.console.previews import previews_page_router
 from orchestrator.console.reports import reports_router
 from orchestrator.console.sign_in import sign_in_router
 from orchestrator.console.texts import language
@@ -19,6 +20,7 @@ def mount_console(app: FastAPI, console: Console, auth: TokenAuth) -> None:
         journeys_router(console),
         actions_router(console),
         reports_router(console),
+        previews_page_router(console),
     ):
         app.include_router(router)
 

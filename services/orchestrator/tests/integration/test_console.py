@@ -205,3 +205,25 @@ async def test_any_filter_values_give_a_page_or_a_4xx_never_a_5xx(orchestrator, 
         for path in ("/console/journeys", "/console/audit", "/console/insights"):
             response = await client.get(path, params=params)
             assert response.status_code < 500, (path, params, response.text[:300])
+
+
+async def test_a_journey_preview_takes_posted_data_and_stores_nothing(orchestrator):
+    async with signed_in(orchestrator, "viewer-token") as client:
+        form = await client.get("/console/previews?sample=involuntary")
+        csrf = csrf_of(form.text)
+        data = re.search(r'<textarea id="data" name="data"[^>]*>(.*?)</textarea>', form.text, re.S).group(1)
+        data = data.replace("&#34;", '"')
+        forged = await client.post("/console/previews", data={"data": data})
+        not_json = await client.post("/console/previews", data={"data": "{\n  nope", "csrf": csrf})
+        refused = await client.post("/console/previews", data={"data": '{"subscription_id": "s"}', "csrf": csrf})
+        shown = await client.post("/console/previews", data={"data": data, "csrf": csrf, "score": "2"})
+    assert form.status_code == 200 and "payment_failure" in data
+    assert "style-src 'self' 'unsafe-inline'" in form.headers["content-security-policy"]
+    assert "script-src" not in form.headers["content-security-policy"]
+    assert forged.status_code == 403
+    assert not_json.status_code == 422 and "This is not valid JSON (line 2)." in not_json.text
+    assert refused.status_code == 422 and "The intake would refuse this cancellation: customer_id" in refused.text
+    assert shown.status_code == 200 and "involuntary, version 1" in shown.text
+    assert "selection.yaml rule 1: " in shown.text and "the notifier did not answer" in shown.text
+    async with orchestrator.sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(journeys)) == 0
