@@ -26,6 +26,7 @@ from pathlib import Path
 
 # bench/common.py, beside this file, puts the project on the import path: it comes before the project's imports.
 import cost
+import dry_run
 import limits
 import support
 from common import (
@@ -217,6 +218,8 @@ async def main(args: argparse.Namespace) -> dict:
         report["latency"] = await latency(
             database, sink_port, work / "mail", work, report["end_to_end"]["per_s"] / 2, args.latency_seconds
         )
+        step(f"dry-run over {args.dry_run_journeys:,} past cancellations")
+        report["dry_run"] = await SINGLE["dry_run"](database, sink_port, work / "mail", work, args)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -237,6 +240,7 @@ SINGLE = {
     "intake": lambda db, port, mail, work, a: intake(db, port, mail, work, a.intake_events),
     "end_to_end": lambda db, port, mail, work, a: end_to_end(db, port, mail, work, a.e2e_events),
     "latency": lambda db, port, mail, work, a: latency(db, port, mail, work, a.latency_rate, a.latency_seconds),
+    "dry_run": lambda db, port, mail, work, a: dry_run.dry_run(db, port, mail, work, a.dry_run_journeys),
 }
 
 
@@ -268,6 +272,15 @@ def table(r: dict) -> str:
         ),
     ]
     rows += cost_rows(r["end_to_end"]["per_cancellation"])
+    if "dry_run" in r:
+        d = r["dry_run"]
+        rows.append(
+            (
+                f"dry-run over {d['journeys']:,} past cancellations",
+                f"{d['seconds_median']} s (median)",
+                f"{d['replays']:,} replays; runs {d['seconds']} s",
+            )
+        )
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:
@@ -326,6 +339,7 @@ def cli() -> None:
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--latency-rate", type=float, default=30.0, help="events/s of `--only latency`")
     parser.add_argument("--api-journeys", type=int, default=1_000_000)
+    parser.add_argument("--dry-run-journeys", type=int, default=100_000)
     parser.add_argument("--api-requests", type=int, default=800)
     parser.add_argument("--api-concurrency", type=int, default=8)
     parser.add_argument("--console-concurrency", type=int, default=2, help="staff members using the console at once")

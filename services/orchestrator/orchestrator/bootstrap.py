@@ -16,6 +16,7 @@ from orchestrator.domain.templates import Catalogue, load_catalogue
 from orchestrator.entrypoints.consumers import billing_handler, results_handler
 from orchestrator.entrypoints.http import create_app
 from orchestrator.entrypoints.timers import TimerLoop
+from orchestrator.service_layer.dry_runs import DryRuns
 from orchestrator.service_layer.messages import Topics
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
@@ -95,6 +96,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         readiness=runtime.readiness,
         console=console,
         previews=previews,
+        dry_runs=DryRuns(
+            {p.name: p.read_text(encoding="utf-8") for p in sorted(settings.templates_dir.glob("*.yaml"))},
+            policy,
+            peers,
+            runtime.sessions,
+        ),
     )
     return runtime
 

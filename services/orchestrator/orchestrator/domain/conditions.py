@@ -83,6 +83,13 @@ class Condition(BaseModel):
             return None
         return self._compare(facts.get(self.fact))
 
+    def facts(self) -> set[str]:
+        """Every fact this condition reads."""
+        found = {self.fact} if self.fact else set()
+        for child in (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else []):
+            found |= child.facts()
+        return found
+
     def _compare(self, value: Any) -> bool:
         fields = self.model_fields_set
         if "equals" in fields:

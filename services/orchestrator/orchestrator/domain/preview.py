@@ -47,7 +47,10 @@ def simulate(
     policy: RetryPolicy,
     survey: dict[str, Any] | None = None,
     on_dispatch: OnDispatch = lambda _journey, _dispatch: {},
+    until: datetime | None = None,
 ) -> list[PlannedStep]:
+    """Each step of `template` as the journey would take it from `now`; with `until`, the journey stops there
+    (a past journey that a reactivation or an operator ended)."""
     journey = Journey.start(
         journey_id=journey_id,
         template=template,
@@ -79,17 +82,19 @@ def simulate(
         if journey.status not in OPEN_JOURNEY:
             break
         moments = [t for t in (journey.next_due_at, answer_at) if t is not None]
-        if not moments:
+        if not moments or (until is not None and min(moments) > until):
             break
         clock = min(moments)
         if answer_at is not None and clock >= answer_at:
             answer_at = None
             journey.survey_answered(survey or {}, clock, policy)
         journey.timer_due(clock, policy)
-    return [_planned(journey, step.spec, ran, survey) for step in journey.steps]
+    return [_planned(journey, step.spec, ran, survey, stopped=until is not None) for step in journey.steps]
 
 
-def _planned(journey: Journey, spec: StepSpec, ran: dict[str, datetime], survey: dict | None) -> PlannedStep:
+def _planned(
+    journey: Journey, spec: StepSpec, ran: dict[str, datetime], survey: dict | None, *, stopped: bool
+) -> PlannedStep:
     step = journey.step(spec.name)
     if step.status == "succeeded":
         why = _when(spec.at) + (f"; condition holds: {_condition(spec.when, journey)}" if spec.when else "")
@@ -97,6 +102,8 @@ def _planned(journey: Journey, spec: StepSpec, ran: dict[str, datetime], survey:
     reason = _skip_reason(journey, spec.name)
     if reason == "condition not met" and spec.when is not None:
         reason = f"condition not met: {_condition(spec.when, journey)}"
+    elif reason is None and stopped:
+        reason = "the journey stopped before it was due"
     elif spec.at.anchor == "survey_answered" and survey is None:
         reason = "runs only when the exit survey is answered; this preview assumes no answer"
     return PlannedStep(spec.name, spec.kind, None, "skip", reason or f"never due ({step.status})")
@@ -131,7 +138,7 @@ def _condition(condition: Condition | None, journey: Journey) -> str:
     if condition is None:
         return "none"
     facts = journey.condition_facts()
-    used = sorted(_facts_in(condition))
+    used = sorted(condition.facts())
     values = ", ".join(f"{fact}={_value(facts.get(fact))}" for fact in used)
     written = json.dumps(_plain(condition.model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
     return f"{written} with {values}"
@@ -144,13 +151,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _facts_in(condition: Condition) -> set[str]:
-    found = {condition.fact} if condition.fact else set()
-    for child in (condition.all or []) + (condition.any or []) + ([condition.not_] if condition.not_ else []):
-        found |= _facts_in(child)
-    return found
 
 
 def _value(value: Any) -> str:

@@ -154,42 +154,62 @@ class Catalogue:
 
     def choose_by_rule(self, facts: dict[str, Any]) -> tuple[Template, int]:
         """The template chosen and the number (1-based) of the rule that chose it."""
+        facts = selection_facts(facts)
         for number, rule in enumerate(self.selection.rules, 1):
             if rule.when is None or rule.when.evaluate(facts, set(facts)) is True:
                 return self.latest(rule.template), number
         raise AssertionError("unreachable: the last rule has no condition")
 
 
+def selection_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """A cancellation's facts as rules read them: the customer's locale and time zone beside the rest."""
+    customer = facts.get("customer") or {}
+    return facts | {
+        "locale": facts.get("locale", customer.get("locale")),
+        "timezone": facts.get("timezone", customer.get("timezone")),
+    }
+
+
 def load_catalogue(folder: Path) -> Catalogue:
     """Load and validate `folder`/*.yaml (templates) and `folder`/selection.yaml; raise TemplateError."""
+    files = {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.yaml"))}
+    if not files:
+        raise TemplateError(f"no journey templates in {folder}")
+    if "selection.yaml" not in files:
+        raise TemplateError(f"{folder / 'selection.yaml'}: file not found")
+    return catalogue_from_texts(files)
+
+
+def catalogue_from_texts(files: dict[str, str]) -> Catalogue:
+    """The catalogue of template files given as name -> YAML text (`selection.yaml` among them)."""
     templates = []
-    seen: dict[tuple[str, int], Path] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == "selection.yaml":
+    seen: dict[tuple[str, int], str] = {}
+    for name, text in sorted(files.items()):
+        if name == "selection.yaml":
             continue
-        template = _load(path, Template)
+        template = _parse(name, text, Template)
         if (template.name, template.version) in seen:
             raise TemplateError(
-                f"{path.name}: {template.name} version {template.version} is also in {seen[(template.name, template.version)].name}"
+                f"{name}: {template.name} version {template.version} is also in {seen[(template.name, template.version)]}"
             )
-        seen[(template.name, template.version)] = path
+        seen[(template.name, template.version)] = name
         templates.append(template)
     if not templates:
-        raise TemplateError(f"no journey templates in {folder}")
-    return Catalogue(templates, _load(folder / "selection.yaml", Selection))
+        raise TemplateError("no journey templates")
+    if "selection.yaml" not in files:
+        raise TemplateError("selection.yaml: file not found")
+    return Catalogue(templates, _parse("selection.yaml", files["selection.yaml"], Selection))
 
 
-def _load(path: Path, model: type[BaseModel]) -> Any:
+def _parse(name: str, text: str, model: type[BaseModel]) -> Any:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TemplateError(f"{path}: file not found") from None
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise TemplateError(f"{path.name}: not valid YAML: {exc}") from None
+        raise TemplateError(f"{name}: not valid YAML: {exc}") from None
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        raise TemplateError(f"{path.name}: {_name_steps(document, describe_validation_error(exc))}") from None
+        raise TemplateError(f"{name}: {_name_steps(document, describe_validation_error(exc))}") from None
 
 
 def _name_steps(document: Any, detail: str) -> str:

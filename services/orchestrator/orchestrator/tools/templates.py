@@ -12,6 +12,11 @@ prints every finding as `file:line: problem. Fix: what to do.`; it exits 1 when 
 `data`), every step with its due time, run or skip and why, and each email's subject and text, rendered by the
 notifier at ORCHESTRATOR_NOTIFIER_URL (without it, the plan alone); `--html` also writes each email's HTML
 part there. The service's settings (environment) apply; nothing is stored or sent.
+
+    python -m orchestrator templates dry-run --from 2026-10-01T00:00:00Z --to 2026-11-01T00:00:00Z [--templates DIR]
+
+`dry-run` replays the cancellations recorded in the window (the service's database, DATABASE_URL) through the
+templates in DIR (default: the service's), as POST /v1/dry-runs does, and prints its answer as JSON.
 """
 
 import argparse
@@ -73,9 +78,15 @@ def main(argv: list[str]) -> None:
     previewing.add_argument("--score", type=int, help="assume this exit-survey score (default: never answered)")
     previewing.add_argument("--reason", help="with --score: the answer's reason")
     previewing.add_argument("--html", type=Path, help="write each email's HTML part into this folder")
+    dry = commands.add_parser("dry-run", help="replay past cancellations through the templates in a folder")
+    dry.add_argument("--templates", type=Path, help="the candidate templates (default: the service's)")
+    dry.add_argument("--from", dest="start", required=True, help="cancellations from (ISO 8601 with a zone)")
+    dry.add_argument("--to", dest="end", required=True, help="up to (excluded)")
     args = parser.parse_args(argv)
     if args.command == "preview":
         sys.exit(asyncio.run(preview(args)))
+    if args.command == "dry-run":
+        sys.exit(asyncio.run(dry_run(args)))
     findings = check_folder(args.folder, args.messages)
     for finding in findings:
         print(finding)
@@ -126,4 +137,38 @@ async def preview(args: argparse.Namespace) -> int:
                 (args.html / f"{step['name']}.html").write_text(message["html"], encoding="utf-8")
     for problem in plan["problems"]:
         print(f"\nproblem: {problem}")
+    return 0
+
+
+async def dry_run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from orchestrator.adapters.peers import Peers
+    from orchestrator.bootstrap import retry_policy
+    from orchestrator.config import Settings
+    from orchestrator.service_layer.dry_runs import CandidateInvalid, DryRuns
+    from shared.db.engine import create_engine, create_session_factory
+
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the answer
+    settings = Settings()
+    try:
+        start, end = datetime.fromisoformat(args.start), datetime.fromisoformat(args.end)
+        if start.tzinfo is None or end.tzinfo is None or not start < end:
+            raise ValueError("--from and --to need a time zone, and --from must come first")
+        files = read_templates(args.templates or settings.templates_dir)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url, schema=settings.database_schema, pool_size=1)
+    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    runs = DryRuns({}, retry_policy(settings), peers, create_session_factory(engine))
+    try:
+        answer = await runs.run(dict(files), start=start, end=end)
+    except CandidateInvalid as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    finally:
+        await peers.close()
+        await engine.dispose()
+    print(json.dumps(answer, indent=2, default=str, ensure_ascii=False))
     return 0
