@@ -135,3 +135,18 @@ def test_a_new_version_is_chosen_and_the_old_one_stays_loaded(tmp_path):
     (folder / "b2c-voluntary.v2b.yaml").write_text(text)
     with pytest.raises(TemplateError, match="version 2 is also in"):
         load_catalogue(folder)
+
+
+def test_a_selection_rule_on_the_customers_locale_applies():
+    """Locale and time zone come inside `customer` in a cancellation; the rules read them like the other facts."""
+    from orchestrator.domain.templates import catalogue_from_texts
+    from orchestrator.tools.templates import read_templates
+
+    files = read_templates(TEMPLATES)
+    files["selection.yaml"] = (
+        "rules:\n  - when: {fact: locale, equals: de}\n    template: b2b-voluntary\n  - template: b2c-voluntary\n"
+    )
+    catalogue = catalogue_from_texts(files)
+    german = {"segment": "b2c", "initiated_by": "customer", "customer": {"locale": "de", "timezone": "UTC"}}
+    assert catalogue.choose(german).name == "b2b-voluntary"
+    assert catalogue.choose(german | {"customer": {"locale": "en"}}).name == "b2c-voluntary"
