@@ -2,19 +2,15 @@
 replayed through a candidate template by the running orchestrator (POST /v1/dry-runs, the notifier rendering
 each message once per locale and segment). Target: under a minute."""
 
-import asyncio
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
-from common import KAFKA, PG, ROOT, finish, prepare_topics
+from common import KAFKA, PG, ROOT, finish, prepare_topics, seed_orchestrator
 from cost import CpuMeter, cpu_seconds, postgres_cpu
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db.migrations import upgrade_head
 from tests.e2e.system import System
 
 SEED = """
@@ -57,17 +53,7 @@ async def dry_run(database: str, sink_port: int, maildir: Path, work: Path, jour
     url = f"{PG}/{database}"
     system = System(f"bd{int(time.time())}", url, KAFKA, sink_port, maildir, work / "dry")
     (work / "dry").mkdir()
-    schema = f"{system.name}_orchestrator"
-    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=url, schema=schema)
-    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    async with engine.begin() as conn:
-        for statement in filter(str.strip, SEED.replace(":n", str(journeys)).split(";")):
-            await conn.execute(sa.text(statement))
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("journeys", "journey_steps"):
-            await conn.execute(sa.text(f"VACUUM (ANALYZE) {table}"))
-    await engine.dispose()
+    await seed_orchestrator(url, f"{system.name}_orchestrator", SEED, journeys, ("journeys", "journey_steps"))
     await prepare_topics(system)
     await system.start("notifier")
     replica = await system.start("orchestrator")

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from common import KAFKA, PG, ROOT, finish, percentile, prepare_topics
+from common import KAFKA, PG, finish, percentile, prepare_topics, seed_orchestrator
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db.migrations import upgrade_head
 from tests.e2e.system import System
 
 SEED = """
@@ -51,19 +50,11 @@ async def support_api(
     system = System(f"ba{int(time.time())}", url, KAFKA, sink_port, maildir, work / "api")
     (work / "api").mkdir()
     schema = f"{system.name}_orchestrator"
-    await asyncio.to_thread(upgrade_head, ROOT / "services" / "orchestrator", database_url=url, schema=schema)
     started = time.perf_counter()
-    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    async with engine.begin() as conn:
-        for statement in filter(str.strip, SEED.replace(":n", str(journeys)).split(";")):
-            await conn.execute(sa.text(statement))
-    # A production table is vacuumed in steady state: without this, autovacuum works through the fresh
-    # million rows during the measurement (seen in pg_stat_activity) and index-only scans are impossible.
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("journeys", "journey_steps", "journey_timeline", "audit_log"):
-            await conn.execute(sa.text(f"VACUUM (ANALYZE) {table}"))
+    tables = ("journeys", "journey_steps", "journey_timeline", "audit_log")
+    await seed_orchestrator(url, schema, SEED, journeys, tables)
     seed_seconds = time.perf_counter() - started
+    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
     async with engine.connect() as conn:
         ids = [
             str(r[0]) for r in await conn.execute(sa.text("SELECT id FROM journeys TABLESAMPLE SYSTEM (1) LIMIT 2000"))
