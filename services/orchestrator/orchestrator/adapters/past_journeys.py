@@ -15,7 +15,7 @@ PAST_JOURNEYS = sa.text(
     """
     SELECT (j.facts - 'customer') || jsonb_build_object('customer', jsonb_build_object(
                'locale', j.facts->'customer'->'locale', 'timezone', j.facts->'customer'->'timezone')) AS facts,
-           j.started_at, j.effective_at, j.survey, j.erased_at IS NOT NULL AS erased,
+           j.subscription_id, j.started_at, j.effective_at, j.survey, j.erased_at IS NOT NULL AS erased,
            CASE WHEN j.status = 'cancelled' THEN j.ended_at END AS stopped_at,
            ARRAY(SELECT s.name FROM journey_steps s
                  WHERE s.journey_id = j.id AND (s.status = 'succeeded' OR s.attempts > 0)) AS ran,
@@ -38,6 +38,7 @@ async def stream_past_journeys(
     async for rows in result.partitions(chunk):
         yield [
             PastJourney(
+                subscription_id=row.subscription_id,
                 facts=row.facts,
                 started_at=row.started_at,
                 effective_at=row.effective_at,

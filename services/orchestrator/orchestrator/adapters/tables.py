@@ -21,6 +21,7 @@ journeys = sa.Table(
     sa.Column("email_hash", sa.Text, nullable=True),
     sa.Column("template", sa.Text, nullable=False),
     sa.Column("template_version", sa.Integer, nullable=False),
+    sa.Column("variant", sa.Text, nullable=True),  # the experiment variant (migration 0007)
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("initiated_by", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),

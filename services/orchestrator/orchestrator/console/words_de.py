@@ -234,4 +234,5 @@ WORDS: dict[str, str] = {
     "previews.why": "Warum",
     "previews.not_json": "Das ist kein gültiges JSON (Zeile {line}).",
     "previews.invalid": "Die Annahme würde diese Kündigung ablehnen: {detail}",
+    "journey.variant": "Variante",
 }

@@ -234,4 +234,5 @@ WORDS: dict[str, str] = {
     "previews.why": "Why",
     "previews.not_json": "This is not valid JSON (line {line}).",
     "previews.invalid": "The intake would refuse this cancellation: {detail}",
+    "journey.variant": "variant",
 }

@@ -16,17 +16,22 @@ from typing import Any
 
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.preview import PlannedStep, simulate
-from orchestrator.domain.templates import Catalogue, Template, selection_facts
+from orchestrator.domain.templates import Catalogue, StepSpec, Template, selection_facts
 
 # Replays start here: only the distances between the moments matter.
 ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 UNDECIDED = frozenset({"scheduled", "pending"})  # a running journey's step whose outcome is not known yet
 
 
+# The template chosen, the variant assigned, each step's plan, and the steps as the variant has them.
+Replay = tuple[Template, str | None, list[PlannedStep], dict[str, StepSpec]]
+
+
 @dataclass(frozen=True)
 class PastJourney:
     """What the dry-run reads of a recorded journey: no name or address, even when not yet erased."""
 
+    subscription_id: str  # decides the experiment variant
     facts: dict[str, Any]  # the journey's facts as stored (`customer` holds locale and time zone, no more)
     started_at: datetime
     effective_at: datetime
@@ -58,18 +63,19 @@ class DryRun:
     def __init__(self, catalogue: Catalogue, policy: RetryPolicy) -> None:
         self._catalogue, self._policy = catalogue, policy
         self._facts = sorted(_facts_read(catalogue))
-        self._plans: dict[tuple, tuple[Template, list[PlannedStep]]] = {}
+        self._plans: dict[tuple, Replay] = {}
         self.report = DryRunReport()
 
     def add(self, journeys: Iterable[PastJourney]) -> None:
         report = self.report
         for past in journeys:
-            template, plan = self._plan(past)
+            template, variant, plan, specs = self._plan(past)
             report.journeys += 1
             report.erased += past.erased
-            report.templates[f"{template.name} v{template.version}"] += 1
+            report.templates[f"{template.name} v{template.version}{' ' + variant if variant else ''}"] += 1
             sent = 0
-            for step, spec in zip(plan, template.steps, strict=True):
+            for step in plan:
+                spec = specs[step.name]
                 runs = step.would == "run"
                 if runs and spec.kind == "notify":
                     sent += 1
@@ -88,18 +94,20 @@ class DryRun:
                 report.skipped[gone] += 1
             report.nothing += sent == 0
 
-    def _plan(self, past: PastJourney) -> tuple[Template, list[PlannedStep]]:
+    def _plan(self, past: PastJourney) -> Replay:
         facts = selection_facts(past.facts)
+        template = self._catalogue.choose(facts)
+        assigned = template.variant_for(past.subscription_id)
+        variant = assigned.name if assigned else None
         effective = _minutes(past.effective_at - past.started_at)
         stopped = _minutes(past.stopped_at - past.started_at) if past.stopped_at else None
         survey = tuple(sorted(past.survey.items())) if past.survey else None
-        key = (tuple(facts.get(name) for name in self._facts), survey, effective, stopped)
+        key = (tuple(facts.get(name) for name in self._facts), variant, survey, effective, stopped)
         found = self._plans.get(key)
         if found is None:
-            template = self._catalogue.choose(facts)
             plan = simulate(
                 template,
-                past.facts | {"subscription_id": "replay", "customer_id": "replay"},
+                past.facts | {"subscription_id": past.subscription_id, "customer_id": "replay"},
                 journey_id=uuid.UUID(int=0),
                 cancelled_at=ORIGIN,
                 effective_at=ORIGIN + effective,
@@ -108,7 +116,8 @@ class DryRun:
                 survey=past.survey,
                 until=ORIGIN + stopped if stopped is not None else None,
             )
-            found = self._plans[key] = (template, plan)
+            specs = {spec.name: spec for spec in template.steps_for(assigned)}
+            found = self._plans[key] = (template, variant, plan, specs)
             self.report.replays += 1
         return found
 

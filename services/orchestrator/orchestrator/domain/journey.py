@@ -73,6 +73,7 @@ class Journey:
     facts: dict[str, Any]  # the cancellation's fields; `customer` holds the personal data
     steps: list[Step]
     survey: dict[str, Any] | None = None
+    variant: str | None = None  # the template's experiment variant this journey got (None: no experiment)
     ended_at: datetime | None = None
     erased_at: datetime | None = None
     effects: list[Effect] = field(default_factory=list)
@@ -93,6 +94,7 @@ class Journey:
         reactivated_at: datetime | None = None,
     ) -> "Journey":
         """A new journey; with `reactivated_at` (a reactivation that arrived first) it stops before any step runs."""
+        variant = template.variant_for(facts["subscription_id"])
         journey = cls(
             id=journey_id,
             subscription_id=facts["subscription_id"],
@@ -107,10 +109,12 @@ class Journey:
             cancelled_at=cancelled_at,
             effective_at=effective_at,
             facts=facts,
-            steps=[Step(spec) for spec in template.steps],
+            steps=[Step(spec) for spec in template.steps_for(variant)],
+            variant=variant.name if variant else None,
         )
+        started = {"template": template.name, "version": template.version}
         journey._record(
-            JourneyEvent("started"), Note("started", {"template": template.name, "version": template.version})
+            JourneyEvent("started"), Note("started", started | ({"variant": journey.variant} if variant else {}))
         )
         for step in journey.steps:
             if step.spec.at.anchor in ("start", "effective_at"):

@@ -33,6 +33,7 @@ def check(files: dict[str, str], messages: MessageInventory | None) -> list[Find
     for doc in templates.values():
         findings += schema_findings(doc, Template)
         findings += _steps(doc)
+        findings += _experiment(doc)
         findings += _messages(doc, messages)
     findings += _versions(templates)
     findings += messages.findings() if messages is not None else []
@@ -106,6 +107,24 @@ def _steps(doc: Document) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _experiment(doc: Document) -> list[Finding]:
+    """What the template's own validation says of its experiment's variants (steps that do not exist, anchors
+    left without their step), at the experiment's line. Field errors of the experiment come with the schema."""
+    if not isinstance(doc.data.get("experiment"), dict):
+        return []
+    try:
+        Template.model_validate(doc.data)
+    except ValidationError as exc:
+        return [
+            Finding(
+                doc.file, doc.line(("experiment",)), error["msg"].removeprefix("Value error, "), "correct the variant"
+            )
+            for error in exc.errors()
+            if not error["loc"] and "variant" in error["msg"]
+        ]
+    return []
 
 
 def _cycle(start: str, anchors: dict[str, tuple[int, str]]) -> list[str]:

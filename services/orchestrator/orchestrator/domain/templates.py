@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from orchestrator.domain.conditions import Condition
+from orchestrator.domain.experiments import Experiment, Variant
 from shared.events.envelope import describe_validation_error
 from shared.settings import ConfigurationError
 
@@ -89,6 +90,24 @@ class Template(BaseModel):
     version: int = Field(ge=1)
     description: str = ""
     steps: list[StepSpec] = Field(min_length=1)
+    experiment: Experiment | None = None
+
+    def variant_for(self, subscription_id: str) -> Variant | None:
+        return self.experiment.assign(subscription_id) if self.experiment else None
+
+    def steps_for(self, variant: Variant | None) -> list[StepSpec]:
+        """The steps as `variant` changes them (left out, or with another message, moment or condition)."""
+        if variant is None:
+            return list(self.steps)
+        steps = []
+        for step in self.steps:
+            change = variant.steps.get(step.name)
+            if change is None:
+                steps.append(step)
+            elif not change.skip:
+                update = change.model_dump(exclude={"skip"}, exclude_none=True, by_alias=True)
+                steps.append(StepSpec.model_validate(step.model_dump(by_alias=True, exclude_none=True) | update))
+        return steps
 
     @model_validator(mode="after")
     def _steps_are_consistent(self) -> "Template":
@@ -101,6 +120,23 @@ class Template(BaseModel):
             if step.at.anchor == "step" and step.at.step not in seen:
                 raise ValueError(f"step {step.name!r} is anchored to {step.at.step!r}, which is not an earlier step")
             seen.add(step.name)
+        for variant in self.experiment.variants if self.experiment else []:
+            unknown = sorted(set(variant.steps) - seen)
+            if unknown:
+                raise ValueError(
+                    f"variant {variant.name!r} changes steps the template does not have: {', '.join(unknown)}"
+                )
+            try:
+                steps = self.steps_for(variant)
+            except ValidationError as exc:
+                raise ValueError(f"variant {variant.name!r}: {describe_validation_error(exc)}") from None
+            kept = {step.name for step in steps}
+            for step in steps:
+                if step.at.anchor == "step" and step.at.step not in kept:
+                    raise ValueError(
+                        f"variant {variant.name!r} leaves out step {step.at.step!r}, which step {step.name!r} is "
+                        "anchored to: leave out both"
+                    )
         return self
 
 

@@ -50,6 +50,7 @@ class PreviewStep(BaseModel):
 class Preview(BaseModel):
     template: str
     template_version: int
+    variant: str | None = Field(description="the experiment variant this subscription would get; null: none")
     selection: str
     started_at: datetime
     survey: SurveyAnswer | None

@@ -35,6 +35,7 @@ class JourneyView(BaseModel):
     status: JourneyStatus
     template: str
     template_version: int
+    variant: str | None = Field(None, description="the template's experiment variant this journey got; null: none")
     segment: Literal["b2c", "b2b"]
     initiated_by: Literal["customer", "merchant", "payment_failure"]
     reason: str | None

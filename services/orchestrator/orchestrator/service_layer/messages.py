@@ -31,6 +31,7 @@ def journey_event(journey: Journey, effect: JourneyEvent) -> CloudEvent:
         "customer_id": journey.customer_id,
         "template": journey.template,
         "template_version": journey.template_version,
+        "variant": journey.variant,
         "segment": journey.segment,
         "initiated_by": journey.initiated_by,
         "status": journey.status,

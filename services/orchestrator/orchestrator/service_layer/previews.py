@@ -81,9 +81,11 @@ class Previews:
             on_dispatch=on_dispatch,
         )
         rendered, problems = await self._render(commands)
+        variant = chosen.variant_for(cancelled.subscription_id)
         return {
             "template": chosen.name,
             "template_version": chosen.version,
+            "variant": variant.name if variant else None,
             "selection": why,
             "started_at": now,
             "survey": survey,

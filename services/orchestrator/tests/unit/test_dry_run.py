@@ -42,6 +42,7 @@ def past_journeys(count: int, seed: int = 11) -> list[PastJourney]:
         ran = {name for name in V1_STEPS if rng.random() < 0.6}
         journeys.append(
             PastJourney(
+                subscription_id=f"sub_{len(journeys)}",
                 facts={
                     "segment": "b2c",
                     "initiated_by": rng.choice(["customer", "customer", "merchant"]),
@@ -139,6 +140,7 @@ def test_each_cancellation_gets_the_template_its_rules_choose():
     kinds = [("b2c", "customer"), ("b2b", "customer"), ("b2b", "payment_failure"), ("b2c", "merchant")]
     journeys = [
         PastJourney(
+            subscription_id=f"sub_{segment}_{initiated_by}",
             facts={"segment": segment, "initiated_by": initiated_by, "customer": {"locale": "en"}},
             started_at=T0,
             effective_at=T0 + 30 * DAY,
