@@ -41,6 +41,16 @@ def _with_asyncpg(url: str) -> str:
     return str(make_url(url).set(drivername="postgresql+asyncpg"))
 
 
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """A command-line tool under test reconfigures structlog for its process; the next test gets it back."""
+    import structlog
+
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
     kafka, database = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("DATABASE_URL")

@@ -64,6 +64,20 @@ def _shown(folder: Path) -> str:
         return str(folder)
 
 
+class _Stderr:
+    """Whatever sys.stderr is when a line is written (not when logging was configured)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def _logs_to_stderr() -> None:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(_Stderr()))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m orchestrator templates")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,7 +117,7 @@ async def preview(args: argparse.Namespace) -> int:
     from orchestrator.service_layer.previews import UnknownTemplate
     from shared.events.subscription import SubscriptionCancelled
 
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the plan
+    _logs_to_stderr()  # stdout is the plan
     settings = Settings()
     try:
         document = json.loads(args.event.read_text(encoding="utf-8"))
@@ -149,7 +163,7 @@ async def dry_run(args: argparse.Namespace) -> int:
     from orchestrator.service_layer.dry_runs import CandidateInvalid, DryRuns
     from shared.db.engine import create_engine, create_session_factory
 
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout is the answer
+    _logs_to_stderr()  # stdout is the answer
     settings = Settings()
     try:
         start, end = datetime.fromisoformat(args.start), datetime.fromisoformat(args.end)
