@@ -72,7 +72,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         )
     ]
     auth = TokenAuth(parse_tokens(settings.api_tokens))
-    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    peers = peers_for(settings)
     previews = build_previews(settings, catalogue, peers, clock=now)
     console = Console(
         db=runtime.sessions,
@@ -113,6 +113,11 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         max_delay=settings.retry_max_delay,
         step_timeout=settings.step_timeout,
     )
+
+
+def peers_for(settings: Settings) -> Peers:
+    """The clients of the notifier's and the survey service's APIs (the console, previews and dry-runs)."""
+    return Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
 
 
 def command_topics(settings: Settings) -> Topics:

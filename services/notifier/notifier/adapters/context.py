@@ -1,10 +1,10 @@
 """What a message may say: the template context built from a delivery (its recipient and facts) and the
-settings (brand, links). The sender and the preview use the same one."""
+settings (brand, links). The sender and the previews use the same one."""
 
 from datetime import datetime
 from typing import Any
 
-from notifier.adapters.rendering import base_locale, format_date, format_time
+from notifier.adapters.rendering import Rendered, Renderer, base_locale, format_date, format_time
 from notifier.config import Settings
 
 
@@ -40,3 +40,19 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
     if facts.get("survey_url"):
         context["survey_url"] = facts["survey_url"]
     return context
+
+
+UNSUBSCRIBE_PREVIEW = "/u/preview"  # a previewed marketing message's unsubscribe link leads nowhere real
+
+
+def render_preview(renderer: Renderer, settings: Settings, delivery: Any, *, message: str, category: str) -> Rendered:
+    """A message rendered for a person to look at, not to send (the delivery log's preview, the authors'
+    renders); raises RenderError or ValueError as a send would."""
+    unsubscribe = f"{settings.public_url.rstrip('/')}{UNSUBSCRIBE_PREVIEW}" if category == "marketing" else None
+    return renderer.render(
+        message=message,
+        locale=delivery.recipient.get("locale"),
+        segment=delivery.segment,
+        context=message_context(delivery, settings),
+        unsubscribe_url=unsubscribe,
+    )

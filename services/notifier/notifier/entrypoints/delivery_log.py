@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.adapters.context import message_context
+from notifier.adapters.context import render_preview
 from notifier.adapters.rendering import Renderer, RenderError
 from notifier.adapters.tables import deliveries
 from notifier.config import Settings
@@ -98,13 +98,7 @@ def delivery_log_router(
             subscription_id=row.subscription_id,
         )
         try:
-            rendered = renderer.render(
-                message=row.message,
-                locale=row.recipient.get("locale"),
-                segment=row.segment,
-                context=message_context(masked, settings),
-                unsubscribe_url=f"{settings.public_url.rstrip('/')}/u/preview" if row.category == "marketing" else None,
-            )
+            rendered = render_preview(renderer, settings, masked, message=row.message, category=row.category)
         except (RenderError, ValueError) as exc:
             raise ApiError(409, "not_renderable", f"this message cannot be rendered: {type(exc).__name__}") from None
         return {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "locale": rendered.locale}

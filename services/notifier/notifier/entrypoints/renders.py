@@ -6,14 +6,12 @@ from types import SimpleNamespace
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from notifier.adapters.context import message_context
+from notifier.adapters.context import render_preview
 from notifier.adapters.rendering import Renderer, RenderError
 from notifier.config import Settings
 from shared.auth import TokenAuth
 from shared.events.commands import SendMessage
 from shared.http import documented_errors
-
-UNSUBSCRIBE_PREVIEW = "/u/preview"  # a marketing message's unsubscribe link in a preview leads nowhere real
 
 
 class RenderCommand(SendMessage):
@@ -64,15 +62,8 @@ def render_one(command: SendMessage, settings: Settings, renderer: Renderer) -> 
         segment=command.segment,
         subscription_id=command.subscription_id,
     )
-    unsubscribe = f"{settings.public_url.rstrip('/')}{UNSUBSCRIBE_PREVIEW}" if command.category == "marketing" else None
     try:
-        rendered = renderer.render(
-            message=command.message,
-            locale=command.recipient.locale,
-            segment=command.segment,
-            context=message_context(delivery, settings),
-            unsubscribe_url=unsubscribe,
-        )
+        rendered = render_preview(renderer, settings, delivery, message=command.message, category=command.category)
     except (RenderError, ValueError) as exc:
         return {"problem": str(exc) if isinstance(exc, RenderError) else f"cannot be rendered: {exc}"}
     return {

@@ -3,7 +3,7 @@ let the rules choose, assume a survey answer or none, and read the plan and ever
 receive it. Posted, not in the URL: the data holds a customer's address. Nothing is stored or sent."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,6 +13,7 @@ from orchestrator.console.forms import posted
 from orchestrator.console.session import same_token
 from orchestrator.console.web import CSP, Console, Staff, secured
 from orchestrator.service_layer.previews import UnknownTemplate
+from orchestrator.tools.sample_events import cancellation
 from shared.events.envelope import describe_validation_error
 from shared.events.subscription import SubscriptionCancelled
 
@@ -24,26 +25,15 @@ PREVIEW_PAGE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inl
 
 def sample(kind: str) -> str:
     """A made-up cancellation to start from: a consumer with consent, a business, a failed payment."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    data = {
-        "subscription_id": "sub_preview",
-        "customer_id": "cus_preview",
-        "customer": {
-            "email": "ada@example.com",
-            "name": "Ada Lovelace",
-            "locale": "en",
-            "timezone": "Europe/Berlin",
-            "segment": "b2b" if kind == "b2b" else "b2c",
-            "company": "Analytical Engines Ltd" if kind == "b2b" else None,
-        },
-        "plan": "pro-monthly",
-        "initiated_by": "payment_failure" if kind == "involuntary" else "customer",
-        "reason": None if kind == "involuntary" else "too_expensive",
-        "cancelled_at": now.isoformat().replace("+00:00", "Z"),
-        "effective_at": (now + timedelta(days=30)).isoformat().replace("+00:00", "Z"),
-        "marketing_consent": kind == "b2c",
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    event = cancellation(
+        "sub_preview",
+        segment="b2b" if kind == "b2b" else "b2c",
+        initiated_by="payment_failure" if kind == "involuntary" else "customer",
+        consent=kind == "b2c",
+        cancelled_at=datetime.now(UTC).replace(microsecond=0),
+        **({"reason": None} if kind == "involuntary" else {}),
+    )
+    return json.dumps(event.data, indent=2, ensure_ascii=False)
 
 
 def previews_page_router(console: Console) -> APIRouter:

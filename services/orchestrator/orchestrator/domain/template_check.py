@@ -46,13 +46,11 @@ def check(files: dict[str, str], messages: MessageInventory | None) -> list[Find
 
 def _steps(doc: Document) -> list[Finding]:
     """Names used twice or reserved, anchors on steps that do not exist or come later, and anchor cycles."""
-    steps = (
-        [s for s in doc.data.get("steps") or [] if isinstance(s, dict)]
-        if isinstance(doc.data.get("steps"), list)
-        else []
-    )
+    steps = doc.data.get("steps") if isinstance(doc.data.get("steps"), list) else []
     findings, positions, anchors = [], {}, {}
     for number, step in enumerate(steps):
+        if not isinstance(step, dict):
+            continue  # reported by the schema
         name = step.get("name")
         if name in positions:
             findings.append(

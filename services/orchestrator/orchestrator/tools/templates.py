@@ -110,8 +110,7 @@ def main(argv: list[str]) -> None:
 
 
 async def preview(args: argparse.Namespace) -> int:
-    from orchestrator.adapters.peers import Peers
-    from orchestrator.bootstrap import build_previews
+    from orchestrator.bootstrap import build_previews, peers_for
     from orchestrator.config import Settings
     from orchestrator.domain.templates import TemplateError, load_catalogue
     from orchestrator.service_layer.previews import UnknownTemplate
@@ -127,7 +126,7 @@ async def preview(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ValidationError, TemplateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    peers = peers_for(settings)
     survey = {"score": args.score, "reason": args.reason, "may_contact": False} if args.score is not None else None
     try:
         plan = await build_previews(settings, catalogue, peers).preview(
@@ -157,8 +156,7 @@ async def preview(args: argparse.Namespace) -> int:
 async def dry_run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from orchestrator.adapters.peers import Peers
-    from orchestrator.bootstrap import retry_policy
+    from orchestrator.bootstrap import peers_for, retry_policy
     from orchestrator.config import Settings
     from orchestrator.service_layer.dry_runs import CandidateInvalid, DryRuns
     from shared.db.engine import create_engine, create_session_factory
@@ -174,7 +172,7 @@ async def dry_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     engine = create_engine(settings.database_url, schema=settings.database_schema, pool_size=1)
-    peers = Peers(notifier_url=settings.notifier_url, survey_url=settings.survey_url, token=settings.peer_token())
+    peers = peers_for(settings)
     runs = DryRuns({}, retry_policy(settings), peers, create_session_factory(engine))
     try:
         answer = await runs.run(dict(files), start=start, end=end)
