@@ -103,10 +103,24 @@ def accessibility_violations(driver, axe_source: str) -> list[dict]:
 def navigate(driver, element) -> None:
     """Click a link or a form's button and wait until the next page has replaced this one (a click returns
     before a form's answer has arrived: reading the page then could read the old one)."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
     old = driver.find_element("tag name", "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+
+    def replaced(_driver) -> bool:
+        # Selenium's staleness_of, plus Chromium's answer when it is asked in the midst of the swap ("Node with
+        # given id does not belong to the document"), which means the same and failed a CI run.
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, 20).until(replaced)
     WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
