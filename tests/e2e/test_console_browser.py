@@ -1,7 +1,8 @@
 """The support console in headless Chromium, every service its own process: an operator signs in, finds a
 customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message and a
-whole journey, reads the attention list, the insights and the audit; a viewer sees no buttons; German is German. Every page passes
-axe-core's accessibility checks; screenshots of each go to .local/screenshots/console-*.png."""
+whole journey, reads the attention list, the insights, an experiment and the audit; a viewer sees no buttons; German
+is German. Every page passes axe-core's accessibility checks; screenshots of each go to
+.local/screenshots/console-*.png."""
 
 import asyncio
 import re
@@ -18,10 +19,22 @@ SCREENSHOTS = ROOT / ".local" / "screenshots"
 AXE = ROOT / ".local" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 
 
+# The b2c journeys run an experiment: half of the customers get no win-back offer.
+EXPERIMENT = """
+experiment:
+  name: win-back-holdout
+  variants:
+    - {name: control, weight: 1}
+    - {name: holdout, weight: 1, steps: {win_back_offer: {skip: true}}}
+"""
+
+
 @pytest.fixture
 async def console_system(system):
     if not AXE.exists():
         pytest.fail("axe-core is missing: `make test` installs it (deploy/browser.sh)")
+    b2c = system.templates() / "b2c-voluntary.v1.yaml"
+    b2c.write_text(b2c.read_text() + EXPERIMENT)
     for service in ("notifier", "survey", "orchestrator"):  # the orchestrator's console reads the other two
         await system.start(service)
     return system
@@ -39,6 +52,8 @@ async def test_support_staff_use_the_console_in_a_browser(console_system):
     assert "Confirmation" in seen["preview"] or "cancel" in seen["preview"].lower()
     assert seen["preview_plan"] == "b2b-voluntary, version 1" and seen["preview_rows"] == 13
     assert seen["preview_emails"] >= 8  # every email step of the journey that would run, rendered by the notifier
+    # Of the four cancellations one is a consumer's own: the b2c-voluntary journey, which runs the experiment.
+    assert seen["experiment_metrics"] == 7 and "assigned by the split: 1." in seen["experiment"]
     viewer = await asyncio.to_thread(viewer_session, f"http://127.0.0.1:{port}", seen["journey_url"])
     assert viewer["action_links"] == 0 and viewer["reveal"] == 0 and viewer["german"]
     assert not seen["violations"] and not viewer["violations"], seen["violations"] | viewer["violations"]
@@ -113,6 +128,13 @@ def operator_session(base: str, email: str, subscription: str) -> dict:
         seen["preview_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "main tbody tr"))
         seen["preview_emails"] = len(driver.find_elements(By.CSS_SELECTOR, "iframe.preview"))
 
+        driver.get(f"{base}/console/experiments")
+        page("experiments")
+        navigate(driver, driver.find_element(By.LINK_TEXT, "win-back-holdout"))
+        page("experiment")
+        seen["experiment"] = driver.find_element(By.TAG_NAME, "main").text
+        seen["experiment_metrics"] = len(driver.find_elements(By.CSS_SELECTOR, "main section.chart-row svg"))
+
         for name in ("attention", "insights", "audit"):
             driver.get(f"{base}/console/{name}")
             page(name)
@@ -138,6 +160,12 @@ def viewer_session(base: str, journey_url: str) -> dict:
         full_page(driver, SCREENSHOTS / "console-find-de-phone.png", width=390)
         driver.get(journey_url)
         full_page(driver, SCREENSHOTS / "console-journey-viewer-de-phone.png", width=390)
+        driver.get(journey_url.split("/console/")[0] + "/console/experiments/win-back-holdout")
+        full_page(driver, SCREENSHOTS / "console-experiment-de-phone.png", width=390)
+        found = accessibility_violations(driver, axe)
+        if found:
+            result["violations"]["experiment-de-phone"] = found
+        driver.get(journey_url)
         result["action_links"] = len(driver.find_elements(By.CSS_SELECTOR, "a[href*='/actions/']"))
         result["reveal"] = len(driver.find_elements(By.PARTIAL_LINK_TEXT, "anzeigen"))
         found = accessibility_violations(driver, axe)

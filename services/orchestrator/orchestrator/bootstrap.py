@@ -17,6 +17,7 @@ from orchestrator.entrypoints.consumers import billing_handler, results_handler
 from orchestrator.entrypoints.http import create_app
 from orchestrator.entrypoints.timers import TimerLoop
 from orchestrator.service_layer.dry_runs import DryRuns
+from orchestrator.service_layer.experiments import Experiments
 from orchestrator.service_layer.messages import Topics
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
@@ -74,6 +75,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     auth = TokenAuth(parse_tokens(settings.api_tokens))
     peers = peers_for(settings)
     previews = build_previews(settings, catalogue, peers, clock=now)
+    experiments = Experiments(catalogue, runtime.sessions, now)
     console = Console(
         db=runtime.sessions,
         uow_factory=uow_factory,
@@ -88,6 +90,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         catalogue=catalogue,
         session_hours=settings.console_session_hours,
         previews=previews,
+        experiments=experiments,
     )
     runtime.http_app = create_app(
         sessions=runtime.sessions,
@@ -102,6 +105,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             peers,
             runtime.sessions,
         ),
+        experiments=experiments,
     )
     return runtime
 

@@ -97,6 +97,20 @@ class StepResult(EventData):
 
 
 @service_messages.register
+class CustomerUnsubscribed(EventData):
+    """The notifier to the orchestrator, on the step results topic: the customer used the one-click unsubscribe
+    link of a marketing message of this journey (once per link). Ids and the moment only: insights count it per
+    experiment variant, and support sees it on the journey's timeline."""
+
+    event_type = "offboarding.customer.unsubscribed"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    unsubscribed_at: datetime
+
+
+@service_messages.register
 class SurveyResponseSubmitted(EventData):
     """Public (contract section 2): one per exit-survey answer, on survey.responses."""
 

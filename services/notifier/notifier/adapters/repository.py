@@ -5,14 +5,14 @@ and prepared once; every method runs in the caller's transaction."""
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.adapters.tables import deliveries, unsubscribe_tokens
+from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
 from notifier.domain.delivery import Delivery, Known, Outcome
 
 COLUMNS = ", ".join(f.name for f in fields(Delivery))
@@ -85,6 +85,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class UsedToken:
+    """The journey whose marketing message carried an unsubscribe link that was just used."""
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    first: bool
+
+
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -152,6 +162,43 @@ class DeliveryRepository:
                 token_hash=hash_token(token), recipient_hash=delivery.recipient_hash, journey_id=delivery.journey_id
             )
         )
+
+    async def use_unsubscribe_token(self, token: str, *, now: datetime) -> UsedToken | None:
+        """Mark the token used and suppress its address; None for an unknown token. `first` says whether this
+        use is the first (a second click, or the mail client's one-click after the button, changes nothing)."""
+        first = (
+            await self.session.execute(
+                sa.update(unsubscribe_tokens)
+                .where(unsubscribe_tokens.c.token_hash == hash_token(token), unsubscribe_tokens.c.used_at.is_(None))
+                .values(used_at=now)
+                .returning(unsubscribe_tokens.c.recipient_hash, unsubscribe_tokens.c.journey_id)
+            )
+        ).first()
+        row = (
+            first
+            or (
+                await self.session.execute(
+                    sa.select(unsubscribe_tokens.c.recipient_hash, unsubscribe_tokens.c.journey_id).where(
+                        unsubscribe_tokens.c.token_hash == hash_token(token)
+                    )
+                )
+            ).first()
+        )
+        if row is None:
+            return None
+        await self.session.execute(
+            insert(suppressions)
+            .values(recipient_hash=row.recipient_hash, reason="one-click unsubscribe")
+            .on_conflict_do_nothing()
+        )
+        ids = (
+            await self.session.execute(
+                sa.select(deliveries.c.subscription_id, deliveries.c.customer_id)
+                .where(deliveries.c.journey_id == row.journey_id)
+                .limit(1)
+            )
+        ).one()
+        return UsedToken(row.journey_id, ids.subscription_id, ids.customer_id, first=first is not None)
 
     async def forget_journey(self, journey_id: str) -> list[Delivery]:
         """Erase a journey's personal data; its deliveries still queued become `erased` and are returned."""

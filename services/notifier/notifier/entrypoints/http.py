@@ -6,15 +6,15 @@ from html import escape
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.adapters.rendering import Renderer
 from notifier.adapters.repository import hash_token
-from notifier.adapters.tables import suppressions, unsubscribe_tokens
+from notifier.adapters.tables import unsubscribe_tokens
 from notifier.config import Settings
 from notifier.entrypoints.delivery_log import delivery_log_router
 from notifier.entrypoints.renders import renders_router
+from notifier.service_layer.unsubscribes import unsubscribe
 from shared.auth import TokenAuth
 from shared.http import (
     PlainPath,
@@ -42,7 +42,7 @@ def create_app(
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
-    app.include_router(unsubscribe_router(sessions, settings.brand_name))
+    app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
     app.include_router(renders_router(auth, settings, renderer))
     return app
@@ -66,7 +66,8 @@ def page(title: str, text: str, *, status: int = 200, form_action: str | None = 
     )
 
 
-def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -> APIRouter:
+def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> APIRouter:
+    brand = settings.brand_name
     router = APIRouter(tags=["unsubscribe"], responses=documented_pages(404, 422))
 
     @router.get("/u/{token}", response_class=HTMLResponse, summary="Confirm page (a GET never unsubscribes)")
@@ -85,23 +86,9 @@ def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], brand: str) -
         )
 
     @router.post("/u/{token}", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)")
-    async def unsubscribe(token: PlainPath) -> HTMLResponse:
-        async with sessions() as session, session.begin():
-            row = (
-                await session.execute(
-                    sa.update(unsubscribe_tokens)
-                    .where(unsubscribe_tokens.c.token_hash == hash_token(token))
-                    .values(used_at=sa.func.coalesce(unsubscribe_tokens.c.used_at, sa.func.now()))
-                    .returning(unsubscribe_tokens.c.recipient_hash)
-                )
-            ).first()
-            if row is not None:
-                await session.execute(
-                    insert(suppressions)
-                    .values(recipient_hash=row.recipient_hash, reason="one-click unsubscribe")
-                    .on_conflict_do_nothing()
-                )
-        if row is None:
+    async def one_click(token: PlainPath) -> HTMLResponse:
+        known = await unsubscribe(sessions, token, topic=settings.topic_step_results)
+        if not known:
             return page("This link is not valid", "It may be old, or mistyped.", status=404)
         return page(
             "You are unsubscribed",

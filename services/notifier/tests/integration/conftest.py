@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from notifier.config import Settings
-from shared.events.commands import Recipient, SendMessage
+from shared.events.commands import CustomerUnsubscribed, Recipient, SendMessage
 from shared.events.envelope import new_event
 from shared.messaging.producer import create_producer
 from shared.runtime import Runtime
@@ -124,7 +124,7 @@ class Orchestrator:
             return {
                 d["command_id"]: d
                 for d in (json.loads(r.value)["data"] for r in records)
-                if d["command_id"] in command_ids
+                if d.get("command_id") in command_ids
             }
 
         records = await read_topic(
@@ -132,6 +132,22 @@ class Orchestrator:
             self.settings.topic_step_results,
             until=lambda rs: len(found(rs)) >= len(command_ids),
             within=within,
+        )
+        return found(records)
+
+    async def unsubscribes(self, journey_id: str) -> list[dict]:
+        """The unsubscribes the notifier reported for this journey (data of each), once there is one."""
+
+        def found(records):
+            events = [json.loads(r.value) for r in records]
+            return [
+                e["data"]
+                for e in events
+                if e["type"] == CustomerUnsubscribed.event_type and e["data"]["journey_id"] == journey_id
+            ]
+
+        records = await read_topic(
+            self.settings.kafka_bootstrap_servers, self.settings.topic_step_results, until=lambda rs: found(rs)
         )
         return found(records)
 

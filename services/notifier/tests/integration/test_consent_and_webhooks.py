@@ -40,9 +40,11 @@ async def test_an_unsubscribed_address_gets_transactional_mail_but_no_marketing(
                 content="List-Unsubscribe=One-Click",
                 headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
+            again = await c.post(path)  # the button after the mail client's one-click: changes nothing
             unknown = await c.post("/u/not-a-real-token")
         assert confirm_page.status_code == 200 and "<form" in confirm_page.text
         assert one_click.status_code == 200 and "unsubscribed" in one_click.text
+        assert again.status_code == 200 and "unsubscribed" in again.text
         assert unknown.status_code == 404 and "not valid" in unknown.text
         second_id, second = send_message(
             step="win_back_offer", message="win_back_offer", category="marketing", consent=True, email_address=address
@@ -51,7 +53,11 @@ async def test_an_unsubscribed_address_gets_transactional_mail_but_no_marketing(
         await orchestrator.send(second_id, second)
         await orchestrator.send(notice_id, notice)
         results = await orchestrator.results({second_id, notice_id})
+        told = await orchestrator.unsubscribes(offer.journey_id)
     assert results[second_id]["outcome"] == "skipped" and "unsubscribed" in results[second_id]["reason"]
+    (unsubscribed,) = told  # once, although the link was used twice
+    assert unsubscribed["subscription_id"] == offer.subscription_id
+    assert unsubscribed["customer_id"] == offer.customer_id and "email" not in unsubscribed
     assert results[notice_id]["outcome"] == "succeeded"
     subjects = [m["Subject"] for m in mail_to(smtp_sink.maildir, address)]
     assert len(subjects) == 2 and "Your Acme access has ended" in subjects

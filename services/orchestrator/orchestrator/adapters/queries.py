@@ -149,6 +149,7 @@ def _resource(row: sa.Row, steps: list, timeline: list, with_email: bool) -> dic
         "template": row.template,
         "template_version": row.template_version,
         "variant": row.variant,
+        "experiment": row.experiment,
         "segment": row.segment,
         "initiated_by": row.initiated_by,
         "reason": row.facts.get("reason"),

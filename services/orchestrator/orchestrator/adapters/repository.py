@@ -84,6 +84,22 @@ SAVE_JOURNEYS = sa.text(
 )
 
 
+RECORD_UNSUBSCRIBES = sa.text(
+    """
+    WITH new AS (
+        INSERT INTO unsubscribes (journey_id, unsubscribed_at)
+        SELECT u.id, u.at FROM unnest(CAST(:ids AS uuid[]), CAST(:ats AS timestamptz[])) AS u(id, at)
+        JOIN journeys j ON j.id = u.id
+        ON CONFLICT DO NOTHING
+        RETURNING journey_id, unsubscribed_at
+    )
+    INSERT INTO journey_timeline (journey_id, at, what, details)
+    SELECT journey_id, unsubscribed_at, 'unsubscribed', '{"from": "marketing messages"}' FROM new
+    RETURNING journey_id
+    """
+)
+
+
 class JourneyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -132,6 +148,7 @@ class JourneyRepository:
                     "template": journey.template,
                     "template_version": journey.template_version,
                     "variant": journey.variant,
+                    "experiment": journey.experiment,
                     "segment": journey.segment,
                     "initiated_by": journey.initiated_by,
                     "started_at": journey.started_at,
@@ -184,6 +201,16 @@ class JourneyRepository:
             )
             .on_conflict_do_nothing()
         )
+
+    async def record_unsubscribes(self, told: list[tuple[uuid.UUID, datetime]]) -> int:
+        """Keep each journey's first unsubscribe, with a timeline entry; unknown journeys are passed over.
+        Returns how many were new."""
+        if not told:
+            return 0
+        result = await self.session.execute(
+            RECORD_UNSUBSCRIBES, {"ids": [i for i, _ in told], "ats": [at for _, at in told]}
+        )
+        return len(result.all())
 
     async def lock_subscriptions(self, subscription_ids: list[str]) -> None:
         """Serialise work on these subscriptions across consumers and replicas (cancellation vs reactivation);
@@ -303,6 +330,7 @@ class JourneyRepository:
             template=row.template,
             template_version=row.template_version,
             variant=row.variant,
+            experiment=row.experiment,
             segment=row.segment,
             initiated_by=row.initiated_by,
             status=row.status,

@@ -22,6 +22,7 @@ journeys = sa.Table(
     sa.Column("template", sa.Text, nullable=False),
     sa.Column("template_version", sa.Integer, nullable=False),
     sa.Column("variant", sa.Text, nullable=True),  # the experiment variant (migration 0007)
+    sa.Column("experiment", sa.Text, nullable=True),  # the experiment whose split chose the variant (0008)
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("initiated_by", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -45,6 +46,7 @@ journeys = sa.Table(
     sa.Index("ix_journeys_newest", "started_at", "id"),
     sa.Index("ix_journeys_status", "status", "started_at", "id"),
     sa.Index("ix_journeys_template", "template", "started_at", "id"),
+    sa.Index("ix_journeys_experiment", "experiment", "started_at", postgresql_where=sa.text("experiment IS NOT NULL")),
     sa.Index(
         "ix_journeys_due",
         "next_due_at",
@@ -94,6 +96,14 @@ reactivations = sa.Table(
     sa.Index("ix_reactivations_subscription", "subscription_id", "reactivated_at"),
 )
 
+# The customer used a marketing message's unsubscribe link (the notifier tells): read by experiment insights.
+unsubscribes = sa.Table(
+    "unsubscribes",
+    metadata,
+    sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -119,4 +129,5 @@ __all__ = [
     "metadata",
     "outbox",
     "reactivations",
+    "unsubscribes",
 ]

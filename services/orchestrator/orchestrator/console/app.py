@@ -5,6 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
 from orchestrator.console.actions import actions_router
+from orchestrator.console.experiments import experiments_page_router
 from orchestrator.console.pages import journeys_router
 from orchestrator.console.previews import previews_page_router
 from orchestrator.console.reports import reports_router
@@ -21,6 +22,7 @@ def mount_console(app: FastAPI, console: Console, auth: TokenAuth) -> None:
         actions_router(console),
         reports_router(console),
         previews_page_router(console),
+        experiments_page_router(console),
     ):
         app.include_router(router)
 

@@ -1,8 +1,9 @@
-"""Charts as server-rendered SVG: horizontal bars for counts, columns for scores and months. No script, no
-inline style (the console's Content-Security-Policy allows neither): colours are presentation attributes.
-Each chart has a title and a description for screen readers; the page puts its numbers in a table beside it."""
+"""Charts as server-rendered SVG: horizontal bars for counts, columns for scores and months, intervals for
+experiments. No script, no inline style (the console's Content-Security-Policy allows neither): colours are
+presentation attributes. Each chart has a title and a description for screen readers; the page puts its numbers in a table beside it."""
 
 import hashlib
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
@@ -86,4 +87,60 @@ def month_columns(
             f'<text x="{x + (step - 12) / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="12" '
             f'fill="{MUTED}">{escape(label)}</text>',
         ]
+    return _frame(width, height, title, description, body)
+
+
+def intervals(
+    items: list[tuple[str, float | None, float | None, float | None]],
+    *,
+    written: Callable[[float | None], str],
+    bounds: tuple[float, float],
+    title: str,
+    description: str,
+    width: int = 560,
+) -> Markup:
+    """Each variant's value (a dot) and 95% interval (a line) on one scale, the first (the control) also as a
+    dashed line down the chart: an interval that crosses it is no clear difference. (label, value, low, high)."""
+    row, label_width, right, axis = 30, 130, 80, 24
+    height = max(len(items), 1) * row + axis + 8
+    seen = [v for _, value, low, high in items for v in (value, low, high) if v is not None]
+    lo, hi = min(seen, default=bounds[0]), max(seen, default=bounds[1])
+    pad = (hi - lo) * 0.08 or (bounds[1] - bounds[0]) * 0.05
+    # Padded inside the bounds; what a bound cuts off on one side goes to the other (a lone value sits inside).
+    lo, hi = lo - pad - max(hi + pad - bounds[1], 0), hi + pad + max(bounds[0] - (lo - pad), 0)
+    lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+
+    def x(value: float) -> float:
+        return label_width + (width - label_width - right) * (value - lo) / (hi - lo)
+
+    base = len(items) * row + 8
+    body = [
+        f'<line x1="{label_width}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{GRID}"/>',
+        f'<text x="{label_width}" y="{base + 18}" font-size="12" fill="{MUTED}">{escape(written(lo))}</text>',
+        f'<text x="{width - right}" y="{base + 18}" text-anchor="end" font-size="12" fill="{MUTED}">'
+        f"{escape(written(hi))}</text>",
+    ]
+    control = items[0][1] if items else None
+    if control is not None:
+        body.append(
+            f'<line x1="{x(control):.1f}" y1="4" x2="{x(control):.1f}" y2="{base}" stroke="{MUTED}" '
+            f'stroke-dasharray="4 3"/>'
+        )
+    for n, (label, value, low, high) in enumerate(items):
+        y = n * row + 8 + row / 2
+        body.append(
+            f'<text x="{label_width - 10}" y="{y + 4:.1f}" text-anchor="end" font-size="13" fill="{INK}">'
+            f"{escape(label)}</text>"
+        )
+        if low is not None and high is not None:
+            body += [
+                f'<line x1="{x(low):.1f}" y1="{y:.1f}" x2="{x(high):.1f}" y2="{y:.1f}" stroke="{BAR}" stroke-width="3"/>',
+                f'<line x1="{x(low):.1f}" y1="{y - 6:.1f}" x2="{x(low):.1f}" y2="{y + 6:.1f}" stroke="{BAR}" stroke-width="2"/>',
+                f'<line x1="{x(high):.1f}" y1="{y - 6:.1f}" x2="{x(high):.1f}" y2="{y + 6:.1f}" stroke="{BAR}" stroke-width="2"/>',
+            ]
+        if value is not None:
+            body.append(f'<circle cx="{x(value):.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
+        body.append(
+            f'<text x="{width - right + 8}" y="{y + 4:.1f}" font-size="13" fill="{INK}">{escape(written(value))}</text>'
+        )
     return _frame(width, height, title, description, body)

@@ -58,4 +58,5 @@ def number(value: float | int | None, lang: str, *, digits: int = 0) -> str:
 
 
 def percent(value: float | None, lang: str) -> str:
-    return NONE if value is None else f"{number(100 * value, lang, digits=1)} %"
+    """0.125 -> 12.5 % (a no-break space: a narrow table cell never breaks the sign off its number)."""
+    return NONE if value is None else f"{number(100 * value, lang, digits=1)}\u00a0%"

@@ -17,6 +17,7 @@ from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.console import texts
 from orchestrator.console.session import Sessions, Staff
 from orchestrator.domain.templates import Catalogue
+from orchestrator.service_layer.experiments import Experiments
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 
@@ -57,6 +58,7 @@ class Console:
     catalogue: Catalogue
     session_hours: float
     previews: Previews
+    experiments: Experiments
 
     def __post_init__(self) -> None:
         self.env = Environment(

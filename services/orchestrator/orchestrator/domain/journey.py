@@ -74,6 +74,7 @@ class Journey:
     steps: list[Step]
     survey: dict[str, Any] | None = None
     variant: str | None = None  # the template's experiment variant this journey got (None: no experiment)
+    experiment: str | None = None  # the experiment whose split chose the variant (None also once it has a winner)
     ended_at: datetime | None = None
     erased_at: datetime | None = None
     effects: list[Effect] = field(default_factory=list)
@@ -111,6 +112,7 @@ class Journey:
             facts=facts,
             steps=[Step(spec) for spec in template.steps_for(variant)],
             variant=variant.name if variant else None,
+            experiment=template.experiment.name if variant and template.experiment.winner is None else None,
         )
         started = {"template": template.name, "version": template.version}
         journey._record(

@@ -181,6 +181,10 @@ class Catalogue:
     def versions(self, name: str) -> list[int]:
         return sorted(self._versions.get(name, {}))
 
+    def templates(self) -> list[Template]:
+        """Every loaded version of every template, by name and version."""
+        return [self._versions[name][v] for name in self.names() for v in self.versions(name)]
+
     def version(self, name: str, version: int) -> Template:
         return self._versions[name][version]
 

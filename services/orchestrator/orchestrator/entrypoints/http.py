@@ -13,9 +13,11 @@ from orchestrator.console.app import error_page, mount_console
 from orchestrator.console.web import Console
 from orchestrator.domain.journey import InvalidTransition
 from orchestrator.entrypoints.dry_runs import dry_runs_router
+from orchestrator.entrypoints.experiments import experiments_router
 from orchestrator.entrypoints.previews import previews_router
 from orchestrator.entrypoints.schemas import ActionRequest, JourneyPage, JourneyStatus, JourneyView
 from orchestrator.service_layer.dry_runs import DryRuns
+from orchestrator.service_layer.experiments import Experiments
 from orchestrator.service_layer.handlers import OperatorAction, operate
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
@@ -48,6 +50,7 @@ def create_app(
     console: Console,
     previews: Previews,
     dry_runs: DryRuns,
+    experiments: Experiments,
 ) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -67,6 +70,7 @@ def create_app(
     app.include_router(support_router(sessions, uow_factory, auth))
     app.include_router(previews_router(previews, auth))
     app.include_router(dry_runs_router(dry_runs, auth))
+    app.include_router(experiments_router(experiments, auth))
     mount_console(app, console, auth)
     return app
 

@@ -36,6 +36,9 @@ class JourneyView(BaseModel):
     template: str
     template_version: int
     variant: str | None = Field(None, description="the template's experiment variant this journey got; null: none")
+    experiment: str | None = Field(
+        None, description="the experiment whose split chose the variant; null: none, or it had ended with a winner"
+    )
     segment: Literal["b2c", "b2b"]
     initiated_by: Literal["customer", "merchant", "payment_failure"]
     reason: str | None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from orchestrator.domain.journey import Journey
 from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
-from shared.events.commands import StepResult, SurveyResponseSubmitted
+from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
 from shared.events.envelope import CloudEvent
 from shared.events.subscription import SubscriptionCancelled, SubscriptionReactivated
 from shared.logging import get_logger
@@ -112,6 +112,13 @@ def _apply_result(journey: Journey, result: StepResult, now, uow: UnitOfWork) ->
     if applied and dispatched_at is not None:
         STEP_LATENCY.labels(kind, result.outcome).observe(max((now - dispatched_at).total_seconds(), 0.0))
     return applied
+
+
+async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork) -> None:
+    """Keep each journey's unsubscribe once: experiment insights count them per variant; support sees them."""
+    known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
+    new = await uow.journeys.record_unsubscribes(known)
+    log.info("unsubscribes_recorded", received=len(told), new=new)
 
 
 async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork) -> None:

@@ -178,16 +178,20 @@ async def test_every_page_renders_and_a_peer_that_is_away_leaves_a_note(orchestr
                 "/console/attention",
                 "/console/insights",
                 "/console/audit?action=pause",
+                "/console/experiments",
                 "/console/static/console.css",
             )
         }
         missing = await client.get("/console/journeys/00000000-0000-0000-0000-000000000000")
         malformed = await client.get("/console/journeys/not-a-uuid")
+        no_experiment = await client.get("/console/experiments/no-such-test")
     assert {path: r.status_code for path, r in pages.items()} == dict.fromkeys(pages, 200)
     assert "notifier cannot be reached" in pages[f"/console/journeys/{journey.id}"].text
     assert "survey cannot be reached" in pages["/console/insights"].text
     assert missing.status_code == 404 and "There is no such page" in missing.text
     assert malformed.status_code == 422 and "<html" in malformed.text
+    assert no_experiment.status_code == 404 and "There is no such page" in no_experiment.text
+    assert "No template declares an experiment" in pages["/console/experiments"].text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -202,7 +206,7 @@ async def test_every_page_renders_and_a_peer_that_is_away_leaves_a_note(orchestr
 )
 async def test_any_filter_values_give_a_page_or_a_4xx_never_a_5xx(orchestrator, params):
     async with signed_in(orchestrator, "viewer-token") as client:
-        for path in ("/console/journeys", "/console/audit", "/console/insights"):
+        for path in ("/console/journeys", "/console/audit", "/console/insights", "/console/experiments/any"):
             response = await client.get(path, params=params)
             assert response.status_code < 500, (path, params, response.text[:300])
 

@@ -74,7 +74,7 @@ def test_numbers_and_moments_are_written_as_each_language_writes_them():
     assert texts.moment("2026-11-24T15:05:00+00:00", "UTC", "en") == "24 Nov 2026, 15:05 UTC"
     assert texts.number(1234567.5, "en", digits=1) == "1,234,567.5"
     assert texts.number(1234567.5, "de", digits=1) == "1.234.567,5"
-    assert texts.percent(0.125, "de") == "12,5 %" and texts.month("2026-03", "de") == "März 2026"
+    assert texts.percent(0.125, "de") == "12,5\u00a0%" and texts.month("2026-03", "de") == "März 2026"
     assert texts.text("de", "find.title") == "Journey suchen" and texts.language("de-AT,de;q=0.9") == "de"
 
 

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
@@ -22,11 +22,11 @@ from shared.http import (
     install_error_handlers,
     ops_router,
 )
+from shared.query_dates import QueryMoment, window
 from shared.v1 import dead_letters_router
 from survey.adapters.insights import answer_of, insights
 from survey.adapters.pages import field_errors, form_page, message_page
 from survey.domain.answers import Answer
-from survey.entrypoints.dates import QueryMoment, clamped, moment
 from survey.service_layer.handlers import Topics, find_survey, state, submit_answer
 
 MAX_BODY = 16_384
@@ -163,11 +163,10 @@ def insights_router(sessions, auth: TokenAuth) -> APIRouter:
         plan: PlainQuery = None,
         template: PlainQuery = None,
     ) -> dict:
-        # Bounds outside the years the data can hold are clamped to them: "from 0001-01-01" means all along.
-        end = clamped(moment(to, end=True)) if to else datetime.now(UTC)
-        start = clamped(moment(from_) if from_ else end - timedelta(days=30))
-        if start >= end:
-            raise ApiError(422, "invalid_range", "`from` must be before `to`")
+        try:
+            start, end = window(from_, to, default_span=timedelta(days=30))
+        except ValueError as exc:
+            raise ApiError(422, "invalid_range", str(exc)) from None
         async with sessions() as session:
             return await insights(session, start=start, end=end, segment=segment, plan=plan, template=template)
 

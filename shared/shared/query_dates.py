@@ -1,4 +1,5 @@
-"""Dates in the insights query: ISO 8601 only, read as UTC, clamped to the years the data can hold."""
+"""Dates in query strings (insights, experiments): ISO 8601 only, read as UTC, clamped to the years the data
+can hold."""
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +20,19 @@ def _iso_only(value: object) -> object:
 
 ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 QueryMoment = Annotated[date | datetime, BeforeValidator(_iso_only)]
+
+
+def window(
+    from_: date | datetime | None, to: date | datetime | None, *, default_span: timedelta | None
+) -> tuple[datetime, datetime]:
+    """The [start, end) that a query's `from` and `to` mean: `to` defaults to now, `from` to `default_span`
+    before `to` (None: all along). Bounds outside the years the data can hold are clamped to them. Raises
+    ValueError for an empty window."""
+    end = clamped(moment(to, end=True)) if to else datetime.now(UTC)
+    start = clamped(moment(from_) if from_ else (end - default_span if default_span else EARLIEST))
+    if start >= end:
+        raise ValueError("`from` must be before `to`")
+    return start, end
 
 
 def clamped(at: datetime) -> datetime:
