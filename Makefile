@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,11 @@ infra-down: ## stop them (data is kept)
 infra-status:
 	@deploy/infra.sh status
 
-run: sync ## the whole system on this machine; Ctrl-C stops what it started
-	@deploy/run.sh
+run: sync ## the whole system on this machine; Ctrl-C stops what it started (TRACES=1: with traces, see `make traces`)
+	@TRACES=$(TRACES) deploy/run.sh
+
+traces: sync ## print the newest traces that `make run TRACES=1` collected, as trees (TRACE=<id> for one)
+	$(UV) run --frozen python deploy/trace_sink.py show $(TRACE)
 
 publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--initiated-by payment_failure", ...)
 	$(UV) run --frozen python -m orchestrator publish-sample $(ARGS)

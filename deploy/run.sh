@@ -25,6 +25,16 @@ done
 say "migrations applied"
 
 pids=()
+if [ "${TRACES:-}" = 1 ]; then
+  # Traces to the local sink (deploy/trace_sink.py): `make traces` prints them. Any OTEL_* already set wins.
+  port_open 4318 && die "port 4318 (the trace sink's) is already in use"
+  "$VENV_PYTHON" "$ROOT/deploy/trace_sink.py" serve --port 4318 >>"$LOG_DIR/traces.log" 2>&1 &
+  pids+=($!)
+  export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:4318}
+  export OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-1000}
+  wait_for "the trace sink" 10 port_open 4318 || die "the trace sink did not start; see $LOG_DIR/traces.log"
+  say "traces: spans go to .local/traces/spans.jsonl; \`make traces\` prints the newest"
+fi
 stopping=false
 cleanup() {
   trap - INT TERM EXIT

@@ -71,8 +71,11 @@ def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any])
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Send structlog and standard-library logs (uvicorn, aiokafka, alembic) as JSON lines to stdout."""
+    from shared.tracing import add_trace_ids  # here: shared.tracing loads the OpenTelemetry SDK
+
     shared = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared import tracing
 from shared.db.engine import create_engine, create_session_factory
 from shared.db.migrations import upgrade_head
 from shared.errors import describe
@@ -92,6 +93,7 @@ class Runtime:
 
 
 def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
+    tracing.configure(name)  # before any Kafka client exists: the instrumentation wraps their class
     engine = create_engine(
         settings.database_url, schema=settings.database_schema, pool_size=settings.database_pool_size
     )
@@ -116,6 +118,7 @@ async def migrate(runtime: Runtime, service_dir: Path) -> None:
 async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     """Migrate, create topics, start the producer and consumers, launch the loops; returns their tasks."""
     settings = runtime.settings
+    tracing.instrument(engine=runtime.engine, app=runtime.http_app)
     await _retry("database", lambda: migrate(runtime, service_dir))
     if runtime.topics:
         await _retry(
@@ -140,6 +143,7 @@ async def stop(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
         await consumer.close()
     await runtime.producer.stop()
     await runtime.engine.dispose()
+    tracing.flush()
 
 
 async def serve(runtime: Runtime, service_dir: Path) -> None:

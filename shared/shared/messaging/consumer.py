@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import tracing
 from shared.errors import describe, is_transient
 from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
 from shared.events.topics import dlq_topic
@@ -234,24 +235,10 @@ class BatchConsumer:
     async def _apply(self, items: list[Item], dead: list) -> list[IncomingMessage]:
         """One transaction: claim identities in the inbox, handle the new ones, commit."""
         applied, conflicting = [], []
-        async with self._sessions() as session, session.begin():
-            verdicts = await claim_new(session, self._group_id, [m.event for _, m in items])
-            for (record, message), verdict in zip(items, verdicts, strict=True):
-                if verdict == "fresh":
-                    applied.append(message)
-                elif verdict == "conflicting":
-                    conflicting.append(record)
-                else:
-                    CONSUMED.labels(message.topic, "duplicate").inc()
-            if self._batch_handler is not None:
-                await self._batch_handler(applied, session)
-            else:
-                for message in applied:
-                    bind_correlation(message_id=message.event.id)
-                    try:
-                        await self._handler(message, session)
-                    finally:
-                        clear_correlation()
+        traced = tracing.is_recording()
+        with tracing.handling([tracing.message(r, m.event, m.key, self._group_id) for r, m in items if traced]):
+            async with self._sessions() as session, session.begin():
+                await self._claim_and_handle(session, items, applied, conflicting)
         for message in applied:
             CONSUMED.labels(message.topic, "processed").inc()
         for record in conflicting:
@@ -259,6 +246,27 @@ class BatchConsumer:
             detail = "an earlier event with this source and id had other content; the first one was kept"
             dead.append((record, InvalidMessage("conflicting_duplicate", detail)))
         return applied
+
+    async def _claim_and_handle(self, session: AsyncSession, items: list[Item], applied: list, conflicting: list):
+        """Claim the identities in the inbox and hand the fresh messages to the handler, in `session`'s
+        transaction."""
+        verdicts = await claim_new(session, self._group_id, [m.event for _, m in items])
+        for (record, message), verdict in zip(items, verdicts, strict=True):
+            if verdict == "fresh":
+                applied.append(message)
+            elif verdict == "conflicting":
+                conflicting.append(record)
+            else:
+                CONSUMED.labels(message.topic, "duplicate").inc()
+        if self._batch_handler is not None:
+            await self._batch_handler(applied, session)
+        else:
+            for message in applied:
+                bind_correlation(message_id=message.event.id)
+                try:
+                    await self._handler(message, session)
+                finally:
+                    clear_correlation()
 
     async def _send_dead_letters(self, dead: list[tuple[ConsumerRecord, InvalidMessage]]) -> None:
         if not dead:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import tracing
 from shared.db.wakeup import Wakeup
 from shared.errors import describe
 from shared.logging import get_logger
@@ -78,15 +79,7 @@ class OutboxRelay(Worker):
                 return 0
             # send() only enqueues; awaiting every delivery afterwards keeps the batch pipelined, and the
             # idempotent producer keeps each partition's order.
-            deliveries = [
-                await self._producer.send(
-                    row.topic,
-                    value=row.value,
-                    key=row.key.encode() if row.key is not None else None,
-                    headers=[(k, v.encode()) for k, v in row.headers],
-                )
-                for row in rows
-            ]
+            deliveries = [await self._send(row) for row in rows]
             await asyncio.gather(*deliveries)
             await conn.execute(
                 sa.update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=sa.func.now())
@@ -94,6 +87,17 @@ class OutboxRelay(Worker):
             for row in rows:
                 PUBLISHED.labels(row.topic).inc()
             return len(rows)
+
+    async def _send(self, row):
+        """One row to Kafka. With traces on, inside the trace context the row was written in: the Kafka
+        instrumentation's send span continues it and puts its own `traceparent` on the record."""
+        key = row.key.encode() if row.key is not None else None
+        if not tracing.is_recording():
+            headers = [(k, v.encode()) for k, v in row.headers]
+            return await self._producer.send(row.topic, value=row.value, key=key, headers=headers)
+        headers = [(k, v.encode()) for k, v in tracing.without_trace_headers(row.headers)]
+        with tracing.within(tracing.context_from(row.headers)):
+            return await self._producer.send(row.topic, value=row.value, key=key, headers=headers)
 
     async def purge_published(self) -> int:
         """Delete rows published longer ago than the retention (they were kept for inspection)."""

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import tracing
 from shared.db.engine import insert_rows, metadata
 from shared.events.envelope import CloudEvent
 
@@ -28,7 +29,10 @@ async def add_to_outbox(session: AsyncSession, *, topic: str, key: str | None, e
 
 
 async def add_many_to_outbox(session: AsyncSession, rows: list[tuple[str, str | None, CloudEvent]]) -> None:
-    """The same for several (topic, key, event) rows in one statement."""
-    await insert_rows(
-        session, sa.insert(outbox), [{"topic": t, "key": k, "value": e.to_json_bytes()} for t, k, e in rows]
-    )
+    """The same for several (topic, key, event) rows in one statement. With traces on, each row keeps the
+    trace context of its key (shared.tracing), which the relay sends on as the record's `traceparent`."""
+    values = [{"topic": t, "key": k, "value": e.to_json_bytes()} for t, k, e in rows]
+    if tracing.is_recording():
+        for row in values:
+            row["headers"] = tracing.headers_for(row["key"])
+    await insert_rows(session, sa.insert(outbox), values)

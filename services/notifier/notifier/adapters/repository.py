@@ -52,18 +52,19 @@ ACCEPT = sa.text(
     f"""
     INSERT INTO deliveries (command_id, journey_id, subscription_id, customer_id, step, attempt, message, channel,
                             category, segment, marketing_consent, recipient, recipient_hash, facts, status, reason,
-                            provider_message_id)
+                            provider_message_id, traceparent)
     SELECT c.command_id, c.journey_id, c.subscription_id, c.customer_id, c.step, c.attempt, c.message, c.channel,
            c.category, c.segment, c.marketing_consent, CAST(c.recipient AS jsonb), c.recipient_hash,
-           CAST(c.facts AS jsonb), c.status, c.reason, c.provider_message_id
+           CAST(c.facts AS jsonb), c.status, c.reason, c.provider_message_id, c.traceparent
     FROM unnest(CAST(:command_id AS text[]), CAST(:journey_id AS text[]), CAST(:subscription_id AS text[]),
                 CAST(:customer_id AS text[]), CAST(:step AS text[]), CAST(:attempt AS int[]),
                 CAST(:message AS text[]), CAST(:channel AS text[]), CAST(:category AS text[]),
                 CAST(:segment AS text[]), CAST(:marketing_consent AS boolean[]), CAST(:recipient AS text[]),
                 CAST(:recipient_hash AS text[]), CAST(:facts AS text[]), CAST(:status AS text[]),
-                CAST(:reason AS text[]), CAST(:provider_message_id AS text[]))
+                CAST(:reason AS text[]), CAST(:provider_message_id AS text[]), CAST(:traceparent AS text[]))
          AS c(command_id, journey_id, subscription_id, customer_id, step, attempt, message, channel, category,
-              segment, marketing_consent, recipient, recipient_hash, facts, status, reason, provider_message_id)
+              segment, marketing_consent, recipient, recipient_hash, facts, status, reason, provider_message_id,
+              traceparent)
     ON CONFLICT (command_id) DO NOTHING
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)

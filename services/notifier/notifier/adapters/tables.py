@@ -35,6 +35,7 @@ deliveries = sa.Table(
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("provider_message_id", sa.Text, nullable=True),
     sa.Column("subject", sa.Text, nullable=True),  # of a sent email; may name the customer's company: erased
+    sa.Column("traceparent", sa.Text, nullable=True),  # W3C trace context of the command (traces on; 0008)
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("claimed_at", TZ, nullable=True),
     sa.Column("sent_at", TZ, nullable=True),

@@ -30,6 +30,7 @@ class Delivery:
     facts: dict[str, Any]
     status: str
     provider_message_id: str | None = None
+    traceparent: str | None = None  # the trace of the command that queued it, continued by the send
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ round: they wait out a lease of minutes anyway, and a round is often a single de
 
 import asyncio
 
+from opentelemetry.trace import Span, SpanKind
+
 from notifier.domain.delivery import Delivery, Known, one_per_customer_step
 from notifier.service_layer.sending import Sender
+from shared import tracing
 from shared.db.wakeup import Wakeup
 from shared.errors import describe
 from shared.logging import get_logger
@@ -37,17 +40,34 @@ class SenderLoop(Worker):
         if later:
             self._wakeup.set()  # held back only until this round is recorded
         known = await self._sender.known(now)
-        outcomes = await asyncio.gather(*(self._send(delivery, known) for delivery in now))
+        spans: dict[str, Span] = {}
+        outcomes = await asyncio.gather(*(self._send(delivery, known, spans) for delivery in now))
         try:
-            await self._sender.record(list(zip(now, outcomes, strict=True)))
+            with tracing.keyed(spans):  # each answer to the orchestrator continues its send's trace
+                await self._sender.record(list(zip(now, outcomes, strict=True)))
         except Exception as exc:
             # The database stayed away: the deliveries stay `sending` and are settled as unconfirmed.
             log.warning("deliveries_not_recorded", deliveries=len(now), error=type(exc).__name__)
         return len(claimed)
 
-    async def _send(self, delivery: Delivery, known: Known):
+    async def _send(self, delivery: Delivery, known: Known, spans: dict[str, Span]):
         async with self._slots:
-            return await self._sender.process(delivery, known)
+            with tracing.span(
+                f"send {delivery.channel}",
+                traceparent=delivery.traceparent,
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "offboarding.journey_id": delivery.journey_id,
+                    "offboarding.step": delivery.step,
+                    "offboarding.message": delivery.message,
+                    "offboarding.channel": delivery.channel,
+                },
+            ) as span:
+                outcome = await self._sender.process(delivery, known)
+                if span is not None:
+                    span.set_attribute("offboarding.outcome", outcome.status)
+                    spans[delivery.subscription_id] = span
+                return outcome
 
     async def run(self) -> None:
         backoff = 0.5

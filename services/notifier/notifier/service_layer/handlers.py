@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.adapters.repository import DeliveryRepository
 from notifier.domain.delivery import Delivery, Outcome
 from notifier.service_layer.results import answer_rows
+from shared import tracing
 from shared.events.commands import ErasePersonalData, SendMessage
 from shared.logging import get_logger
 from shared.outbox.table import add_many_to_outbox
@@ -55,6 +56,7 @@ def _queued(command_id: str, command: SendMessage, earlier: Delivery | None) -> 
         "status": "duplicate" if earlier else "queued",
         "reason": f"already sent as {earlier.command_id}" if earlier else None,
         "provider_message_id": earlier.provider_message_id if earlier else None,
+        "traceparent": tracing.traceparent_for(command.subscription_id),
     }
 
 

@@ -14,6 +14,7 @@ from orchestrator.adapters.tables import audit_log, journey_steps, journey_timel
 from orchestrator.domain.effects import Note
 from orchestrator.domain.journey import Journey, Step
 from orchestrator.domain.templates import StepSpec
+from shared import tracing
 from shared.db.engine import insert_rows
 from shared.personal import address_hash
 
@@ -120,16 +121,17 @@ class JourneyRepository:
             .limit(1)
         )
 
-    async def claim_due(self, now: datetime, limit: int) -> list[uuid.UUID]:
-        """Journeys with a step due, locked; rows another replica holds are skipped, never waited for."""
+    async def claim_due(self, now: datetime, limit: int) -> dict[uuid.UUID, tuple[str, str | None]]:
+        """Journeys with a step due, locked; rows another replica holds are skipped, never waited for. Each with
+        its subscription id and the trace context it started in (None without traces)."""
         result = await self.session.execute(
-            sa.select(journeys.c.id)
+            sa.select(journeys.c.id, journeys.c.subscription_id, journeys.c.traceparent)
             .where(journeys.c.status.in_(("active", "cancelled")), journeys.c.next_due_at <= now)
             .order_by(journeys.c.next_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return list(result.scalars())
+        return {row.id: (row.subscription_id, row.traceparent) for row in result}
 
     async def add_many(self, new: list[tuple[Journey, str, str]]) -> None:
         """Insert new journeys, each with (event source, event id) of the cancellation that started it."""
@@ -149,6 +151,7 @@ class JourneyRepository:
                     "template_version": journey.template_version,
                     "variant": journey.variant,
                     "experiment": journey.experiment,
+                    "traceparent": tracing.traceparent_for(journey.subscription_id),
                     "segment": journey.segment,
                     "initiated_by": journey.initiated_by,
                     "started_at": journey.started_at,

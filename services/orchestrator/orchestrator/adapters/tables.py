@@ -23,6 +23,7 @@ journeys = sa.Table(
     sa.Column("template_version", sa.Integer, nullable=False),
     sa.Column("variant", sa.Text, nullable=True),  # the experiment variant (migration 0007)
     sa.Column("experiment", sa.Text, nullable=True),  # the experiment whose split chose the variant (0008)
+    sa.Column("traceparent", sa.Text, nullable=True),  # W3C trace context it started in, for later steps (0009)
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("initiated_by", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from orchestrator.domain.journey import Journey
 from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
+from shared import tracing
 from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
 from shared.events.envelope import CloudEvent
 from shared.events.subscription import SubscriptionCancelled, SubscriptionReactivated
@@ -130,10 +131,13 @@ async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork)
 async def run_due_steps(uow: UnitOfWork, *, limit: int) -> int:
     """Claim journeys with a step due (other replicas skip them) and let each run what is due."""
     now = uow.clock()
-    claimed = await uow.journeys.get_many(await uow.journeys.claim_due(now, limit))
+    due = await uow.journeys.claim_due(now, limit)
+    claimed = await uow.journeys.get_many(list(due))
     for journey in claimed.values():
         journey.timer_due(now, uow.policy)
-    await uow.commit_journeys(changed=list(claimed.values()))
+    # Each journey's later steps continue the trace its cancellation started.
+    with tracing.handling(tracing.timers(due.values()) if tracing.is_recording() else []):
+        await uow.commit_journeys(changed=list(claimed.values()))
     return len(claimed)
 
 
