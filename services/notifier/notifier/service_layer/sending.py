@@ -22,6 +22,7 @@ from notifier.adapters.repository import DeliveryRepository
 from notifier.config import Settings
 from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move
+from notifier.metrics import SENDS
 from notifier.service_layer.channels import Channels
 from notifier.service_layer.results import answer_rows
 from shared.errors import describe, is_transient
@@ -78,6 +79,7 @@ class Sender:
                 session, answer_rows(self._settings.topic_step_results, [(d, outcome) for d in stale])
             )
         for delivery in stale:
+            SENDS.labels(delivery.channel, "unconfirmed").inc()
             log.warning("delivery_unconfirmed", journey_id=delivery.journey_id, step=delivery.step)
         return len(stale)
 
@@ -146,6 +148,7 @@ class Sender:
             await DeliveryRepository(session).record(done, now=self._clock())
             await add_many_to_outbox(session, answer_rows(self._settings.topic_step_results, done))
         for delivery, outcome in done:
+            SENDS.labels(delivery.channel, outcome.status).inc()
             log.info(
                 "delivery_recorded",
                 journey_id=delivery.journey_id,
