@@ -47,8 +47,13 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 for service in "${SERVICES[@]}"; do
-  # JSON logs go to .local/logs/<service>.log and, prefixed with the service name, to this terminal.
-  "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | sed -u "s/^/[$service] /") 2>&1 &
+  # JSON logs go to .local/logs/<service>.log and, prefixed with the service name, to this terminal: as
+  # readable lines when it is a terminal (deploy/pretty_logs.py), as JSON otherwise.
+  if [ -t 1 ]; then
+    "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | "$VENV_PYTHON" "$ROOT/deploy/pretty_logs.py" "$service") 2>&1 &
+  else
+    "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | sed -u "s/^/[$service] /") 2>&1 &
+  fi
   pids+=($!)
 done
 

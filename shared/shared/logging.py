@@ -69,8 +69,9 @@ def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any])
     return redact(event_dict)
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send structlog and standard-library logs (uvicorn, aiokafka, alembic) as JSON lines to stdout."""
+def configure_logging(service: str, level: str = "INFO", log_format: str = "auto") -> None:
+    """Send structlog and standard-library logs (uvicorn, aiokafka, alembic) to stdout: JSON lines, or readable
+    lines for a person at a terminal (`auto` decides by whether stdout is one). Redacted either way."""
     from shared.tracing import add_trace_ids  # here: shared.tracing loads the OpenTelemetry SDK
 
     shared = [
@@ -93,7 +94,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             lambda _l, _m, event: {"service": service, **event},
             redact_personal_data,
-            structlog.processors.JSONRenderer(),
+            renderer(log_format),
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
@@ -103,6 +104,14 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def renderer(log_format: str = "auto"):
+    """The last processor: JSON, or structlog's console renderer (colours only on a terminal)."""
+    terminal = sys.stdout.isatty()
+    if log_format == "console" or (log_format == "auto" and terminal):
+        return structlog.dev.ConsoleRenderer(colors=terminal, pad_event_to=28)
+    return structlog.processors.JSONRenderer()
 
 
 def bind_correlation(**ids: str | None) -> None:

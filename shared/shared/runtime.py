@@ -25,7 +25,7 @@ from shared.errors import describe
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import BatchConsumer, BatchHandler, Handler
 from shared.messaging.producer import RenewableProducer
-from shared.messaging.topics import ensure_topics
+from shared.messaging.topics import ensure_topics, wait_for_coordinators
 from shared.outbox.relay import OutboxRelay
 from shared.settings import ConfigurationError, ServiceSettings
 from shared.worker import Worker
@@ -126,6 +126,11 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
             lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics, options=runtime.kafka_options),
         )
     await _retry("kafka", runtime.producer.start)
+    groups = [consumer.group_id for consumer in runtime.consumers]
+    await _retry(
+        "kafka",
+        lambda: wait_for_coordinators(settings.kafka_bootstrap_servers, groups, options=runtime.kafka_options),
+    )
     for consumer in runtime.consumers:
         await _retry("kafka", consumer.start)
     loops = [*(c.run for c in runtime.consumers), *(w.run for w in (runtime.relay, *runtime.workers))]
@@ -149,7 +154,7 @@ async def stop(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
 async def serve(runtime: Runtime, service_dir: Path) -> None:
     """Run the service until SIGTERM/SIGINT: migrations, topics, producer, relay, consumers, workers, HTTP."""
     settings = runtime.settings
-    configure_logging(runtime.name, settings.log_level)
+    configure_logging(runtime.name, settings.log_level, settings.log_format)
     assert runtime.http_app is not None, "the service's bootstrap builds its HTTP app"
     tasks = await start(runtime, service_dir)
     server = uvicorn.Server(
@@ -214,7 +219,7 @@ def main(
         if command == "serve":
             await serve(runtime, service_dir)
             return
-        configure_logging(runtime.name, runtime.settings.log_level)
+        configure_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_format)
         try:
             await migrate(runtime, service_dir)
         finally:

@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     # Bearer tokens for the /v1 routes: "token:role,token:role" (roles viewer, operator).
     api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: readable lines (structlog's console renderer) when stdout is a terminal, JSON lines otherwise
+    log_format: Literal["auto", "json", "console"] = "auto"
     # Loopback unless told otherwise: a container or a pod sets 0.0.0.0 explicitly (compose, Helm).
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=1, le=65535)

@@ -1,9 +1,15 @@
-"""Topic creation at start-up (the broker's auto-create is off): each topic with its partitions and its DLQ."""
+"""What start-up asks of the broker: each topic with its partitions and its DLQ (the broker's auto-create is off),
+and a group coordinator for each consumer group before the consumers join."""
+
+import asyncio
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from shared.events.topics import dlq_topic
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 async def ensure_topics(
@@ -30,6 +36,51 @@ async def ensure_topics(
                     raise RuntimeError(f"creating topic {name} failed: error {code} {message}")
     finally:
         await admin.close()
+
+
+async def wait_for_coordinators(
+    bootstrap_servers: str, groups: list[str], *, options: dict | None = None, within: float = 60.0
+) -> bool:
+    """Wait until every group's coordinator is ready: a broker that has just started loads its group metadata
+    first, and a consumer joining before that logs a burst of coordinator errors (GroupCoordinatorNotAvailable,
+    "Marking the coordinator dead"). Says so once if it has to wait; returns False if the time ran out (the consumers then retry as
+    they always do)."""
+    if not groups:
+        return True
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="coordinator-wait", **(options or {}))
+    await admin.start()
+    loop = asyncio.get_running_loop()
+    deadline, told = loop.time() + within, False
+    try:
+        pending = list(groups)
+        while pending:
+            try:
+                await _described(admin, pending[0])
+                pending.pop(0)
+                continue
+            except KafkaError as exc:
+                if loop.time() > deadline:
+                    log.warning("kafka_group_coordinator_not_ready", group=pending[0], error=type(exc).__name__)
+                    return False
+                if not told:
+                    log.info("waiting_for_kafka_group_coordinator", group=pending[0], error=type(exc).__name__)
+                    told = True
+            await asyncio.sleep(0.5)
+        if told:
+            log.info("kafka_group_coordinators_ready", groups=len(groups))
+        return True
+    finally:
+        await admin.close()
+
+
+async def _described(admin: AIOKafkaAdminClient, group: str) -> None:
+    """The group's coordinator answers DescribeGroups without an error: it has found the coordinator and
+    finished loading the group's metadata (a broker just started answers COORDINATOR_LOAD_IN_PROGRESS, and a
+    consumer joining then marks the coordinator dead again and again)."""
+    for response in await admin.describe_consumer_groups([group]):
+        for described in response.groups:
+            if described[0]:
+                raise for_code(described[0])(f"describing group {group}")
 
 
 def _errors(response) -> list[tuple[str, int, str]]:

@@ -26,3 +26,31 @@ def test_redaction_removes_an_email_address_from_a_log_line(capsys):
 
 def test_redact_walks_nested_values():
     assert redact({"a": ["x@y.io", {"Name": "N"}], "n": 3}) == {"a": ["[email]", {"Name": "[redacted]"}], "n": 3}
+
+
+def test_a_person_at_a_terminal_reads_lines_not_json_and_they_are_redacted_too(capsys):
+    configure_logging("test-service", log_format="console")
+    get_logger("t").info("journey_started", journey_id="j1", customer={"email": "ada@example.com"})
+    line = capsys.readouterr().out
+    assert line.lstrip()[0] != "{" and "journey_started" in line and "journey_id=j1" in line
+    assert "ada@example.com" not in line and "[redacted]" in line
+
+
+def test_auto_writes_json_when_stdout_is_not_a_terminal(capsys):
+    configure_logging("test-service", log_format="auto")  # pytest's captured stdout is no terminal
+    get_logger("t").info("journey_started", journey_id="j1")
+    assert json.loads(capsys.readouterr().out)["event"] == "journey_started"
+
+
+def test_make_run_turns_the_json_lines_into_readable_ones():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "deploy" / "pretty_logs.py"
+    line = json.dumps({"service": "notifier", "event": "delivery_recorded", "level": "info", "step": "thanks"})
+    shown = subprocess.run(
+        [sys.executable, str(script), "notifier"], input=f"{line}\nplain text\n", capture_output=True, text=True
+    ).stdout.splitlines()
+    assert shown[0].startswith("[notifier] ") and "delivery_recorded" in shown[0] and "step=thanks" in shown[0]
+    assert shown[1] == "[notifier] plain text"
