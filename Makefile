@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run traces publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ lint: sync ## ruff: lint and formatting check; the journey templates and their m
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen python -m orchestrator templates check
+
+lint-deploy: sync ## the Helm chart: lint and render it into deploy/helm/rendered/ (builds helm from its Go module once)
+	@deploy/helm/render.sh
 
 fmt: sync ## ruff: fix what it can and format
 	$(UV) run --frozen ruff check --fix .

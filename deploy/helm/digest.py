@@ -1,0 +1,23 @@
+"""The digest a committed render was made from: SHA-256 over the chart's files and the values file used. The test
+(tests/deploy/test_helm.py) recomputes it, so a chart changed without `make lint-deploy` fails CI.
+
+    python deploy/helm/digest.py [VALUES_FILE]
+"""
+
+import hashlib
+import sys
+from pathlib import Path
+
+CHART = Path(__file__).resolve().parent / "offboarding"
+
+
+def digest(values: Path | None = None) -> str:
+    sha = hashlib.sha256()
+    files = sorted(p for p in CHART.rglob("*") if p.is_file()) + ([values] if values else [])
+    for path in files:
+        sha.update(str(path.relative_to(CHART.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
+if __name__ == "__main__":
+    print(digest(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None))

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make lint-deploy`: lint the Helm chart and render it for each values variant into deploy/helm/rendered/, each
+# render headed by the digest of what it was made from. CI validates the committed renders against the
+# Kubernetes schemas (tests/deploy/test_helm.py) without building helm; this script builds helm once from its Go
+# module (helm.sh/helm/v3, a few minutes) into .local/tools/bin.
+source "$(dirname "$0")/../common.sh"
+
+HERE="$ROOT/deploy/helm"
+HELM="$LOCAL_DIR/tools/bin/helm"
+HELM_VERSION=v3.22.0
+if [ ! -x "$HELM" ]; then
+  say "building helm $HELM_VERSION from its Go module (once)"
+  GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
+    || die "building helm failed"
+fi
+mkdir -p "$HERE/rendered"
+for variant in default production inline-secrets; do
+  values=()
+  [ "$variant" = default ] || values=(-f "$HERE/values-$variant.yaml")
+  "$HELM" lint "$HERE/offboarding" "${values[@]}" >/dev/null || { "$HELM" lint "$HERE/offboarding" "${values[@]}"; die "helm lint failed ($variant)"; }
+  digest=$("$VENV_PYTHON" "$HERE/digest.py" ${values[1]:+"${values[1]}"})
+  {
+    echo "# Rendered by \`make lint-deploy\` (helm $HELM_VERSION template offboarding deploy/helm/offboarding${values[1]:+ -f ${values[1]#"$ROOT"/}})."
+    echo "# chart digest: $digest"
+    "$HELM" template offboarding "$HERE/offboarding" --namespace offboarding "${values[@]}"
+  } > "$HERE/rendered/$variant.yaml"
+  say "rendered $variant"
+done

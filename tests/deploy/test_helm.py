@@ -1,0 +1,100 @@
+"""The Helm chart, as `make lint-deploy` rendered it with helm (deploy/helm/rendered/): each render is of the
+chart as it is now (its digest), every manifest is valid against the Kubernetes schemas, and the chart does what
+platform teams expect of it (replicas, probes, resources, the migration hook, disruption budgets, secrets only by
+reference)."""
+
+import sys
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HELM = ROOT / "deploy" / "helm"
+sys.path.insert(0, str(HELM))
+from digest import digest  # noqa: E402 (deploy/helm/ is not a package)
+
+KUBERNETES = "1.33.0"  # the oldest minor version still supported upstream when the chart was written
+VARIANTS = {"default": None, "production": "values-production.yaml", "inline-secrets": "values-inline-secrets.yaml"}
+NOT_IN_THE_SCHEMAS = {"ServiceMonitor"}  # a CRD of the Prometheus Operator: checked by hand below
+
+
+def render(variant: str) -> tuple[str, list[dict]]:
+    text = (HELM / "rendered" / f"{variant}.yaml").read_text()
+    return text, [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def values(variant: str) -> dict:
+    defaults = yaml.safe_load((HELM / "offboarding" / "values.yaml").read_text())
+    extra = VARIANTS[variant]
+    return _merge(defaults, yaml.safe_load((HELM / extra).read_text()) if extra else {})
+
+
+def _merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_committed_render_is_of_the_chart_as_it_is(variant):
+    text, _ = render(variant)
+    extra = VARIANTS[variant]
+    assert f"# chart digest: {digest(HELM / extra if extra else None)}" in text, (
+        f"deploy/helm/rendered/{variant}.yaml is stale: run `make lint-deploy` and commit the renders"
+    )
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_manifest_is_valid_kubernetes(variant):
+    _, docs = render(variant)
+    for doc in docs:
+        if doc["kind"] in NOT_IN_THE_SCHEMAS:
+            assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+            assert doc["spec"]["selector"]["matchLabels"] and doc["spec"]["endpoints"][0]["path"] == "/metrics"
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_service_runs_as_platform_teams_expect(variant):
+    _, docs = render(variant)
+    wanted = values(variant)
+    by_kind: dict[str, dict[str, dict]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    for service, settings in wanted["services"].items():
+        name = f"offboarding-{service}"
+        deployment = by_kind["Deployment"][name]
+        assert deployment["spec"]["replicas"] == settings["replicas"]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env[f"{service.upper()}_HTTP_HOST"]["value"] == "0.0.0.0"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"]["value"] == wanted["kafka"]["bootstrapServers"]
+        for secret in ("DATABASE_URL", "OFFBOARDING_API_TOKENS"):
+            assert "value" not in env[secret] and env[secret]["valueFrom"]["secretKeyRef"]["key"]
+        assert by_kind["PodDisruptionBudget"][name]["spec"]["maxUnavailable"] == 1
+        assert by_kind["Service"][name]["spec"]["ports"][0]["port"] == settings["port"]
+    job = by_kind["Job"]["offboarding-migrate"]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    commands = [c["args"] for c in job["spec"]["template"]["spec"]["containers"]]
+    assert sorted(commands) == [["python", "-m", s, "migrate"] for s in sorted(wanted["services"])]
+
+
+def test_secrets_stay_secrets_and_production_speaks_sasl_ssl():
+    text, docs = render("inline-secrets")
+    (secret,) = [d for d in docs if d["kind"] == "Secret"]
+    assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < 0, "exists before the migration job"
+    assert secret["stringData"]["console-secret"] == values("inline-secrets")["secrets"]["consoleSecret"]
+    assert text.count(values("inline-secrets")["secrets"]["consoleSecret"]) == 1, "only in the Secret itself"
+    _, production = render("production")
+    (orchestrator,) = [d for d in production if d["kind"] == "Deployment" and "orchestrator" in d["metadata"]["name"]]
+    env = {e["name"]: e for e in orchestrator["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL" and env["KAFKA_SSL_CAFILE"]["value"]
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] and env["ORCHESTRATOR_TIMER_BATCH_SIZE"]["value"] == "200"
+    assert not [d for d in production if d["kind"] == "Secret"], "production brings its own Secret"
