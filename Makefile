@@ -14,7 +14,7 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ test-unit: sync ## only the tests that need no infrastructure
 
 soak: infra-up ## the fault tests with 10x the events, three times over (long; not in CI)
 	for round in 1 2 3; do E2E_SCALE=10 $(UV) run --frozen pytest tests/e2e/test_processes.py $(PYTEST_ARGS) || exit 1; done
+
+chaos: infra-up ## a long run under faults with a ledger (ARGS="--minutes 20 --rate 10 --kills 100"); not in CI
+	$(UV) run --frozen python bench/chaos.py $(ARGS)
 
 lint: sync ## ruff: lint and formatting check; the journey templates and their messages (templates check)
 	$(UV) run --frozen ruff check .

@@ -44,6 +44,8 @@ class Runtime:
     consumers: list[BatchConsumer] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)  # besides the relay
     topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
+    # Of them, the internal topics (commands, results): created with the internal retention (retention.ms).
+    internal_topics: set[str] = field(default_factory=set)
     http_app: FastAPI | None = None
     kafka_options: dict = field(default_factory=dict)  # security options of every Kafka client
 
@@ -121,9 +123,15 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     tracing.instrument(engine=runtime.engine, app=runtime.http_app)
     await _retry("database", lambda: migrate(runtime, service_dir))
     if runtime.topics:
+        retention_ms = int(settings.internal_topic_retention.total_seconds() * 1000)
         await _retry(
             "kafka",
-            lambda: ensure_topics(settings.kafka_bootstrap_servers, runtime.topics, options=runtime.kafka_options),
+            lambda: ensure_topics(
+                settings.kafka_bootstrap_servers,
+                runtime.topics,
+                options=runtime.kafka_options,
+                configs={t: {"retention.ms": str(retention_ms)} for t in runtime.internal_topics},
+            ),
         )
     await _retry("kafka", runtime.producer.start)
     groups = [consumer.group_id for consumer in runtime.consumers]

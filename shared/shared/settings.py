@@ -1,5 +1,6 @@
 """Settings base: every service reads its configuration from environment variables, validated at start-up."""
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -51,6 +52,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=1, le=65535)
     topic_partitions: int = Field(6, ge=1, le=256)
+    # How long the internal topics (commands, results) keep messages; set when a topic is created. The recipient
+    # in a command is sealed (shared.sealing), so what an erasure leaves there is unreadable either way.
+    internal_topic_retention: timedelta = Field(timedelta(days=7), ge=timedelta(hours=1), le=timedelta(days=90))
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
     # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
     outbox_idle_seconds: float = Field(1.0, gt=0, le=60)

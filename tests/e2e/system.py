@@ -120,6 +120,7 @@ class System:
                 **{f"{peer.upper()}_URL": url for peer, url in self.peer_urls().items()},
             },
             "notifier": {
+                "KEYRING_SCHEMA": f"{t}_orchestrator",  # the journey keys that open sealed recipients
                 "TOPIC_COMMANDS": topics["notifier"],
                 "TOPIC_STEP_RESULTS": topics["results"],
                 "SMTP_PORT": str(self.smtp_port),

@@ -57,6 +57,7 @@ async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, te
         NotifierSettings(
             **shared,
             database_schema=f"{t}_n",
+            keyring_schema=f"{t}_o",
             topic_commands=f"{t}.notifier",
             topic_step_results=f"{t}.results",
             smtp_host=smtp_sink.host,

@@ -44,11 +44,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         settings.topic_commands: settings.topic_partitions,
         settings.topic_step_results: settings.topic_partitions,
     }
+    runtime.internal_topics = {settings.topic_commands, settings.topic_step_results}
     runtime.consumers = [
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            batch_handler=commands_handler(settings.topic_step_results),
+            batch_handler=commands_handler(settings.topic_step_results, settings.keyring_schema),
         )
     ]
     runtime.workers = [

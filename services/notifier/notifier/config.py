@@ -20,6 +20,8 @@ class Settings(ServiceSettings):
     topic_commands: str = commands.NOTIFIER_COMMANDS
     topic_step_results: str = commands.STEP_RESULTS
     templates_dir: Path = SHIPPED_TEMPLATES
+    # Where the journey keys are (the orchestrator's schema): they open the sealed recipients of send commands.
+    keyring_schema: str = Field("orchestrator", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
     # Email over SMTP
     smtp_host: str = "127.0.0.1"

@@ -48,6 +48,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             settings.topic_survey_responses,
         )
     }
+    runtime.internal_topics = {
+        settings.topic_notifier_commands,
+        settings.topic_survey_commands,
+        settings.topic_step_results,
+    }
     runtime.consumers = [
         runtime.consumer(
             group_id=f"{settings.database_schema}-billing",

@@ -22,6 +22,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         name: settings.topic_partitions
         for name in (settings.topic_survey_responses, settings.topic_commands, settings.topic_step_results)
     }
+    runtime.internal_topics = {settings.topic_commands, settings.topic_step_results}
     runtime.consumers = [
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",

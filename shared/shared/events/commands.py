@@ -1,15 +1,16 @@
 """Messages between the services: step commands from the orchestrator, results back, erasure, survey answers.
 
 Each is the `data` of a CloudEvent, versioned through the registry. Commands carry only what the receiving
-service needs; personal data (the recipient) travels only in SendMessage.
+service needs; personal data (the recipient) travels only in SendMessage, sealed with the journey's key.
 """
 
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.events.registry import EventData, EventRegistry
+from shared.sealing import Sealed
 
 # Internal topics (names configurable in each service's settings).
 NOTIFIER_COMMANDS = "offboarding.notifier.commands"
@@ -47,10 +48,19 @@ class SendMessage(StepCommand):
     channel: Literal["email", "webhook"]
     category: Literal["transactional", "marketing"]
     segment: Literal["b2c", "b2b"]
-    recipient: Recipient
+    # The recipient travels sealed (shared.sealing: a key per journey, deleted on erasure); a plain one is
+    # still read, from commands written before sealing (and the tests' stand-in orchestrator).
+    recipient: Recipient | None = None
+    sealed_recipient: Sealed | None = None
     marketing_consent: bool = False
     # Non-personal facts the message may show: plan, cancelled_at, effective_at, reason, survey_url, template.
     facts: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> "SendMessage":
+        if (self.recipient is None) == (self.sealed_recipient is None):
+            raise ValueError("a send command has either `recipient` or `sealed_recipient`")
+        return self
 
 
 @service_messages.register

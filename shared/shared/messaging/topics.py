@@ -19,8 +19,10 @@ async def ensure_topics(
     with_dlq: bool = True,
     replication: int = 1,
     options: dict | None = None,
+    configs: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """Create every topic in `partitions` (and its `.dlq`) that does not exist yet; existing ones are kept."""
+    """Create every topic in `partitions` (and its `.dlq`) that does not exist yet, with its `configs` (e.g.
+    retention.ms); existing ones are kept as they are."""
     wanted = dict(partitions)
     if with_dlq:
         wanted |= {dlq_topic(name): 1 for name in partitions}
@@ -28,7 +30,11 @@ async def ensure_topics(
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(n, p, replication) for n, p in wanted.items() if n not in existing]
+        missing = [
+            NewTopic(n, p, replication, topic_configs=(configs or {}).get(n, {}))
+            for n, p in wanted.items()
+            if n not in existing
+        ]
         if missing:
             response = await admin.create_topics(missing)
             for name, code, message in _errors(response):

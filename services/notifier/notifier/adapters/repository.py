@@ -107,7 +107,7 @@ class DeliveryRepository:
             return []
         columns = {name: [row[name] for row in rows] for name in rows[0]}
         for name in ("recipient", "facts"):
-            columns[name] = [json.dumps(value, ensure_ascii=False) for value in columns[name]]
+            columns[name] = [None if v is None else json.dumps(v, ensure_ascii=False) for v in columns[name]]
         return await self._deliveries(ACCEPT, columns)
 
     async def sent(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Delivery]:

@@ -10,15 +10,19 @@ from notifier.adapters.context import render_preview
 from notifier.adapters.rendering import Renderer, RenderError
 from notifier.config import Settings
 from shared.auth import TokenAuth
-from shared.events.commands import SendMessage
+from shared.events.commands import Recipient, SendMessage
 from shared.http import documented_errors
 
 
 class RenderCommand(SendMessage):
     """A send-message command read strictly (an attempt of 2.0 or a consent of 0 is refused): over HTTP the
-    JSON schema is the contract."""
+    JSON schema is the contract. Its recipient is in the clear: a preview is never sent, so nothing is sealed
+    (and this service holds no key to open it)."""
 
     model_config = ConfigDict(strict=True)
+
+    recipient: Recipient
+    sealed_recipient: None = None
 
 
 class RenderRequest(BaseModel):

@@ -105,6 +105,16 @@ unsubscribes = sa.Table(
     sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A key per journey for the personal data in its commands on Kafka (shared.sealing, shared.keyring); deleted on
+# erasure. No foreign key: a journey's row outlives its key, and the notifier reads this table too.
+journey_keys = sa.Table(
+    "journey_keys",
+    metadata,
+    sa.Column("journey_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("key", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -124,6 +134,7 @@ __all__ = [
     "audit_log",
     "dead_letters",
     "inbox",
+    "journey_keys",
     "journey_steps",
     "journey_timeline",
     "journeys",

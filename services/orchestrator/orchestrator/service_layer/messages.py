@@ -7,6 +7,7 @@ from orchestrator.domain.effects import Dispatch, JourneyEvent
 from orchestrator.domain.journey import Journey
 from shared.events.commands import CreateSurvey, ErasePersonalData, Recipient, SendMessage
 from shared.events.envelope import CloudEvent, new_event
+from shared.sealing import seal
 
 SOURCE = "offboarding/orchestrator"
 
@@ -40,8 +41,11 @@ def journey_event(journey: Journey, effect: JourneyEvent) -> CloudEvent:
     return _event(f"offboarding.journey.{effect.kind}", data, subject=str(journey.id))
 
 
-def step_command(journey: Journey, dispatch: Dispatch, topics: Topics) -> tuple[str, CloudEvent]:
-    """The command for a dispatched step and the topic it goes to. The event id is the command id."""
+def step_command(
+    journey: Journey, dispatch: Dispatch, topics: Topics, *, key: bytes | None = None
+) -> tuple[str, CloudEvent]:
+    """The command for a dispatched step and the topic it goes to. The event id is the command id. With the
+    journey's `key`, the recipient goes sealed (what goes to Kafka); without, plain (a preview, never sent)."""
     step = journey.step(dispatch.step)
     base = {
         "journey_id": str(journey.id),
@@ -68,16 +72,23 @@ def step_command(journey: Journey, dispatch: Dispatch, topics: Topics) -> tuple[
         category=step.spec.category,
         segment=journey.segment,
         marketing_consent=bool(journey.facts.get("marketing_consent")),
-        recipient=Recipient(
-            email=customer["email"],
-            name=customer.get("name"),
-            company=customer.get("company"),
-            locale=customer.get("locale") or "en",
-            timezone=customer.get("timezone") or "UTC",
-        ),
+        **_recipient(journey, customer, key),
         facts=_message_facts(journey),
     )
     return topics.notifier_commands, _command(data, journey, dispatch)
+
+
+def _recipient(journey: Journey, customer: dict, key: bytes | None) -> dict[str, Any]:
+    recipient = Recipient(
+        email=customer["email"],
+        name=customer.get("name"),
+        company=customer.get("company"),
+        locale=customer.get("locale") or "en",
+        timezone=customer.get("timezone") or "UTC",
+    )
+    if key is None:
+        return {"recipient": recipient}
+    return {"sealed_recipient": seal(key, str(journey.id), recipient.model_dump(mode="json"))}
 
 
 def erase_commands(journey: Journey, topics: Topics) -> list[tuple[str, CloudEvent]]:

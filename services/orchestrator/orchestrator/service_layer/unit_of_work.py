@@ -17,6 +17,7 @@ from orchestrator.domain.journey import Journey
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.templates import Catalogue
 from orchestrator.service_layer.messages import Topics, erase_commands, journey_event, step_command
+from shared.keyring import Keyring
 from shared.outbox.table import add_many_to_outbox, outbox
 
 
@@ -36,6 +37,7 @@ class UnitOfWork:
     ) -> None:
         self.session = session
         self.journeys = JourneyRepository(session)
+        self.keyring = Keyring(session)
         self.catalogue = catalogue
         self.policy = policy
         self.topics = topics
@@ -55,6 +57,7 @@ class UnitOfWork:
         await self.journeys.add_many(list(new))
         await self.journeys.save_many(list(changed))
         everything = [journey for journey, _, _ in new] + list(changed)
+        keys = await self._keys([journey.id for journey, _, _ in new], changed)
         notes, rows = [], []
         for journey in everything:
             effects, journey.effects = journey.effects, []
@@ -62,14 +65,23 @@ class UnitOfWork:
                 if isinstance(effect, Note):
                     notes.append((journey, effect))
                 elif isinstance(effect, Dispatch):
-                    rows.append((*step_command(journey, effect, self.topics), journey))
+                    rows.append((*step_command(journey, effect, self.topics, key=keys[str(journey.id)]), journey))
                 elif isinstance(effect, JourneyEvent):
                     rows.append((self.topics.journey_events, journey_event(journey, effect), journey))
                 elif isinstance(effect, EraseEverywhere):
                     await self._forget_queued_commands(journey)
+                    await self.keyring.forget(journey.id)
                     rows.extend((*pair, journey) for pair in erase_commands(journey, self.topics))
         await self.journeys.add_timeline(notes)
         await add_many_to_outbox(self.session, [(topic, j.subscription_id, event) for topic, event, j in rows])
+
+    async def _keys(self, new: list, changed: list[Journey]) -> dict[str, bytes]:
+        """New journeys get their key; changed ones that dispatch a step read theirs (one statement each). A
+        journey from before keys existed gets one now (an erased journey dispatches nothing that needs it)."""
+        keys = await self.keyring.create(new)
+        dispatching = [j.id for j in changed if any(isinstance(e, Dispatch) for e in j.effects)]
+        keys |= await self.keyring.keys([str(i) for i in dispatching])
+        return keys | await self.keyring.create([i for i in dispatching if str(i) not in keys])
 
     async def _forget_queued_commands(self, journey: Journey) -> None:
         """Commands carry the recipient: drop this subscription's, sent or not (journey events hold no personal data)."""

@@ -108,6 +108,17 @@ async def commands_for(kafka_bootstrap: str, topic: str, subscription_id: str, *
     return mine(records)
 
 
+async def recipient_of(runtime: Runtime, command: dict) -> dict:
+    """A send command's recipient as the notifier reads it: opened with the journey's key from the keyring."""
+    from shared.keyring import Keyring
+    from shared.sealing import Sealed, unseal
+
+    sealed = Sealed.model_validate(command["data"]["sealed_recipient"])
+    async with runtime.sessions() as session:
+        keys = await Keyring(session, runtime.settings.database_schema).keys([sealed.kid])
+    return unseal(keys.get(sealed.kid), sealed)
+
+
 class Responder:
     """Plays the notifier and the survey service: answers each command with a result over Kafka."""
 

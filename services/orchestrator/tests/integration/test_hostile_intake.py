@@ -14,7 +14,7 @@ from orchestrator.tools.hostile_events import conflicting_pair, hostile_cases
 from orchestrator.tools.sample_events import cancellation
 from shared.testing import read_topic
 
-from .conftest import commands_for, eventually, journey_rows
+from .conftest import commands_for, eventually, journey_rows, recipient_of
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ async def test_every_hostile_event_gets_its_outcome_and_a_good_event_after_them_
             )
             if c["data"]["step"] == "confirmation"
         ]
-        recipient = command["data"]["recipient"]
+        recipient = await recipient_of(orchestrator, command)
         assert recipient["email"] == case.email, case.name
         for key, value in case.recipient.items():
             assert recipient[key] == value, (case.name, key, recipient[key])
