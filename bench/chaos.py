@@ -5,8 +5,8 @@ steady rate; meanwhile random service processes are killed with SIGKILL (and sta
 is stopped and started, and PostgreSQL is restarted in immediate mode. Then publishing stops and the system
 drains. The ledger compares what was published with the journeys in the orchestrator's database and with the
 confirmation emails at the SMTP sink (by their X-Offboarding-Journey and X-Offboarding-Step headers): lost,
-duplicated, and how long the system took to recover after each fault (from the fault to the confirmation
-email of the first cancellation published after it; p50 and max per kind of fault).
+duplicated, and how long the system took to recover after each fault (from the fault's start to the
+confirmation email of the first cancellation billing began to publish after it; p50 and max per kind).
 
     python bench/chaos.py [--minutes 20] [--rate 10] [--kills 100] [--broker-restarts 10] [--db-restarts 10]
 
@@ -39,7 +39,7 @@ class Ledger:
     """What was published when, and what each fault was and when."""
 
     def __init__(self) -> None:
-        self.published: dict[str, float] = {}  # subscription -> when published (Unix time)
+        self.published: dict[str, float] = {}  # subscription -> when billing began to publish it (Unix time)
         self.faults: list[tuple[str, float]] = []  # (kind, when)
 
 
@@ -52,13 +52,13 @@ async def load(system: System, ledger: Ledger, rate: float, until: float) -> Non
         while time.time() < until:
             sub = f"sub_{system.name}_{n}"
             event = cancellation(sub, email=f"{sub}@{system.name}.example")
+            ledger.published[sub] = time.time()  # when billing began to publish it (it waits out a broker away)
             while True:
                 try:
                     await producer.send_and_wait(topic, event.to_json_bytes(), key=sub.encode())
                     break
                 except Exception:
                     await asyncio.sleep(0.5)  # the broker is restarting: billing retries, as its outbox would
-            ledger.published[sub] = time.time()
             n += 1
             await asyncio.sleep(1 / rate)
     finally:
@@ -66,18 +66,27 @@ async def load(system: System, ledger: Ledger, rate: float, until: float) -> Non
 
 
 async def faults(system: System, ledger: Ledger, args: argparse.Namespace, until: float) -> None:
-    """The faults, spread evenly over the run in a shuffled order."""
-    plan = ["kill"] * args.kills + ["broker"] * args.broker_restarts + ["database"] * args.db_restarts
-    random.shuffle(plan)
-    gap = (until - time.time() - 30) / max(len(plan), 1)
-    for kind in plan:
-        await asyncio.sleep(gap)
+    """The faults on a fixed schedule over the run: kills evenly spread (each replica started again in the
+    background), broker and database restarts alternating, never two restarts of the infrastructure at once."""
+    began, span = time.time(), until - time.time() - 30
+    plan = [(span * (i + 0.5) / max(args.kills, 1), "kill") for i in range(args.kills)]
+    infra = ["broker"] * args.broker_restarts + ["database"] * args.db_restarts
+    random.shuffle(infra)
+    plan += [(span * (i + 0.5) / max(len(infra), 1), kind) for i, kind in enumerate(infra)]
+    running: list[asyncio.Task] = []
+    coming_back: set[int] = set()  # replicas killed and not yet ready again: not killed twice
+    for offset, kind in sorted(plan):
+        await asyncio.sleep(max(0.0, began + offset - time.time()))
         ledger.faults.append((kind, time.time()))
         if kind == "kill":
-            replica = random.choice([r for r in system.replicas if r.process and r.process.returncode is None])
-            await system.kill(replica)
-            await asyncio.sleep(random.uniform(0.5, 3.0))
-            await _restart(system, replica)
+            alive = [
+                r for r in system.replicas if r.process and r.process.returncode is None and id(r) not in coming_back
+            ]
+            if alive:
+                replica = random.choice(alive)
+                await system.kill(replica)
+                coming_back.add(id(replica))
+                running.append(asyncio.create_task(_come_back(system, replica, coming_back)))
         elif kind == "broker":
             await _infra("kafka.sh", "stop")
             await asyncio.sleep(random.uniform(1.0, 5.0))
@@ -85,6 +94,13 @@ async def faults(system: System, ledger: Ledger, args: argparse.Namespace, until
         else:
             await _infra("postgres.sh", "restart-immediate")
         print(f"{datetime.now(UTC):%H:%M:%S} {kind} ({len(ledger.faults)} faults)", flush=True)
+    await asyncio.gather(*running)
+
+
+async def _come_back(system: System, replica, coming_back: set[int]) -> None:
+    await asyncio.sleep(random.uniform(0.5, 3.0))
+    await _restart(system, replica)
+    coming_back.discard(id(replica))
 
 
 async def _restart(system: System, replica) -> None:
@@ -141,7 +157,8 @@ async def drain(url: str, system: System, ledger: Ledger, within: float) -> None
 
 
 def recovery(ledger: Ledger, mails: dict[str, list[float]]) -> dict[str, dict]:
-    """Per kind of fault: from the fault to the confirmation of the first cancellation published after it."""
+    """Per kind of fault: from its start to the confirmation email of the first cancellation billing began to
+    publish after it started (a publish waits out a broker that is away)."""
     order = sorted(ledger.published.items(), key=lambda item: item[1])
     times: dict[str, list[float]] = {}
     for kind, at in ledger.faults:
