@@ -156,6 +156,21 @@ async def drain(url: str, system: System, ledger: Ledger, within: float) -> None
         await asyncio.sleep(5)
 
 
+async def deliveries(url: str, system: System) -> dict[str, int]:
+    """The notifier's deliveries by status: how many a crash left `unconfirmed`, for one."""
+    rows = await sql(url, f'SELECT status, count(*) FROM "{system.name}_notifier".deliveries GROUP BY 1')
+    return dict(rows)
+
+
+def processed_rate(ledger: Ledger, mails: dict[str, list[float]]) -> float:
+    """Confirmations per second from the first publish to the last confirmation: with no faults and a rate above
+    what the system keeps up with, this is its sustained rate."""
+    arrivals = [min(times) for sub, times in mails.items() if sub in ledger.published]
+    if not arrivals:
+        return 0.0
+    return round(len(arrivals) / (max(arrivals) - min(ledger.published.values())), 1)
+
+
 def recovery(ledger: Ledger, mails: dict[str, list[float]]) -> dict[str, dict]:
     """Per kind of fault: from its start to the confirmation email of the first cancellation billing began to
     publish after it started (a publish waits out a broker that is away)."""
@@ -190,6 +205,7 @@ async def main(args: argparse.Namespace) -> dict:
         print(f"published {len(ledger.published)} cancellations; draining", flush=True)
         await drain(url, system, ledger, within=args.drain_minutes * 60)
         mails, started = confirmations(system), await journeys(url, system)
+        settled = await deliveries(url, system)
     finally:
         await finish(system)
     result = {
@@ -204,6 +220,8 @@ async def main(args: argparse.Namespace) -> dict:
         "confirmations_missing": sorted(s for s in ledger.published if s not in mails),
         "confirmations_duplicated": sorted(s for s in ledger.published if len(mails.get(s, [])) > 1),
         "recovery": recovery(ledger, mails),
+        "deliveries_by_status": settled,
+        "processed_per_s": processed_rate(ledger, mails),
     }
     out = ROOT / "bench" / "results" / f"chaos-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +234,8 @@ def report(result: dict) -> None:
         f"\nchaos: {result['minutes']} min at {result['rate_per_s']}/s, {result['replicas_per_service']} replicas each"
     )
     print(f"faults: {result['faults']}")
-    print(f"published {result['published']} cancellations")
+    print(f"published {result['published']} cancellations; processed {result['processed_per_s']}/s")
+    print(f"deliveries by status: {result['deliveries_by_status']}")
     for what in ("journeys_missing", "journeys_duplicated", "confirmations_missing", "confirmations_duplicated"):
         print(f"  {what.replace('_', ' ')}: {len(result[what])} {result[what][:5]}")
     for kind, figures in result["recovery"].items():

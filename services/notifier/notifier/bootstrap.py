@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from notifier.adapters.email import SmtpChannel, SmtpConfig
 from notifier.adapters.rendering import Renderer
+from notifier.adapters.smtp import SmtpChannel, SmtpConfig
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.entrypoints.consumers import commands_handler

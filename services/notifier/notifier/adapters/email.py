@@ -1,15 +1,11 @@
-"""Email over SMTP (aiosmtplib): building the MIME message and handing it to the mail server."""
+"""Email as the wire carries it: the recipient's mailbox, headers and MIME message (adapters/smtp.py sends it)."""
 
-import asyncio
 import base64
-import contextlib
 import email.policy
 import functools
 import hashlib
 import re
 import secrets
-import ssl
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import quoprimime
@@ -17,11 +13,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 
 from notifier.adapters.rendering import Rendered
-from shared.logging import EMAIL_PATTERN
 from shared.text import clean_line
 
 # Headers up to RFC 5322's 998 characters stay on one line (folding at 78 left some readers showing a leading
@@ -43,17 +37,6 @@ class SendFailed(Exception):
     def __init__(self, reason: str, *, retryable: bool) -> None:
         super().__init__(reason)
         self.reason, self.retryable = reason, retryable
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    starttls: bool = False
-    tls: bool = False
-    username: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
 
 
 def message_id(command_id: str, domain: str) -> str:
@@ -216,86 +199,3 @@ def _body(text: str, *, eight_bit: bool) -> tuple[str, str]:
         return ("7bit" if text.isascii() else "8bit"), "\r\n".join(lines)
     raw = "\n".join(lines).encode("utf-8").decode("latin-1")
     return "quoted-printable", quoprimime.body_encode(raw, maxlinelen=76, eol="\r\n")
-
-
-class SmtpChannel:
-    """Sends over a small pool of kept-open SMTP connections: connecting, greeting and quitting per message
-    cost more than the message itself. A connection idle for a while is replaced before use, because
-    servers drop idle clients and a drop in the middle of a send would leave its outcome unknown."""
-
-    IDLE_SECONDS = 10.0
-
-    def __init__(self, config: SmtpConfig, *, pool_size: int = 4) -> None:
-        self._config = config
-        self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
-        self._slots = asyncio.Semaphore(pool_size)
-
-    async def send(self, email: OutgoingEmail, *, sender: str, to: Mailbox) -> str:
-        """Hand the message to the server for exactly `to.envelope` (the envelope is never read from headers);
-        returns the server's answer. Raises SendFailed."""
-        async with self._slots:
-            client = await self._client()
-            try:
-                if client.is_ehlo_or_helo_needed:
-                    await client.ehlo()
-                if to.needs_smtputf8 and not client.supports_extension("smtputf8"):
-                    self._release(client)
-                    raise SendFailed(
-                        "the mail server does not take internationalised addresses (no SMTPUTF8)", retryable=False
-                    )
-                raw, options = _wire_format(email, to, eight_bit=client.supports_extension("8bitmime"))
-                _, answer = await client.sendmail(sender, [to.envelope], raw, mail_options=options)
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                await self._discard(client)
-                permanent = all(500 <= r.code < 600 for r in exc.recipients)
-                raise SendFailed(f"recipient refused: {exc.recipients[0].code}", retryable=not permanent) from None
-            except aiosmtplib.SMTPResponseException as exc:
-                await self._discard(client)
-                said = EMAIL_PATTERN.sub("[email]", exc.message[:200])
-                raise SendFailed(f"SMTP {exc.code}: {said}", retryable=exc.code < 500) from None
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                await self._discard(client)
-                raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", retryable=True) from None
-            self._release(client)
-            return answer
-
-    async def _client(self) -> aiosmtplib.SMTP:
-        while not self._idle.empty():
-            client, since = self._idle.get_nowait()
-            if client.is_connected and time.monotonic() - since < self.IDLE_SECONDS:
-                return client
-            await self._discard(client)
-        c = self._config
-        client = aiosmtplib.SMTP(
-            hostname=c.host,
-            port=c.port,
-            use_tls=c.tls,
-            start_tls=c.starttls,
-            username=c.username,
-            password=c.password,
-            timeout=c.timeout,
-            tls_context=ssl.create_default_context() if c.tls or c.starttls else None,
-        )
-        try:
-            await client.connect()
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", retryable=True) from None
-        return client
-
-    def _release(self, client: aiosmtplib.SMTP) -> None:
-        self._idle.put_nowait((client, time.monotonic()))
-
-    async def _discard(self, client: aiosmtplib.SMTP) -> None:
-        with contextlib.suppress(Exception):
-            await client.quit() if client.is_connected else None
-        client.close()
-
-    async def close(self) -> None:
-        while not self._idle.empty():
-            await self._discard(self._idle.get_nowait()[0])
-
-
-def _wire_format(email: OutgoingEmail, to: Mailbox, *, eight_bit: bool) -> tuple[bytes, list[str]]:
-    """The message's bytes and the MAIL FROM options they need."""
-    options = (["SMTPUTF8"] if to.needs_smtputf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
-    return email.as_bytes(eight_bit=eight_bit), options

@@ -20,7 +20,8 @@ TYPED = {"recipient": JSONB, "facts": JSONB}
 
 CLAIM = sa.text(
     f"""
-    UPDATE deliveries SET status = 'sending', claimed_at = :now, updated_at = now()
+    UPDATE deliveries SET status = 'sending', claimed_at = :now, claims = claims + 1, handed_over_at = NULL,
+                          updated_at = now()
     WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)
@@ -28,10 +29,26 @@ CLAIM = sa.text(
 INTERRUPTED = sa.text(
     f"""
     UPDATE deliveries SET status = 'unconfirmed', reason = :reason, updated_at = now()
-    WHERE status = 'sending' AND claimed_at < :before
+    WHERE status = 'sending' AND claimed_at < :before AND handed_over_at IS NOT NULL
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
+# Never handed over: the mail server discarded whatever it got of the message, so it can go out again.
+REQUEUE = sa.text(
+    """
+    UPDATE deliveries SET status = 'queued', claimed_at = NULL, updated_at = now()
+    WHERE status = 'sending' AND claimed_at < :before AND handed_over_at IS NULL
+    RETURNING id
+    """
+)
+HAND_OVER = sa.text(
+    """
+    UPDATE deliveries AS d SET handed_over_at = :now
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:claims AS int[])) AS h(id, claims)
+    WHERE d.id = h.id AND d.claims = h.claims AND d.status = 'sending'
+    RETURNING d.id
+    """
+)
 RELEASE = sa.text("UPDATE deliveries SET status = 'queued', claimed_at = NULL WHERE id = ANY(CAST(:ids AS bigint[]))")
 SENT = sa.text(
     f"""
@@ -69,15 +86,19 @@ ACCEPT = sa.text(
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
+# Only a claim that still holds is recorded: a delivery queued again (or claimed again) after its lease is not
+# this round's any more. An `unconfirmed` one is: its process was only slow, and now knows what happened.
 RECORD = sa.text(
     """
     UPDATE deliveries AS d
     SET status = o.status, reason = o.reason, provider_message_id = o.provider_message_id, subject = o.subject,
         sent_at = o.sent_at, updated_at = now()
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:reasons AS text[]),
-                CAST(:provider_ids AS text[]), CAST(:subjects AS text[]), CAST(:sent AS timestamptz[]))
-         AS o(id, status, reason, provider_message_id, subject, sent_at)
-    WHERE d.id = o.id
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:claims AS int[]), CAST(:statuses AS text[]),
+                CAST(:reasons AS text[]), CAST(:provider_ids AS text[]), CAST(:subjects AS text[]),
+                CAST(:sent AS timestamptz[]))
+         AS o(id, claims, status, reason, provider_message_id, subject, sent_at)
+    WHERE d.id = o.id AND d.claims = o.claims AND d.status IN ('sending', 'unconfirmed')
+    RETURNING d.id
     """
 )
 
@@ -138,16 +159,27 @@ class DeliveryRepository:
             await self.session.execute(RELEASE, {"ids": [d.id for d in batch]})
 
     async def mark_interrupted(self, *, claimed_before: datetime, reason: str) -> list[Delivery]:
-        """Deliveries left `sending` by a crashed process become `unconfirmed`."""
+        """Deliveries a crashed process left `sending` after their hand-over become `unconfirmed`."""
         return await self._deliveries(INTERRUPTED, {"before": claimed_before, "reason": reason})
 
-    async def record(self, done: list[tuple[Delivery, Outcome]], *, now: datetime) -> None:
-        """Store a round's outcomes."""
+    async def requeue_unsent(self, *, claimed_before: datetime) -> int:
+        """Deliveries a crashed process left `sending` before their hand-over go back to the queue."""
+        return len((await self.session.execute(REQUEUE, {"before": claimed_before})).all())
+
+    async def hand_over(self, batch: Sequence[Delivery], *, now: datetime) -> set[int]:
+        """Record that these deliveries' messages are about to be handed over; returns the ids whose claim
+        still holds (a delivery requeued after its lease ran out is not marked)."""
+        params = {"ids": [d.id for d in batch], "claims": [d.claims for d in batch], "now": now}
+        return set((await self.session.execute(HAND_OVER, params)).scalars())
+
+    async def record(self, done: list[tuple[Delivery, Outcome]], *, now: datetime) -> set[int]:
+        """Store a round's outcomes; returns the ids stored (not those whose claim was lost meanwhile)."""
         outcomes = [o for _, o in done]
-        await self.session.execute(
+        recorded = await self.session.execute(
             RECORD,
             {
                 "ids": [d.id for d, _ in done],
+                "claims": [d.claims for d, _ in done],
                 "statuses": [o.status for o in outcomes],
                 "reasons": [o.reason for o in outcomes],
                 "provider_ids": [o.provider_message_id for o in outcomes],
@@ -155,6 +187,7 @@ class DeliveryRepository:
                 "sent": [now if o.status == "sent" else None for o in outcomes],
             },
         )
+        return set(recorded.scalars())
 
     async def add_unsubscribe_token(self, token: str, delivery: Delivery) -> None:
         """Only the token's hash is stored."""

@@ -12,7 +12,8 @@ from shared.outbox.table import outbox
 TZ = sa.DateTime(timezone=True)
 
 # One row per send command. status: queued -> sending -> sent | failed | skipped | deferred | unconfirmed
-# (a send interrupted by a crash: possibly delivered, never resent automatically) | duplicate | erased.
+# (a send interrupted by a crash after its hand-over: possibly delivered, never resent automatically) | duplicate
+# | erased. A `sending` delivery whose process died before the hand-over goes back to `queued`.
 deliveries = sa.Table(
     "deliveries",
     metadata,
@@ -38,6 +39,8 @@ deliveries = sa.Table(
     sa.Column("traceparent", sa.Text, nullable=True),  # W3C trace context of the command (traces on; 0008)
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("claimed_at", TZ, nullable=True),
+    sa.Column("claims", sa.Integer, nullable=False, server_default="0"),  # the lease: a claim's number (0009)
+    sa.Column("handed_over_at", TZ, nullable=True),  # just before the end of data went to the server (0009)
     sa.Column("sent_at", TZ, nullable=True),
     sa.Column("updated_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Index("ix_deliveries_queue", "id", postgresql_where=sa.text("status = 'queued'")),

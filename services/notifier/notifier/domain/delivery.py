@@ -31,6 +31,7 @@ class Delivery:
     status: str
     provider_message_id: str | None = None
     traceparent: str | None = None  # the trace of the command that queued it, continued by the send
+    claims: int = 0  # how often it was claimed: the current claim's number is its process's lease
 
 
 @dataclass(frozen=True)

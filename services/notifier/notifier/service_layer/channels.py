@@ -1,12 +1,15 @@
 """The side effects: one delivery in, what the channel did out. Email renders the message and hands it to the
-SMTP server; webhook posts the journey's facts to the configured URL. Each raises what the channel raised
-(SendFailed, RenderError, UndeliverableAddress); the Sender turns that into an Outcome."""
+SMTP server; webhook posts the journey's facts to the configured URL. Each calls `hand_over` at the last moment
+before the channel can accept the message, and raises what the channel raised (SendFailed, RenderError,
+UndeliverableAddress); the Sender turns that into an Outcome."""
 
+from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 
 from notifier.adapters.context import message_context
-from notifier.adapters.email import SmtpChannel, build_email, mailbox, message_id
+from notifier.adapters.email import build_email, mailbox, message_id
 from notifier.adapters.rendering import Renderer
+from notifier.adapters.smtp import SmtpChannel
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.delivery import Delivery, Outcome
@@ -22,7 +25,9 @@ class Channels:
         recipient = delivery.recipient or {}
         return self._renderer.category_of(delivery.message, recipient.get("locale"), delivery.segment)
 
-    async def email(self, delivery: Delivery, *, unsubscribe_url: str | None) -> Outcome:
+    async def email(
+        self, delivery: Delivery, *, unsubscribe_url: str | None, hand_over: Callable[[], Awaitable[None]]
+    ) -> Outcome:
         recipient = delivery.recipient
         rendered = self._renderer.render(
             message=delivery.message,
@@ -42,7 +47,7 @@ class Channels:
             journey_id=delivery.journey_id,
             step=delivery.step,
         )
-        server_answer = await self._smtp.send(outgoing, sender=self._envelope_sender, to=to)
+        server_answer = await self._smtp.send(outgoing, sender=self._envelope_sender, to=to, before_end=hand_over)
         return Outcome(
             "sent",
             "succeeded",
@@ -51,7 +56,7 @@ class Channels:
             subject=rendered.subject,
         )
 
-    async def webhook(self, delivery: Delivery) -> Outcome:
+    async def webhook(self, delivery: Delivery, *, hand_over: Callable[[], Awaitable[None]]) -> Outcome:
         url = self._settings.webhook_url_for(delivery.message)
         if url is None:
             # A deployment without a CRM or helpdesk hook: visible to support, and not a failed journey.
@@ -66,6 +71,7 @@ class Channels:
             "customer": delivery.recipient,
             "facts": delivery.facts,
         }
+        await hand_over()  # a request cannot be cut short like SMTP data: from here on, a crash is unconfirmed
         receipt = await self._webhook.send(url, payload, delivery.command_id)
         return Outcome(
             "sent",

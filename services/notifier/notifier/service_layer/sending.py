@@ -1,10 +1,13 @@
 """The send pipeline: claim queued deliveries, decide, send, record, answer the orchestrator.
 
-Each delivery is marked `sending` in a committed transaction before anything leaves, and `sent` (with the
-answer to the orchestrator) in another after the channel accepted it. A crash in between leaves it
-`sending`; once its lease runs out it becomes `unconfirmed` and is NOT sent again: the customer may have it
-already, and a duplicate is worse than a gap (the orchestrator gets a non-retryable failure and support can
-decide). That is at-most-once for the crash window, exactly-once otherwise.
+Each delivery is marked `sending` in a committed transaction before anything leaves (the claim, numbered: it
+is the process's lease), then `handed over` just before the channel can accept it (the last line of the SMTP
+data, the webhook request), and `sent` (with the answer to the orchestrator) after the channel accepted it.
+A crash before the hand-over loses nothing: once the lease runs out the delivery is queued again, and the mail
+server had discarded the unfinished message. A crash after it leaves a delivery that may have reached the
+customer: it becomes `unconfirmed` and is NOT sent again, since a duplicate is worse than a gap (the
+orchestrator gets a non-retryable failure and support can decide). The window is a few milliseconds per send:
+the hand-over's commit and the server's answer.
 """
 
 import asyncio
@@ -24,6 +27,7 @@ from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move
 from notifier.metrics import SENDS
 from notifier.service_layer.channels import Channels
+from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
 from shared.errors import describe, is_transient
 from shared.logging import get_logger
@@ -32,6 +36,7 @@ from shared.outbox.table import add_many_to_outbox
 log = get_logger(__name__)
 RECORD_ATTEMPTS = 12  # about 40 s of retrying
 INTERRUPTED = "sending was interrupted; not resent to avoid a duplicate"
+LEASE_LOST = "held past its lease and queued again"
 
 
 def utc_now() -> datetime:
@@ -55,6 +60,7 @@ class Sender:
         self._protection = Protection(
             settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
         )
+        self._hand_overs = HandOvers(sessions, clock=clock)
 
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
@@ -68,20 +74,23 @@ class Sender:
                 await DeliveryRepository(session).release(batch)
 
     async def release_interrupted(self) -> int:
-        """Deliveries left `sending` by a crashed process: possibly delivered, so never resent."""
-        lease = timedelta(seconds=self._settings.send_lease_seconds)
+        """Deliveries a crashed process left `sending`: queued again when they were never handed over; else
+        possibly delivered, so never resent. Returns how many were settled either way."""
+        claimed_before = self._clock() - timedelta(seconds=self._settings.send_lease_seconds)
         async with self._sessions() as session, session.begin():
-            stale = await DeliveryRepository(session).mark_interrupted(
-                claimed_before=self._clock() - lease, reason=INTERRUPTED
-            )
+            repository = DeliveryRepository(session)
+            requeued = await repository.requeue_unsent(claimed_before=claimed_before)
+            stale = await repository.mark_interrupted(claimed_before=claimed_before, reason=INTERRUPTED)
             outcome = Outcome("unconfirmed", "failed", INTERRUPTED, retryable=False)
             await add_many_to_outbox(
                 session, answer_rows(self._settings.topic_step_results, [(d, outcome) for d in stale])
             )
+        if requeued:
+            log.warning("deliveries_requeued_after_crash", deliveries=requeued)
         for delivery in stale:
             SENDS.labels(delivery.channel, "unconfirmed").inc()
             log.warning("delivery_unconfirmed", journey_id=delivery.journey_id, step=delivery.step)
-        return len(stale)
+        return requeued + len(stale)
 
     async def known(self, batch: list[Delivery]) -> Known:
         """What the decisions about `batch` need, in one to three queries for all of it."""
@@ -98,6 +107,8 @@ class Sender:
         """Decide and send one delivery; what happened, to be recorded with `record` (never raises)."""
         try:
             return await self._deliver(delivery, known)
+        except LeaseLost:
+            return Outcome("failed", "failed", LEASE_LOST)  # not recorded: the delivery is another claim's now
         except (RenderError, UndeliverableAddress) as exc:
             return Outcome("failed", "failed", str(exc), retryable=False)
         except SendFailed as exc:
@@ -131,10 +142,14 @@ class Sender:
         if not isinstance(move, SendNow):
             return move
         await self._limits[delivery.channel].acquire()
+
+        async def hand_over() -> None:
+            await self._hand_overs.mark(delivery)
+
         if delivery.channel == "webhook":
-            return await self._channels.webhook(delivery)
+            return await self._channels.webhook(delivery, hand_over=hand_over)
         unsubscribe_url = await self._unsubscribe_url(delivery) if move.marketing else None
-        return await self._channels.email(delivery, unsubscribe_url=unsubscribe_url)
+        return await self._channels.email(delivery, unsubscribe_url=unsubscribe_url, hand_over=hand_over)
 
     async def _unsubscribe_url(self, delivery: Delivery) -> str:
         """A fresh one-click token (192 bits) for this message."""
@@ -145,7 +160,9 @@ class Sender:
 
     async def _record(self, done: list[tuple[Delivery, Outcome]]) -> None:
         async with self._sessions() as session, session.begin():
-            await DeliveryRepository(session).record(done, now=self._clock())
+            recorded = await DeliveryRepository(session).record(done, now=self._clock())
+            # A delivery whose claim was lost (queued again after its lease) is another round's to answer.
+            done = [(d, o) for d, o in done if d.id in recorded]
             await add_many_to_outbox(session, answer_rows(self._settings.topic_step_results, done))
         for delivery, outcome in done:
             SENDS.labels(delivery.channel, outcome.status).inc()

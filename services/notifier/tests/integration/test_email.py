@@ -85,23 +85,37 @@ from notifier.bootstrap import bootstrap
 from notifier.config import Settings
 from shared.runtime import start
 
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
 async def main():
     runtime = bootstrap(Settings())
     sender = runtime.workers[0]._sender
-    real_send = sender._channels._smtp.send
+    real_send, real_mark = sender._channels._smtp.send, sender._hand_overs.mark
     async def send_then_die(message, **envelope):
         await real_send(message, **envelope)  # the sink has accepted it...
-        os.kill(os.getpid(), signal.SIGKILL)  # ...and we die before recording the delivery
-    sender._channels._smtp.send = send_then_die
+        die()  # ...and we die before recording the delivery
+    async def die_before_hand_over(delivery):
+        die()  # the sink has the content, not the line that ends it
+    async def die_after_hand_over(delivery):
+        await real_mark(delivery)
+        die()
+    {crash}
     await start(runtime, __import__("pathlib").Path({service_dir!r}))
     await asyncio.sleep(60)
 
 asyncio.run(main())
 """
+CRASHES = {
+    "after_accept": "sender._channels._smtp.send = send_then_die",
+    "before_hand_over": "sender._hand_overs.mark = die_before_hand_over",
+    "after_hand_over": "sender._hand_overs.mark = die_after_hand_over",
+}
 
 
-async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(settings_for, smtp_sink, tmp_path):
-    settings = settings_for(send_lease_seconds=1)
+async def crash_then_restart(settings, smtp_sink, tmp_path, crash: str) -> tuple[int, int, str, dict]:
+    """A notifier that dies (SIGKILL) at `crash` while sending a thanks, then one that runs normally: the emails
+    at the sink after the crash and at the end, the delivery's status, and the orchestrator's answer."""
     command_id, command = send_message(step="thanks", message="thank_you")
     env = {
         **os.environ,
@@ -115,23 +129,75 @@ async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(se
         "NOTIFIER_QUIET_HOURS_END": "00:00",
     }
     script = tmp_path / "crashing_notifier.py"
-    script.write_text(CRASHING_NOTIFIER.format(service_dir=str(SERVICE_DIR)))
+    script.write_text(CRASHING_NOTIFIER.format(service_dir=str(SERVICE_DIR), crash=CRASHES[crash]))
     async with Orchestrator(settings) as orchestrator:
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(script), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         await orchestrator.send(command_id, command)
         assert await asyncio.wait_for(process.wait(), 60) == -signal.SIGKILL
-        assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
+        after_crash = len(mail_to(smtp_sink.maildir, command.recipient.email))
         async with running(bootstrap(settings)) as notifier:  # restarted: the command is redelivered
             result = (await orchestrator.results({command_id}))[command_id]
             async with notifier.sessions() as session:
                 status = await session.scalar(
                     sa.select(deliveries.c.status).where(deliveries.c.command_id == command_id)
                 )
-    assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1, "not sent a second time"
+    return after_crash, len(mail_to(smtp_sink.maildir, command.recipient.email)), status, result
+
+
+async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(settings_for, smtp_sink, tmp_path):
+    after_crash, at_end, status, result = await crash_then_restart(
+        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "after_accept"
+    )
+    assert (after_crash, at_end) == (1, 1), "not sent a second time"
     assert status == "unconfirmed"
     assert (result["outcome"], result["retryable"]) == ("failed", False)
+
+
+async def test_killed_before_the_hand_over_sends_the_email_once_after_the_lease(settings_for, smtp_sink, tmp_path):
+    # The crash that lost an email in the chaos run: the server had the content but never the end of data.
+    after_crash, at_end, status, result = await crash_then_restart(
+        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "before_hand_over"
+    )
+    assert (after_crash, at_end) == (0, 1), "the server discarded the unfinished message; the restart sent it"
+    assert status == "sent" and result["outcome"] == "succeeded"
+
+
+async def test_killed_just_after_the_hand_over_record_is_unconfirmed(settings_for, smtp_sink, tmp_path):
+    # The window that remains (documented): the hand-over is recorded, the end of data never went out. The
+    # notifier cannot tell this from a server that accepted the message, so it does not resend.
+    after_crash, at_end, status, result = await crash_then_restart(
+        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "after_hand_over"
+    )
+    assert (after_crash, at_end) == (0, 0)
+    assert status == "unconfirmed" and (result["outcome"], result["retryable"]) == ("failed", False)
+
+
+async def test_a_send_held_past_its_lease_goes_out_once_through_its_next_claim(settings_for, smtp_sink):
+    # A live but stalled process must not hand over a delivery that a sweep has queued again.
+    settings = settings_for(send_lease_seconds=1)
+    command_id, command = send_message()
+    runtime = bootstrap(settings)
+    sender = runtime.workers[0]._sender
+    real_mark, claims_seen = sender._hand_overs.mark, []
+
+    async def stall_past_the_lease_once(delivery):
+        claims_seen.append(delivery.claims)
+        if len(claims_seen) == 1:
+            await asyncio.sleep(1.5)
+            await sender.release_interrupted()  # the sweep another replica would run
+        await real_mark(delivery)
+
+    sender._hand_overs.mark = stall_past_the_lease_once
+    async with running(runtime) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}))[command_id]
+        async with notifier.sessions() as session:
+            status = await session.scalar(sa.select(deliveries.c.status).where(deliveries.c.command_id == command_id))
+    assert claims_seen == [1, 2], "the first claim lost its lease; the second sent it"
+    assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
+    assert status == "sent" and result["outcome"] == "succeeded"
 
 
 async def test_a_message_that_cannot_render_fails_without_sending(settings_for, smtp_sink):

@@ -10,15 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notifier.adapters.email import (
-    UndeliverableAddress,
-    _wire_format,
-    build_email,
-    display_name,
-    mailbox,
-    message_id,
-)
+from notifier.adapters.email import UndeliverableAddress, build_email, display_name, mailbox, message_id
 from notifier.adapters.rendering import Rendered
+from notifier.adapters.smtp import _wire_format
 
 LONG = "Analytical Engines Ltd: your Acme subscription ends on 25 December 2026"
 CUSTOMER = "customer@example.com"
