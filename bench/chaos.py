@@ -44,12 +44,14 @@ class Ledger:
 
 
 async def load(system: System, ledger: Ledger, rate: float, until: float) -> None:
-    """Cancellations at `rate` per second until `until`; a send that fails (broker away) is retried."""
+    """Cancellations at `rate` per second until `until`, on a schedule: billing keeps producing while the broker
+    is away, so what could not be sent then goes out as soon as it is back (a send that fails is retried)."""
     producer = create_producer(KAFKA, client_id="chaos-billing")
     await producer.start()
-    topic, n = system.topics()["cancelled"], 0
+    topic, n, began = system.topics()["cancelled"], 0, time.time()
     try:
         while time.time() < until:
+            await asyncio.sleep(max(0.0, began + n / rate - time.time()))
             sub = f"sub_{system.name}_{n}"
             event = cancellation(sub, email=f"{sub}@{system.name}.example")
             ledger.published[sub] = time.time()  # when billing began to publish it (it waits out a broker away)
@@ -60,7 +62,6 @@ async def load(system: System, ledger: Ledger, rate: float, until: float) -> Non
                 except Exception:
                     await asyncio.sleep(0.5)  # the broker is restarting: billing retries, as its outbox would
             n += 1
-            await asyncio.sleep(1 / rate)
     finally:
         await producer.stop()
 

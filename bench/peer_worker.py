@@ -27,7 +27,7 @@ TASK_QUEUE = "offboarding"
 class Activities:
     def __init__(self, smtp_port: int) -> None:
         self._settings = Settings()  # the notifier's defaults: brand, links, sender
-        self._renderer = Renderer(SHIPPED_TEMPLATES)
+        self._renderer = Renderer(SHIPPED_TEMPLATES, brand=Settings().brand())
         self._smtp = SmtpChannel(SmtpConfig(host="127.0.0.1", port=smtp_port))
 
     @activity.defn(name="send_email")

@@ -8,7 +8,8 @@ Measures, on the local stack (started if needed) with every service as its own p
     started, confirmation email accepted by the SMTP sink, survey created), per second; with the cost of one
     cancellation (bench/cost.py): CPU ms of every process, SQL statements and transactions, Kafka messages;
   - latency from the event's time to the confirmation's arrival at the sink, at half the sustained rate;
-  - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests.
+  - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests;
+  - the notifier's CPU per email before the wire (bench/email_build.py): context, blocks, layout, MIME bytes.
 Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 # bench/common.py, beside this file, puts the project on the import path: it comes before the project's imports.
 import cost
 import dry_run
+import email_build
 import limits
 import support
 from common import (
@@ -220,6 +222,8 @@ async def main(args: argparse.Namespace) -> dict:
         )
         step(f"dry-run over {args.dry_run_journeys:,} past cancellations")
         report["dry_run"] = await SINGLE["dry_run"](database, sink_port, work / "mail", work, args)
+        step("building emails")
+        report["email_build"] = email_build.email_build(args.emails)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -241,6 +245,7 @@ SINGLE = {
     "end_to_end": lambda db, port, mail, work, a: end_to_end(db, port, mail, work, a.e2e_events),
     "latency": lambda db, port, mail, work, a: latency(db, port, mail, work, a.latency_rate, a.latency_seconds),
     "dry_run": lambda db, port, mail, work, a: dry_run.dry_run(db, port, mail, work, a.dry_run_journeys),
+    "email_build": lambda db, port, mail, work, a: email_build.email_build(a.emails),
 }
 
 
@@ -272,6 +277,15 @@ def table(r: dict) -> str:
         ),
     ]
     rows += cost_rows(r["end_to_end"]["per_cancellation"])
+    if "email_build" in r:
+        e = r["email_build"]
+        rows.append(
+            (
+                "notifier CPU per email, built (median)",
+                f"{e['us_per_email_median']} µs",
+                f"layout compiled once: {e['layout_compile_ms']} ms",
+            )
+        )
     if "dry_run" in r:
         d = r["dry_run"]
         rows.append(
@@ -343,6 +357,7 @@ def cli() -> None:
     parser.add_argument("--api-requests", type=int, default=800)
     parser.add_argument("--api-concurrency", type=int, default=8)
     parser.add_argument("--console-concurrency", type=int, default=2, help="staff members using the console at once")
+    parser.add_argument("--emails", type=int, default=2000, help="emails built per round (5 rounds)")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))

@@ -37,7 +37,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         timeout=settings.webhook_timeout_seconds,
         attempts=settings.webhook_attempts,
     )
-    renderer = Renderer(settings.templates_dir)
+    renderer = Renderer(settings.templates_dir, brand=settings.brand())
     channels = Channels(settings=settings, renderer=renderer, smtp=smtp, webhook=webhook)
     sender = Sender(runtime.sessions, settings=settings, channels=channels, clock=clock)
     runtime.topics = {

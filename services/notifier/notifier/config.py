@@ -6,13 +6,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.brand import BrandSettings
 from shared.events import commands
 from shared.settings import ServiceSettings
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, BrandSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", frozen=True, extra="ignore")
 
     database_schema: str = "notifier"
@@ -35,13 +36,12 @@ class Settings(ServiceSettings):
     message_id_domain: str = "offboarding.acme.example"
 
     # What the messages show and link to ({subscription_id} is filled in)
-    brand_name: str = "Acme"
-    support_email: str = "support@acme.example"
+    # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,
+    # _SUPPORT_EMAIL, _PRIVACY_URL; shared/brand.py)
     export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
     reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"
     payment_update_url: str = "https://app.acme.example/account/billing?subscription={subscription_id}"
     app_url: str = "https://app.acme.example/"
-    privacy_url: str = "https://acme.example/privacy"
     public_url: str = "http://127.0.0.1:8001"  # where customers reach this service (unsubscribe links)
 
     # Webhooks: message=url pairs; NOTIFIER_WEBHOOK_URL serves the messages without their own

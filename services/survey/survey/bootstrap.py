@@ -37,5 +37,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         topics=topics,
         secret=secret,
         clock=now,
+        brand=settings.brand(),
     )
     return runtime

@@ -5,11 +5,12 @@ from datetime import timedelta
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.brand import BrandSettings
 from shared.events import commands, topics
 from shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, BrandSettings):
     model_config = SettingsConfigDict(env_prefix="SURVEY_", frozen=True, extra="ignore")
 
     database_schema: str = "survey"
@@ -20,6 +21,8 @@ class Settings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
     token_secret: SecretStr = SecretStr("dev-survey-token-secret")
     survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
+    # The brand the pages show: SURVEY_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _SUPPORT_EMAIL,
+    # _PRIVACY_URL (shared/brand.py; set them like the notifier's)
 
     @model_validator(mode="after")
     def _real_secret_in_production(self) -> "Settings":

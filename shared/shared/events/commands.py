@@ -28,6 +28,7 @@ class Recipient(BaseModel):
     company: str | None = None
     locale: str = "en"
     timezone: str = "UTC"
+    account_manager: str | None = None  # b2b: who at the company looks after this customer (a name: sealed)
 
 
 class StepCommand(EventData):

@@ -67,6 +67,8 @@ class SubscriptionCancelled(EventData):
     cancelled_at: Moment
     effective_at: Moment | None = None
     marketing_consent: bool = False
+    # b2b: the name of the customer's account manager at the company, for the messages that introduce them.
+    account_manager: PersonText = None
     # Reason codes of what the intake cleaned or defaulted ("customer.timezone:unknown_defaulted_to_utc").
     cleaned: tuple[str, ...] = Field((), exclude=True)
 
@@ -76,7 +78,9 @@ class SubscriptionCancelled(EventData):
         if not isinstance(data, dict):
             return data
         notes: list[str] = []
-        data = _without_nulls(data, ("plan", "reason", "effective_at", "initiated_by", "marketing_consent"))
+        data = _without_nulls(
+            data, ("plan", "reason", "effective_at", "initiated_by", "marketing_consent", "account_manager")
+        )
         customer = data.get("customer")
         if isinstance(customer, dict):
             customer = _without_nulls(customer, ("name", "company", "locale", "timezone", "segment"))
@@ -91,7 +95,7 @@ class SubscriptionCancelled(EventData):
                     customer["locale"] = DEFAULT_LOCALE
                     notes.append("customer.locale:unknown_defaulted_to_en")
             data["customer"] = customer
-        notes += _clean_lines(data, ("plan", "reason"))
+        notes += _clean_lines(data, ("plan", "reason", "account_manager"))
         data["cleaned"] = tuple(notes)
         return data
 

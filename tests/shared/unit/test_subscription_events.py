@@ -29,6 +29,13 @@ def test_documented_defaults_apply():
     assert cancelled.initiated_by == "customer"
     assert cancelled.effective_at == cancelled.cancelled_at
     assert cancelled.marketing_consent is False
+    assert cancelled.account_manager is None
+
+
+def test_an_account_manager_name_is_cleaned_like_a_customer_name():
+    cancelled = billing_events.read(event(DATA | {"account_manager": "Grace\u202e\nHopper\x00"}))
+    assert cancelled.account_manager == "Grace Hopper" and "account_manager:cleaned" in cancelled.cleaned
+    assert billing_events.read(event(DATA | {"account_manager": None})).account_manager is None
 
 
 @pytest.mark.parametrize(

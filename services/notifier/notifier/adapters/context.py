@@ -27,11 +27,13 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
         "privacy_url": s.privacy_url,
         "name": recipient.get("name"),
         "company": recipient.get("company"),
+        "account_manager": recipient.get("account_manager"),
         "segment": row.segment,
         "plan": facts.get("plan"),
         **links,
     }
-    for key in ("effective_at", "cancelled_at"):
+    context["deletion_date"] = None  # the messages say when the data goes only when the journey erases it
+    for key in ("effective_at", "cancelled_at", "deletion_at"):
         if facts.get(key):
             moment = datetime.fromisoformat(facts[key])
             prefix = key.removesuffix("_at")

@@ -194,8 +194,9 @@ def _words(text: str, *, utf8: bool) -> str:
 def _body(text: str, *, eight_bit: bool) -> tuple[str, str]:
     """A part's transfer encoding and payload (CRLF line ends): 7bit or 8bit when the lines allow it, else
     quoted-printable."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if all(len(line.encode()) <= 998 for line in lines) and (eight_bit or text.isascii()):
-        return ("7bit" if text.isascii() else "8bit"), "\r\n".join(lines)
-    raw = "\n".join(lines).encode("utf-8").decode("latin-1")
+    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    longest = max(map(len, unified.encode().split(b"\n")))  # bytes, measured in C rather than line by line
+    if longest <= 998 and (eight_bit or text.isascii()):
+        return ("7bit" if text.isascii() else "8bit"), unified.replace("\n", "\r\n")
+    raw = unified.encode("utf-8").decode("latin-1")
     return "quoted-printable", quoprimime.body_encode(raw, maxlinelen=76, eol="\r\n")

@@ -1,11 +1,13 @@
 """Message templates: Jinja2, one file per message and locale, rendered to a subject, a plain-text part and
-an HTML part.
+an HTML part from one source.
 
-A file holds `{% block subject %}` and `{% block body %}`. The body is plain text: paragraphs separated by
-blank lines, links written `[label]({{ url }})`. The text part is the body with links spelled out; the
-HTML part is built from the same paragraphs by an autoescaping layout, so no value can inject markup.
-Undefined variables are errors (StrictUndefined): a message is never sent half-rendered. The first line of
-each file tags it: `{# category: transactional #}` or `{# category: marketing #}`.
+A file holds `{% block subject %}` and `{% block body %}`, and may hold `preheader`, `facts`, `button`,
+`secondary`, `note` and `closing` (their forms: adapters/message_parts.py). The plain-text part is the blocks
+in order with links spelled out; the HTML part puts the same blocks into the responsive layout
+`_layout.mjml` (brand header, key-facts box, one primary button and at most one secondary link, footer with
+who we are), compiled from MJML by MRML once per process and filled by an autoescaping Jinja template, so
+no value can inject markup. Undefined variables are errors (StrictUndefined): a message is never sent
+half-rendered. The first line of each file tags it: `{# category: transactional #}` or `{# category: marketing #}`.
 """
 
 import re
@@ -14,11 +16,16 @@ from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+from mjml import mjml2html
 
+from notifier.adapters import message_parts as parts
+from shared.brand import Brand
 from shared.i18n import zone
 
 CATEGORY = re.compile(r"^\{#\s*category:\s*(transactional|marketing)\s*#\}")
-LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+BLOCKS = ("subject", "preheader", "body", "facts", "button", "secondary", "note", "closing")
+RIGHT_TO_LEFT = {"ar", "fa", "he", "ur", "yi"}
+STRUCTURAL_TAG = re.compile(r"><(?=/?(?:table|tbody|tr|td|th|div|p|ul|li|style|meta|head|body|title)\b|!--)")
 DEFAULT_LOCALE = "en"
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MONTHS = {
@@ -51,9 +58,21 @@ MONTHS = {
         "Dezember",
     ],
 }
-UNSUBSCRIBE = {
-    "en": "You get offers like this because you agreed to hear from us. Unsubscribe with one click",
-    "de": "Sie erhalten solche Angebote, weil Sie zugestimmt haben. Mit einem Klick abmelden",
+FOOTER = {
+    "en": {
+        "support": "Support:",
+        "privacy": "Privacy policy",
+        "why": "You get this email about your {brand} subscription.",
+        "why_marketing": "You get offers like this because you agreed to hear from us.",
+        "unsubscribe": "Unsubscribe with one click",
+    },
+    "de": {
+        "support": "Kundenservice:",
+        "privacy": "Datenschutz",
+        "why": "Sie erhalten diese E-Mail zu Ihrem {brand}-Abonnement.",
+        "why_marketing": "Sie erhalten solche Angebote, weil Sie zugestimmt haben.",
+        "unsubscribe": "Mit einem Klick abmelden",
+    },
 }
 
 
@@ -89,30 +108,39 @@ def base_locale(locale: str | None) -> str:
 
 
 class Renderer:
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder / "email"
+    def __init__(self, folder: Path, *, brand: Brand) -> None:
+        self._folder, self._brand = folder / "email", brand
         loader = FileSystemLoader(self._folder)
-        # The body is plain text (the HTML part is built by the autoescaping layout below). Values are
+        # The blocks are plain text (the HTML part is built by the autoescaping layout below). Values are
         # neutralised so that data (a customer's name) can never form a link or a new paragraph.
         self._text = Environment(
             loader=loader,
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701
             finalize=_neutral,
+            auto_reload=False,  # message files change with a deployment, not while it runs
         )
-        self._html = Environment(loader=loader, undefined=StrictUndefined, autoescape=True)
-        self._layout = self._html.get_template("_layout.html.j2")
+        self._html = Environment(undefined=StrictUndefined, autoescape=True)
+        # Compiled once: MRML takes about a millisecond, the filled template a fraction of that. No fonts are
+        # imported (a mail client fetching stylesheets is a tracking and a privacy problem).
+        compiled = mjml2html((self._folder / "_layout.mjml").read_text(encoding="utf-8"), fonts={})
+        # MRML writes long lines; broken between structural tags they stay under SMTP's 998 characters, so the
+        # part goes out as 8bit text rather than quoted-printable (whose encoder cost more than the rendering).
+        self._layout = self._html.from_string(STRUCTURAL_TAG.sub(">\n<", compiled))
+        self._found: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._categories: dict[str, str] = {}
 
     def messages(self) -> list[tuple[str, str]]:
         """Every (locale, file name) shipped: for checks and tests."""
         return sorted((p.parent.name, p.name) for p in self._folder.glob("*/*.j2"))
 
     def category(self, name: str) -> str:
-        source = (self._folder / name).read_text(encoding="utf-8")
-        match = CATEGORY.match(source)
-        if match is None:
-            raise RenderError(f"{name}: the first line must be {{# category: transactional #}} or marketing")
-        return match.group(1)
+        if name not in self._categories:
+            match = CATEGORY.match((self._folder / name).read_text(encoding="utf-8"))
+            if match is None:
+                raise RenderError(f"{name}: the first line must be {{# category: transactional #}} or marketing")
+            self._categories[name] = match.group(1)
+        return self._categories[name]
 
     def category_of(self, message: str, locale: str | None, segment: str) -> str:
         """The tag of the file that would render this message; RenderError when there is none."""
@@ -123,42 +151,64 @@ class Renderer:
     ) -> Rendered:
         name, used_locale = self._find(message, base_locale(locale), segment)
         category = self.category(name)
+        where = f"message {message} ({used_locale})"
         try:
             template = self._text.get_template(name)
             variables = template.new_context({**context, "locale": used_locale})
-            subject = " ".join("".join(template.blocks["subject"](variables)).split())
-            body = "".join(template.blocks["body"](variables)).strip()
+            blocks = {block: "".join(render(variables)).strip() for block, render in template.blocks.items()}
         except (TemplateError, KeyError) as exc:
-            raise RenderError(f"message {message} ({used_locale}): {exc}") from None
+            raise RenderError(f"{where}: {exc}") from None
+        unknown = sorted(set(blocks) - set(BLOCKS))
+        if unknown:
+            raise RenderError(f"{where}: unknown block {unknown[0]!r}; the blocks are {', '.join(BLOCKS)}")
+        subject = " ".join(blocks.get("subject", "").split())
         if not subject:
-            raise RenderError(f"message {message} ({used_locale}): the subject is empty")
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
-        footer = (
-            UNSUBSCRIBE.get(used_locale, UNSUBSCRIBE["en"]) if category == "marketing" and unsubscribe_url else None
-        )
-        text = "\n\n".join(LINK.sub(r"\1: \2", p) for p in paragraphs)
-        if footer:
-            text += f"\n\n--\n{footer}: {unsubscribe_url}"
+            raise RenderError(f"{where}: the subject is empty")
+        try:
+            message_parts = _Parts.read(blocks)
+        except parts.PartError as exc:
+            raise RenderError(f"{where}: {exc}") from None
+        footer = _footer(used_locale, self._brand.name, marketing=category == "marketing" and bool(unsubscribe_url))
+        text = message_parts.text(self._brand, footer, unsubscribe_url)
         html = self._layout.render(
             locale=used_locale,
+            dir="rtl" if used_locale in RIGHT_TO_LEFT else "ltr",
             subject=subject,
-            paragraphs=[_segments(p) for p in paragraphs],
+            preheader=message_parts.preheader,
+            brand=self._brand.name,
+            logo_url=self._brand.logo_url,
+            color=self._brand.color,
+            company=self._brand.company,
+            postal_address=self._brand.postal_address,
+            support_email=self._brand.support_email,
+            privacy_url=self._brand.privacy_url,
+            body_html=parts.html(message_parts.body),
+            facts=message_parts.facts,
+            button=message_parts.button,
+            secondary=message_parts.secondary,
+            note_html=parts.html(message_parts.note),
+            closing_html=parts.html(message_parts.closing),
             footer=footer,
-            unsubscribe_url=unsubscribe_url,
+            unsubscribe_url=unsubscribe_url if footer["marketing"] else None,
         )
         # Customer data is data: a name such as "{{ 7*7 }}" is printed as it is (Jinja never evaluates values),
         # so the output is not searched for template syntax.
-        return Rendered(subject, text + "\n", html, category, used_locale)
+        return Rendered(subject, text, html, category, used_locale)
 
     def _find(self, message: str, locale: str, segment: str) -> tuple[str, str]:
-        """The most specific file: locale and segment variant, then the locale, then English."""
+        """The most specific file: locale and segment variant, then the locale, then English. Remembered: a
+        file that is not there costs a look at the disk each time (only files found are remembered)."""
+        key = (message, locale, segment)
+        if key in self._found:
+            return self._found[key]
         for candidate in dict.fromkeys((locale, DEFAULT_LOCALE)):
             for name in (f"{candidate}/{message}.{segment}.j2", f"{candidate}/{message}.j2"):
                 try:
                     self._text.get_template(name)
-                    return name, candidate
                 except TemplateNotFound:
                     continue
+                self._found[key] = (name, candidate)
+                return name, candidate
         raise RenderError(f"no template for message {message!r} (locale {locale}, segment {segment})")
 
 
@@ -172,18 +222,51 @@ def _neutral(value: object) -> object:
     return value
 
 
-def _segments(paragraph: str) -> list[tuple[str, str, str]]:
-    """A paragraph as ("text", words, ""), ("link", label, url) and ("br", "", "") pieces for the HTML layout."""
-    pieces: list[tuple[str, str, str]] = []
-    for number, line in enumerate(paragraph.splitlines()):
-        if number:
-            pieces.append(("br", "", ""))
-        position = 0
-        for match in LINK.finditer(line):
-            if match.start() > position:
-                pieces.append(("text", line[position : match.start()], ""))
-            pieces.append(("link", match.group(1), match.group(2)))
-            position = match.end()
-        if position < len(line):
-            pieces.append(("text", line[position:], ""))
-    return pieces
+@dataclass(frozen=True)
+class _Parts:
+    """A rendered message file's blocks, read into the forms the text part and the layout need."""
+
+    body: list[str]
+    facts: list[tuple[str, str]]
+    button: parts.Action | None
+    secondary: parts.Action | None
+    note: list[str]
+    closing: list[str]
+    preheader: str
+
+    @classmethod
+    def read(cls, blocks: dict[str, str]) -> "_Parts":
+        body = parts.paragraphs(blocks.get("body", ""))
+        if not body:
+            raise parts.PartError("the body is empty")
+        return cls(
+            body=body,
+            facts=parts.facts(blocks.get("facts", "")),
+            button=parts.action(blocks.get("button", ""), "button"),
+            secondary=parts.action(blocks.get("secondary", ""), "secondary link"),
+            note=parts.paragraphs(blocks.get("note", "")),
+            closing=parts.paragraphs(blocks.get("closing", "")),
+            preheader=" ".join(blocks.get("preheader", "").split()) or parts.preheader(" ".join(body[1:] or body)),
+        )
+
+    def text(self, brand: Brand, footer: dict, unsubscribe_url: str | None) -> str:
+        sections = [parts.plain(p) for p in self.body]
+        if self.facts:
+            sections.append("\n".join(f"{label}: {value}" for label, value in self.facts))
+        actions = [f"{a.label}: {a.url}" for a in (self.button, self.secondary) if a]
+        if actions:
+            sections.append("\n".join(actions))
+        sections += [parts.plain(p) for p in self.note + self.closing]
+        who = brand.company + (f" · {brand.postal_address}" if brand.postal_address else "")
+        lines = [who, f"{footer['support']} {brand.support_email} · {footer['privacy']}: {brand.privacy_url}"]
+        lines.append(
+            f"{footer['why']} {footer['unsubscribe']}: {unsubscribe_url}" if footer["marketing"] else footer["why"]
+        )
+        sections.append("--\n" + "\n".join(lines))
+        return "\n\n".join(sections) + "\n"
+
+
+def _footer(locale: str, brand: str, *, marketing: bool) -> dict:
+    words = FOOTER.get(locale, FOOTER["en"])
+    why = words["why_marketing"] if marketing else words["why"].format(brand=brand)
+    return {**words, "why": why, "marketing": marketing}

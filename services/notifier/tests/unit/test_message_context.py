@@ -8,7 +8,7 @@ from notifier.adapters.context import message_context
 from notifier.adapters.rendering import Renderer
 from notifier.config import SHIPPED_TEMPLATES, Settings
 
-RENDERER = Renderer(SHIPPED_TEMPLATES)
+RENDERER = Renderer(SHIPPED_TEMPLATES, brand=Settings().brand())
 SETTINGS = Settings()
 
 

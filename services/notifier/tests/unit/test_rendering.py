@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from notifier.adapters.rendering import Renderer, RenderError, format_date, format_time
-from notifier.config import SHIPPED_TEMPLATES
+from notifier.config import SHIPPED_TEMPLATES, Settings
 
-RENDERER = Renderer(SHIPPED_TEMPLATES)
+RENDERER = Renderer(SHIPPED_TEMPLATES, brand=Settings().brand())
 CONTEXT = {
     "brand": "Acme",
     "support_email": "support@acme.example",
@@ -20,6 +20,8 @@ CONTEXT = {
     "effective_time": "00:00 (CET)",
     "cancelled_date": "24 November 2026",
     "cancelled_time": "11:00 (CET)",
+    "deletion_date": "23 January 2027",
+    "account_manager": None,
     "export_url": "https://app.acme.example/export?subscription=sub_1",
     "reactivate_url": "https://app.acme.example/reactivate?subscription=sub_1",
     "payment_update_url": "https://app.acme.example/billing?subscription=sub_1",
@@ -49,7 +51,7 @@ def test_every_message_renders_completely(locale, name):
     links = re.findall(r'href="([^"]+)"', rendered.html)
     assert links, "every message points somewhere"
     for url in links:
-        assert url in rendered.text, "the plain-text part carries the same links"
+        assert url.removeprefix("mailto:") in rendered.text, "the plain-text part carries the same links"
     assert rendered.html.startswith("<!doctype html>") and f'lang="{locale}"' in rendered.html
     if rendered.category == "marketing":
         assert "https://n.acme.example/u/t0k" in rendered.text and "https://n.acme.example/u/t0k" in rendered.html
@@ -64,7 +66,11 @@ def test_the_confirmation_says_what_ends_when_how_to_export_and_come_back():
 
 def test_the_b2b_variant_addresses_the_account():
     rendered = RENDERER.render(message="cancellation_confirmation", locale="de", segment="b2b", context=CONTEXT)
-    assert rendered.subject.startswith("Engines Ltd:") and "Account Manager" in rendered.text
+    assert rendered.subject.startswith("Engines Ltd:") and "Ihre Ansprechperson bei uns meldet sich" in rendered.text
+    named = RENDERER.render(
+        message="cancellation_confirmation", locale="en", segment="b2b", context={**CONTEXT, "account_manager": "Grace"}
+    )
+    assert "Grace, your account manager, will be in touch" in named.text and "Grace, your account manager" in named.html
 
 
 def test_values_are_escaped_in_html_and_cannot_make_links():

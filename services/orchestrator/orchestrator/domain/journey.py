@@ -249,6 +249,7 @@ class Journey:
     def _erase(self, now: datetime, details: dict[str, Any]) -> None:
         self.facts = {
             **self.facts,
+            "account_manager": None,  # a person's name too
             "customer": {k: None for k in ("email", "name", "company")}
             | {k: self.facts.get("customer", {}).get(k) for k in ("locale", "timezone", "segment")},
         }

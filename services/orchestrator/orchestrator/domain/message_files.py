@@ -1,9 +1,10 @@
 """What the template check knows of the notifier's message files, read as text (the orchestrator never renders):
 which messages exist in which locale and segment variant, their category tag and their blocks.
 
-A message file is `email/<locale>/<message>[.<segment>].j2` with `{% block subject %}` and `{% block body %}`
-(the body makes both the plain-text and the HTML part, through the notifier's `_layout.html.j2`) and a first
-line `{# category: transactional #}` or `{# category: marketing #}`.
+A message file is `email/<locale>/<message>[.<segment>].j2` with `{% block subject %}` and `{% block body %}`,
+optionally `preheader`, `facts`, `button`, `secondary`, `note` and `closing` (the blocks make both the
+plain-text and the HTML part, through the notifier's MJML layout `_layout.mjml`), and a first line
+`{# category: transactional #}` or `{# category: marketing #}`.
 """
 
 import re
@@ -17,7 +18,9 @@ CATEGORY = re.compile(r"^\{#\s*category:\s*(transactional|marketing)\s*#\}")
 BLOCK = re.compile(r"\{%-?\s*block\s+(\w+)\s*-?%\}")
 FILE = re.compile(r"^(?P<message>[a-z][a-z0-9_]*)(?:\.(?P<segment>b2c|b2b))?\.j2$")
 PARTS = ("subject", "body")
-LAYOUT = "_layout.html.j2"
+# The notifier's blocks (notifier/adapters/rendering.py BLOCKS): it refuses to render a file with any other.
+KNOWN_BLOCKS = ("subject", "preheader", "body", "facts", "button", "secondary", "note", "closing")
+LAYOUT = "_layout.mjml"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,15 @@ class MessageInventory:
                             f"add {{% block {part} %}}...{{% endblock %}}",
                         )
                     )
+            for block in sorted(f.blocks - set(KNOWN_BLOCKS)):
+                found.append(
+                    Finding(
+                        where,
+                        None,
+                        f"unknown block `{block}`: the notifier refuses to render this message",
+                        f"use only {', '.join(KNOWN_BLOCKS)}",
+                    )
+                )
             tags = {g.category for g in self._files.values() if g.message == f.message}
             if len(tags - {None}) > 1 and f.locale != LOCALES[0]:
                 found.append(

@@ -85,6 +85,7 @@ def _recipient(journey: Journey, customer: dict, key: bytes | None) -> dict[str,
         company=customer.get("company"),
         locale=customer.get("locale") or "en",
         timezone=customer.get("timezone") or "UTC",
+        account_manager=journey.facts.get("account_manager"),
     )
     if key is None:
         return {"recipient": recipient}
@@ -109,6 +110,9 @@ def _message_facts(journey: Journey) -> dict[str, Any]:
     """What a message may show besides the recipient: no personal data."""
     facts = {k: journey.facts.get(k) for k in ("plan", "reason", "cancelled_at", "effective_at", "initiated_by")}
     facts["template"] = journey.template
+    # When the personal data goes: the journey's erase step, so that every message can say so.
+    erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)
+    facts["deletion_at"] = erase.due_at.isoformat() if erase else None
     for step in journey.steps:
         if "survey_url" in step.result:
             facts["survey_url"] = step.result["survey_url"]

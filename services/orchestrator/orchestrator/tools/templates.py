@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from orchestrator.config import SHIPPED_TEMPLATES
 from orchestrator.domain.findings import Finding
-from orchestrator.domain.message_files import MessageInventory
+from orchestrator.domain.message_files import LAYOUT, MessageInventory
 from orchestrator.domain.template_check import check
 
 # In the repository the notifier's messages sit beside the orchestrator; a deployment passes --messages.
@@ -42,7 +42,8 @@ def read_templates(folder: Path) -> dict[str, str]:
 
 
 def read_messages(folder: Path) -> MessageInventory:
-    files = {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.j2"))}
+    paths = sorted([*folder.rglob("*.j2"), *folder.glob(LAYOUT)])
+    files = {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in paths}
     return MessageInventory(files, root=_shown(folder))
 
 

@@ -1,7 +1,7 @@
 """Durable timers across replicas, results and retries, survey answers: all over the real broker and database."""
 
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -126,6 +126,8 @@ async def test_an_unhappy_survey_answer_adds_the_support_follow_up(settings_for,
         follow_up = next(c for c in commands if c["data"]["step"] == "support_follow_up")
         assert follow_up["data"]["channel"] == "webhook"
         assert follow_up["data"]["facts"]["survey"] == {"score": 2, "reason": "too_expensive", "may_contact": True}
+        facts = follow_up["data"]["facts"]  # the messages can say when the personal data goes: the erase step's due
+        assert datetime.fromisoformat(facts["deletion_at"]) > datetime.fromisoformat(facts["effective_at"])
         async with orchestrator.sessions() as session:
             notes = (
                 await session.execute(

@@ -383,8 +383,9 @@ def test_completed_journeys_refuse_operator_actions():
 
 def test_erase_stops_an_open_journey_and_forgets_the_customer():
     journey = start()
+    journey.facts["account_manager"] = "Grace Hopper"
     journey.erase_personal_data(T0 + H, by="op", reason="data-subject request")
-    assert journey.status == "cancelled"
+    assert journey.status == "cancelled" and journey.facts["account_manager"] is None
     assert journey.facts["customer"] == {
         "email": None,
         "name": None,

@@ -107,9 +107,16 @@ def test_a_message_without_its_category_tag():
 
 
 def test_the_html_layout_missing():
-    files = {path: text for path, text in _message_files().items() if path != "_layout.html.j2"}
+    files = {path: text for path, text in _message_files().items() if path != "_layout.mjml"}
     (found,) = findings_for({}, MessageInventory(files))
-    assert "_layout.html.j2:1: the HTML layout is missing" in found
+    assert "_layout.mjml:1: the HTML layout is missing" in found
+
+
+def test_a_block_the_notifier_does_not_know():
+    files = _message_files()
+    files["en/thank_you.j2"] += "{% block footer %}P.S.{% endblock %}"
+    (found,) = findings_for({}, MessageInventory(files))
+    assert found.startswith("services/notifier/templates/email/en/thank_you.j2:1: unknown block `footer`")
 
 
 def test_a_condition_on_a_fact_that_does_not_exist():
@@ -221,4 +228,5 @@ def _after(first: str, then: str) -> int:
 
 
 def _message_files() -> dict[str, str]:
-    return {str(p.relative_to(SHIPPED_MESSAGES)): p.read_text() for p in SHIPPED_MESSAGES.rglob("*.j2")}
+    paths = [*SHIPPED_MESSAGES.rglob("*.j2"), SHIPPED_MESSAGES / "_layout.mjml"]
+    return {str(p.relative_to(SHIPPED_MESSAGES)): p.read_text() for p in paths}

@@ -1,4 +1,5 @@
-"""The customer's pages: the survey form and the short pages around it, in English and German.
+"""The customer's pages: the survey form and the short pages around it, in English and German, under the
+company's brand (shared/brand.py: the same settings as the emails').
 
 Rendered by Jinja2 with autoescaping, so whatever a customer typed is shown back as text, never as markup.
 """
@@ -8,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from shared.brand import Brand
 from survey.domain.answers import COMMENT_LIMIT, OTHER_LIMIT, REASONS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -38,13 +40,23 @@ TEXTS: dict[str, dict[str, Any]] = {
         "comment_hint": f"Optional, up to {COMMENT_LIMIT} characters.",
         "may_contact": "You may contact me about my answer.",
         "submit": "Send my answer",
+        "what_happens": "What happens with your answer: our team reads it. Your reason and score are counted "
+        "without your name to decide what we improve; your comment is deleted with your other personal data. "
+        "We write to you only if you allow it above.",
+        "privacy": "Privacy policy",
         "errors": {
             "reason": "Choose the main reason.",
             "reason_other": f"Tell us the reason in a few words (at most {OTHER_LIMIT} characters).",
             "score": "Choose a number from 0 to 10.",
             "comment": f"Keep it to {COMMENT_LIMIT} characters.",
         },
-        "thanks": ("Thank you", ["Your answer has reached us. It helps us do better for everyone who stays."]),
+        "thanks": ("Thank you", ["Your answer has reached us. We read every one, and it helps us do better."]),
+        "contact": {
+            True: "You allowed us to contact you: a person from our team will write to you about your answer, "
+            "usually within a few working days.",
+            False: "We will not contact you about it. Your reason and score count without your name; your "
+            "comment is deleted with your other personal data.",
+        },
         "answered": (
             "Already answered",
             ["This survey has been answered already; each survey takes one answer. Thank you for your time."],
@@ -83,6 +95,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "comment_hint": f"Freiwillig, bis zu {COMMENT_LIMIT} Zeichen.",
         "may_contact": "Sie dürfen mich zu meiner Antwort kontaktieren.",
         "submit": "Antwort senden",
+        "what_happens": "Was mit Ihrer Antwort geschieht: Unser Team liest sie. Grund und Bewertung zählen ohne "
+        "Ihren Namen, wenn wir entscheiden, was wir verbessern; Ihr Kommentar wird mit Ihren übrigen "
+        "personenbezogenen Daten gelöscht. Wir schreiben Ihnen nur, wenn Sie es oben erlauben.",
+        "privacy": "Datenschutz",
         "errors": {
             "reason": "Wählen Sie den wichtigsten Grund.",
             "reason_other": f"Nennen Sie den Grund in wenigen Worten (höchstens {OTHER_LIMIT} Zeichen).",
@@ -91,8 +107,14 @@ TEXTS: dict[str, dict[str, Any]] = {
         },
         "thanks": (
             "Vielen Dank",
-            ["Ihre Antwort ist bei uns angekommen. Sie hilft uns, für alle, die bleiben, besser zu werden."],
+            ["Ihre Antwort ist bei uns angekommen. Wir lesen jede, und sie hilft uns, besser zu werden."],
         ),
+        "contact": {
+            True: "Sie haben erlaubt, dass wir Sie kontaktieren: Ein Mensch aus unserem Team schreibt Ihnen zu "
+            "Ihrer Antwort, meist innerhalb weniger Werktage.",
+            False: "Wir kontaktieren Sie dazu nicht. Grund und Bewertung zählen ohne Ihren Namen; Ihr Kommentar "
+            "wird mit Ihren übrigen personenbezogenen Daten gelöscht.",
+        },
         "answered": (
             "Bereits beantwortet",
             ["Diese Umfrage wurde schon beantwortet; jede Umfrage nimmt eine Antwort an. Danke für Ihre Zeit."],
@@ -120,12 +142,18 @@ def language(locale: str | None) -> str:
 
 
 def form_page(
-    locale: str | None, action: str, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+    locale: str | None,
+    action: str,
+    *,
+    brand: Brand,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> str:
     lang = language(locale)
     return _env.get_template("form.html.j2").render(
         locale=lang,
         t=TEXTS[lang],
+        brand=brand,
         action=action,
         reasons=REASONS,
         values=values or {},
@@ -135,10 +163,15 @@ def form_page(
     )
 
 
-def message_page(locale: str | None, which: str) -> str:
+def message_page(locale: str | None, which: str, *, brand: Brand, may_contact: bool | None = None) -> str:
+    """A short page (thanks, answered, expired, unknown); the thanks says what happens next, contact or not."""
     lang = language(locale)
     title, paragraphs = TEXTS[lang][which]
-    return _env.get_template("message.html.j2").render(locale=lang, title=title, paragraphs=paragraphs)
+    if which == "thanks" and may_contact is not None:
+        paragraphs = [*paragraphs, TEXTS[lang]["contact"][may_contact]]
+    return _env.get_template("message.html.j2").render(
+        locale=lang, t=TEXTS[lang], brand=brand, title=title, paragraphs=paragraphs
+    )
 
 
 def field_errors(locale: str | None, fields: set[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import TokenAuth
+from shared.brand import Brand
 from shared.http import (
     ApiError,
     PlainPath,
@@ -41,6 +42,7 @@ def create_app(
     topics: Topics,
     secret: bytes,
     clock: Callable[[], datetime],
+    brand: Brand,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding survey",
@@ -50,16 +52,18 @@ def create_app(
     install_error_handlers(
         app,
         page_prefixes=("/s/",),
-        error_page=lambda _request, status: HTMLResponse(message_page(None, "unknown"), status_code=status),
+        error_page=lambda _request, status: HTMLResponse(
+            message_page(None, "unknown", brand=brand), status_code=status
+        ),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
-    app.include_router(survey_router(sessions, topics, secret, clock))
+    app.include_router(survey_router(sessions, topics, secret, clock, brand))
     app.include_router(insights_router(sessions, auth))
     return app
 
 
-def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
+def survey_router(sessions, topics: Topics, secret: bytes, clock, brand: Brand) -> APIRouter:
     router = APIRouter(tags=["survey"])
 
     @router.get(
@@ -74,8 +78,8 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
         refusal = state(survey, clock())
         locale = survey.locale if survey else None
         if refusal is not None:
-            return HTMLResponse(message_page(locale, refusal), status_code=STATUS[refusal])
-        return HTMLResponse(form_page(locale, f"/s/{token}"))
+            return HTMLResponse(message_page(locale, refusal, brand=brand), status_code=STATUS[refusal])
+        return HTMLResponse(form_page(locale, f"/s/{token}", brand=brand))
 
     @router.post(
         "/s/{token}",
@@ -87,7 +91,7 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
         wants_json = "json" in request.headers.get("content-type", "")
         body = await request.body()
         if len(body) > MAX_BODY:
-            return _refuse(wants_json, None, 413, "too_large", "the answer is too long")
+            return _refuse(wants_json, None, 413, "too_large", "the answer is too long", brand=brand)
         try:
             values = _read(body, wants_json)
         except (ValueError, RecursionError):
@@ -99,11 +103,12 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
             async with sessions() as session:
                 survey = await find_survey(session, token, secret)
             if survey is None:
-                return _refuse(wants_json, None, 404, "unknown")
+                return _refuse(wants_json, None, 404, "unknown", brand=brand)
             if wants_json:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors())
                 return error_response(422, "invalid_answer", problems)
-            page = form_page(survey.locale, f"/s/{token}", values=values, errors=field_errors(survey.locale, fields))
+            errors = field_errors(survey.locale, fields)
+            page = form_page(survey.locale, f"/s/{token}", brand=brand, values=values, errors=errors)
             return HTMLResponse(page, status_code=422)
         async with sessions() as session, session.begin():
             verdict, survey = await submit_answer(token, answer, session, topics=topics, secret=secret, now=clock())
@@ -111,7 +116,13 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock) -> APIRouter:
             if verdict == "thanks":
                 return JSONResponse({"status": "received"})
             return error_response(STATUS[verdict], f"survey_{verdict}", _JSON_REFUSALS[verdict])
-        return HTMLResponse(message_page(survey.locale if survey else None, verdict), status_code=STATUS[verdict])
+        page = message_page(
+            survey.locale if survey else None,
+            verdict,
+            brand=brand,
+            may_contact=answer.may_contact if verdict == "thanks" else None,
+        )
+        return HTMLResponse(page, status_code=STATUS[verdict])
 
     return router
 
@@ -123,10 +134,12 @@ _JSON_REFUSALS = {
 }
 
 
-def _refuse(wants_json: bool, locale: str | None, status: int, which: str, message: str | None = None) -> Response:
+def _refuse(
+    wants_json: bool, locale: str | None, status: int, which: str, message: str | None = None, *, brand: Brand
+) -> Response:
     if wants_json:
         return error_response(status, which, message or _JSON_REFUSALS.get(which, which))
-    return HTMLResponse(message_page(locale, which if which in STATUS else "unknown"), status_code=status)
+    return HTMLResponse(message_page(locale, which if which in STATUS else "unknown", brand=brand), status_code=status)
 
 
 def _read(body: bytes, wants_json: bool) -> dict:

@@ -4,8 +4,11 @@ import pytest
 from pydantic import ValidationError
 
 from survey.adapters.pages import form_page, message_page
+from survey.config import Settings
 from survey.domain.answers import Answer, unhappy
 from survey.domain.tokens import new_token, token_hash, verified_hash
+
+BRAND = Settings().brand()
 
 
 def test_a_complete_answer():
@@ -63,11 +66,23 @@ def test_pages_escape_what_the_customer_typed_and_speak_their_language():
     page = form_page(
         "de-CH",
         "/s/t",
+        brand=BRAND,
         values={"comment": "<script>alert(1)</script>", "reason": "other"},
         errors={"reason_other": "Nennen Sie den Grund."},
     )
     assert 'lang="de"' in page and "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert 'role="alert"' in page and 'value="other" checked' in page
-    assert "<script" not in form_page("en", "/s/t"), "works without JavaScript"
-    assert "Already answered" in message_page("en", "answered")
-    assert "abgelaufen" in message_page("de", "expired")
+    assert "<script" not in form_page("en", "/s/t", brand=BRAND), "works without JavaScript"
+    assert "Already answered" in message_page("en", "answered", brand=BRAND)
+    assert "abgelaufen" in message_page("de", "expired", brand=BRAND)
+
+
+def test_the_pages_carry_the_brand_and_the_thanks_says_what_happens_next():
+    brand = Settings(brand_name='Zeta "Tools"', brand_color="#7a2e8e", brand_company="Zeta GmbH").brand()
+    form = form_page("en", "/s/t", brand=brand)
+    assert "Zeta &#34;Tools&#34;" in form and "--brand: #7a2e8e" in form and "Zeta GmbH" in form
+    assert "What happens with your answer" in form and 'href="https://acme.example/privacy"' in form
+    contact = message_page("en", "thanks", brand=brand, may_contact=True)
+    no_contact = message_page("de", "thanks", brand=brand, may_contact=False)
+    assert "a person from our team will write to you" in contact
+    assert "Wir kontaktieren Sie dazu nicht" in no_contact and "Ein Mensch" not in no_contact

@@ -1,0 +1,42 @@
+"""Who the customer-facing messages and pages come from: the brand, as settings (`<PREFIX>BRAND_NAME`, ...)
+shared by the notifier's emails and the survey's pages, so that both look like one company."""
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from shared.text import clean_line
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    company: str  # the legal name the footer gives
+    color: str  # #rrggbb: header line, buttons, links (white text on it must stay readable)
+    logo_url: str | None
+    postal_address: str
+    support_email: str
+    privacy_url: str
+
+
+class BrandSettings(BaseModel):
+    """Mixed into a service's Settings."""
+
+    brand_name: str = Field("Acme", min_length=1, max_length=100)
+    brand_company: str | None = Field(None, max_length=200)  # the brand name when unset
+    brand_color: str = Field("#0b62d6", pattern=r"^#[0-9a-fA-F]{6}$")
+    brand_logo_url: str | None = Field(None, pattern=r"^https://\S+$", max_length=500)  # else the name as text
+    postal_address: str = Field("1 Example Street, 10115 Berlin, Germany", max_length=300)
+    support_email: str = "support@acme.example"
+    privacy_url: str = Field("https://acme.example/privacy", pattern=r"^https?://\S+$")
+
+    def brand(self) -> Brand:
+        return Brand(
+            name=clean_line(self.brand_name),
+            company=clean_line(self.brand_company or self.brand_name),
+            color=self.brand_color,
+            logo_url=self.brand_logo_url,
+            postal_address=clean_line(self.postal_address),
+            support_email=self.support_email,
+            privacy_url=self.privacy_url,
+        )
