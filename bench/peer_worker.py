@@ -68,5 +68,6 @@ if __name__ == "__main__":
     asyncio.run(main(args.address, args.smtp_port))
 
 
-async def _no_record() -> None:
-    """The peer keeps no hand-over record: Temporal retries the activity as a whole."""
+async def _no_record(finish) -> None:
+    """The peer keeps no hand-over record (Temporal retries the activity as a whole): end the data at once."""
+    finish()

@@ -41,6 +41,13 @@ REQUEUE = sa.text(
     RETURNING id
     """
 )
+HANDED_OVER = sa.text(
+    """
+    SELECT d.id FROM deliveries AS d
+    JOIN unnest(CAST(:ids AS bigint[]), CAST(:claims AS int[])) AS h(id, claims) ON d.id = h.id
+    WHERE d.claims = h.claims AND d.handed_over_at IS NOT NULL
+    """
+)
 HAND_OVER = sa.text(
     """
     UPDATE deliveries AS d SET handed_over_at = :now
@@ -171,6 +178,11 @@ class DeliveryRepository:
         still holds (a delivery requeued after its lease ran out is not marked)."""
         params = {"ids": [d.id for d in batch], "claims": [d.claims for d in batch], "now": now}
         return set((await self.session.execute(HAND_OVER, params)).scalars())
+
+    async def handed_over(self, batch: Sequence[Delivery]) -> set[int]:
+        """The ids of these deliveries whose hand-over is recorded for their current claim (a claim clears it)."""
+        params = {"ids": [d.id for d in batch], "claims": [d.claims for d in batch]}
+        return set((await self.session.execute(HANDED_OVER, params)).scalars())
 
     async def record(self, done: list[tuple[Delivery, Outcome]], *, now: datetime) -> set[int]:
         """Store a round's outcomes; returns the ids stored (not those whose claim was lost meanwhile)."""

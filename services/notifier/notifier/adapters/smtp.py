@@ -16,6 +16,8 @@ from shared.logging import EMAIL_PATTERN
 
 PERIOD_AT_LINE_START = re.compile(rb"(?m)^\.")
 LINE_END = re.compile(rb"\r\n|\r|\n")
+# Called after the message's content; it calls its argument (which writes the end of data) or raises.
+BeforeEnd = Callable[[Callable[[], None]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,11 @@ class SmtpChannel:
         self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
         self._slots = asyncio.Semaphore(pool_size)
 
-    async def send(
-        self, email: OutgoingEmail, *, sender: str, to: Mailbox, before_end: Callable[[], Awaitable[None]]
-    ) -> str:
+    async def send(self, email: OutgoingEmail, *, sender: str, to: Mailbox, before_end: BeforeEnd) -> str:
         """Hand the message to the server for exactly `to.envelope` (the envelope is never read from headers);
-        returns the server's answer. `before_end` runs after the content and before the line that ends it.
-        Raises SendFailed, or what `before_end` raised (the message is then abandoned, not delivered)."""
+        returns the server's answer. `before_end(finish)` is awaited after the content; it calls `finish` (which
+        writes the line that ends the data) or raises, and then the message is abandoned, not delivered.
+        Raises SendFailed, or what `before_end` raised."""
         async with self._slots:
             client = await self._client()
             try:
@@ -123,7 +124,7 @@ async def _transmit(
     to: Mailbox,
     raw: bytes,
     options: list[str],
-    before_end: Callable[[], Awaitable[None]],
+    before_end: BeforeEnd,
 ) -> str:
     """MAIL, RCPT and DATA written out rather than through `sendmail`, so that `before_end` runs between the
     message's content and the line that ends it: a server accepts nothing before that line."""
@@ -137,8 +138,15 @@ async def _transmit(
     if start.code != 354:
         raise aiosmtplib.SMTPDataError(start.code, start.message)
     client.protocol.write(data)
-    await before_end()
-    client.protocol.write(b".\r\n")
+    protocol, finished = client.protocol, []
+
+    def finish() -> None:
+        protocol.write(b".\r\n")
+        finished.append(True)
+
+    await before_end(finish)
+    if not finished:
+        raise RuntimeError("the hand-over returned without ending the data")
     answer = await client.protocol.read_response(timeout=client.timeout)
     if answer.code != 250:
         raise aiosmtplib.SMTPDataError(answer.code, answer.message)

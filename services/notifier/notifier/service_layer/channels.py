@@ -14,6 +14,9 @@ from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.delivery import Delivery, Outcome
 
+# Records the hand-over; calls its argument (the end of the SMTP data; None for a webhook) once it is committed.
+HandOver = Callable[[Callable[[], None] | None], Awaitable[None]]
+
 
 class Channels:
     def __init__(self, *, settings: Settings, renderer: Renderer, smtp: SmtpChannel, webhook: WebhookChannel) -> None:
@@ -25,9 +28,7 @@ class Channels:
         recipient = delivery.recipient or {}
         return self._renderer.category_of(delivery.message, recipient.get("locale"), delivery.segment)
 
-    async def email(
-        self, delivery: Delivery, *, unsubscribe_url: str | None, hand_over: Callable[[], Awaitable[None]]
-    ) -> Outcome:
+    async def email(self, delivery: Delivery, *, unsubscribe_url: str | None, hand_over: HandOver) -> Outcome:
         recipient = delivery.recipient
         rendered = self._renderer.render(
             message=delivery.message,
@@ -56,7 +57,7 @@ class Channels:
             subject=rendered.subject,
         )
 
-    async def webhook(self, delivery: Delivery, *, hand_over: Callable[[], Awaitable[None]]) -> Outcome:
+    async def webhook(self, delivery: Delivery, *, hand_over: HandOver) -> Outcome:
         url = self._settings.webhook_url_for(delivery.message)
         if url is None:
             # A deployment without a CRM or helpdesk hook: visible to support, and not a failed journey.
@@ -71,7 +72,7 @@ class Channels:
             "customer": delivery.recipient,
             "facts": delivery.facts,
         }
-        await hand_over()  # a request cannot be cut short like SMTP data: from here on, a crash is unconfirmed
+        await hand_over(None)  # a request cannot be cut short like SMTP data: from here on, a crash is unconfirmed
         receipt = await self._webhook.send(url, payload, delivery.command_id)
         return Outcome(
             "sent",

@@ -143,8 +143,8 @@ class Sender:
             return move
         await self._limits[delivery.channel].acquire()
 
-        async def hand_over() -> None:
-            await self._hand_overs.mark(delivery)
+        async def hand_over(finish: Callable[[], None] | None) -> None:
+            await self._hand_overs.mark(delivery, finish)
 
         if delivery.channel == "webhook":
             return await self._channels.webhook(delivery, hand_over=hand_over)

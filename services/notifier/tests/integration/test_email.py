@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from notifier.adapters.repository import DeliveryRepository
 from notifier.adapters.tables import deliveries
 from notifier.bootstrap import bootstrap
 from shared.events.commands import ErasePersonalData
@@ -95,10 +96,10 @@ async def main():
     async def send_then_die(message, **envelope):
         await real_send(message, **envelope)  # the sink has accepted it...
         die()  # ...and we die before recording the delivery
-    async def die_before_hand_over(delivery):
+    async def die_before_hand_over(delivery, finish):
         die()  # the sink has the content, not the line that ends it
-    async def die_after_hand_over(delivery):
-        await real_mark(delivery)
+    async def die_after_hand_over(delivery, finish):
+        await real_mark(delivery, None)  # committed; the line that ends the data is not written
         die()
     {crash}
     await start(runtime, __import__("pathlib").Path({service_dir!r}))
@@ -182,12 +183,12 @@ async def test_a_send_held_past_its_lease_goes_out_once_through_its_next_claim(s
     sender = runtime.workers[0]._sender
     real_mark, claims_seen = sender._hand_overs.mark, []
 
-    async def stall_past_the_lease_once(delivery):
+    async def stall_past_the_lease_once(delivery, finish):
         claims_seen.append(delivery.claims)
         if len(claims_seen) == 1:
             await asyncio.sleep(1.5)
             await sender.release_interrupted()  # the sweep another replica would run
-        await real_mark(delivery)
+        await real_mark(delivery, finish)
 
     sender._hand_overs.mark = stall_past_the_lease_once
     async with running(runtime) as notifier, Orchestrator(settings) as orchestrator:
@@ -198,6 +199,37 @@ async def test_a_send_held_past_its_lease_goes_out_once_through_its_next_claim(s
     assert claims_seen == [1, 2], "the first claim lost its lease; the second sent it"
     assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1
     assert status == "sent" and result["outcome"] == "succeeded"
+
+
+@pytest.mark.parametrize("committed", [True, False])
+async def test_a_hand_over_commit_that_fails_on_the_connection_is_read_back(
+    settings_for, smtp_sink, monkeypatch, committed
+):
+    # PostgreSQL restarting as it answers the COMMIT: the hand-over may be recorded or not. The chaos run lost
+    # three emails this way (recorded, then abandoned). Read back, a recorded one is sent; an unrecorded one is
+    # not, and fails retryably.
+    settings = settings_for()
+    command_id, command = send_message()
+    runtime = bootstrap(settings)
+    real = DeliveryRepository.hand_over
+
+    async def answer_lost(self, batch, *, now):
+        if committed:
+            async with runtime.sessions() as other, other.begin():
+                await real(DeliveryRepository(other), batch, now=now)
+        raise ConnectionResetError("the database went away as it answered")
+
+    monkeypatch.setattr(DeliveryRepository, "hand_over", answer_lost)
+    async with running(runtime) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}))[command_id]
+        async with notifier.sessions() as session:
+            status = await session.scalar(sa.select(deliveries.c.status).where(deliveries.c.command_id == command_id))
+    mails = len(mail_to(smtp_sink.maildir, command.recipient.email))
+    if committed:
+        assert (mails, status, result["outcome"]) == (1, "sent", "succeeded")
+    else:
+        assert (mails, status, result["outcome"], result["retryable"]) == (0, "failed", "failed", True)
 
 
 async def test_a_message_that_cannot_render_fails_without_sending(settings_for, smtp_sink):
