@@ -31,6 +31,14 @@ class SmtpConfig:
     timeout: float = 30.0
 
 
+class Abandoned(Exception):
+    """The hand-over failed with `cause`: the message is dropped before its end of data."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class NoSmtpUtf8(Exception):
     """The server cannot take this recipient: nothing was sent, the connection is still good."""
 
@@ -61,6 +69,9 @@ class SmtpChannel:
                     raise NoSmtpUtf8
                 raw, options = _wire_format(email, to, eight_bit=client.supports_extension("8bitmime"))
                 answer = await _transmit(client, sender, to, raw, options, before_end)
+            except Abandoned as abandoned:
+                client.close()  # in the middle of the data: dropping the connection makes the server discard it
+                raise abandoned.cause from None
             except NoSmtpUtf8:
                 self._release(client)
                 raise SendFailed(
@@ -144,7 +155,11 @@ async def _transmit(
         protocol.write(b".\r\n")
         finished.append(True)
 
-    await before_end(finish)
+    try:
+        await before_end(finish)
+    except Exception as exc:
+        # Not the mail server's failure (a database error can be an OSError too): abandon the message as it is.
+        raise Abandoned(exc) from exc
     if not finished:
         raise RuntimeError("the hand-over returned without ending the data")
     answer = await client.protocol.read_response(timeout=client.timeout)

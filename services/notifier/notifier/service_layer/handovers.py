@@ -68,7 +68,7 @@ class HandOvers:
                     _fail(batch, failure)
                 else:
                     log.warning("hand_over_commit_read_back", deliveries=len(batch), committed=len(held))
-                    _finish(batch, held)
+                    _finish(batch, held, not_held=failure)  # not recorded: the database's error, retried
 
     async def _read_back(self, deliveries: list[Delivery], failure: Exception) -> set[int] | None:
         """Which of these hand-overs did commit, asked until the database answers; None if it never does."""
@@ -86,13 +86,19 @@ class HandOvers:
                 pause = min(pause * 2, 5.0)
 
 
-def _finish(batch: list[tuple[Delivery, Finish | None, asyncio.Future[None]]], held: set[int]) -> None:
+def _finish(
+    batch: list[tuple[Delivery, Finish | None, asyncio.Future[None]]],
+    held: set[int],
+    *,
+    not_held: Exception | None = None,
+) -> None:
     """End the data of every hand-over that holds (even one whose sender was cancelled meanwhile: it is
-    recorded as handed over, so it should go), then wake the senders."""
+    recorded as handed over, so it should go), then wake the senders; the others get `not_held` (by default
+    LeaseLost: the claim had moved on)."""
     for delivery, finish, done in batch:
         if delivery.id not in held:
             if not done.done():
-                done.set_exception(LeaseLost())
+                done.set_exception(not_held or LeaseLost())
             continue
         try:
             if finish is not None:

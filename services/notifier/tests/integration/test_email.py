@@ -230,6 +230,7 @@ async def test_a_hand_over_commit_that_fails_on_the_connection_is_read_back(
         assert (mails, status, result["outcome"]) == (1, "sent", "succeeded")
     else:
         assert (mails, status, result["outcome"], result["retryable"]) == (0, "failed", "failed", True)
+        assert "ConnectionResetError" in result["reason"]
 
 
 async def test_a_message_that_cannot_render_fails_without_sending(settings_for, smtp_sink):
