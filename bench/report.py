@@ -1,0 +1,99 @@
+"""The benchmark's report: the machine it ran on, and the table `make bench` prints from the figures."""
+
+import os
+import platform
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def table(r: dict) -> str:
+    api = r["support_api"]
+    rows = [
+        ("raw Kafka produce (1 KiB, acks=all)", f"{r['kafka']['produce_per_s']:,} msg/s", ""),
+        ("raw Kafka consume", f"{r['kafka']['consume_per_s']:,} msg/s", ""),
+        ("pgbench, orchestrator writes per event, -c 8", f"{r['pgbench']['tps']:,} tx/s", ""),
+        ("orchestrator intake", f"{r['intake']['per_s']:,} events/s", f"{r['ratios']['intake_vs_pgbench']}x pgbench"),
+        (
+            "end to end, sustained",
+            f"{r['end_to_end']['per_s']} cancellations/s",
+            f"{r['end_to_end']['events']} events in {r['end_to_end']['seconds']} s",
+        ),
+        (
+            f"latency event -> confirmation at {r['latency']['rate_per_s']}/s",
+            f"p50 {r['latency']['p50_ms']} ms",
+            f"p95 {r['latency']['p95_ms']} ms, p99 {r['latency']['p99_ms']} ms",
+        ),
+    ]
+    rows += cost_rows(r["end_to_end"]["per_cancellation"])
+    if "email_build" in r:
+        e = r["email_build"]
+        rows.append(
+            (
+                "notifier CPU per email, built (median)",
+                f"{e['us_per_email_median']} µs",
+                f"layout compiled once: {e['layout_compile_ms']} ms",
+            )
+        )
+    if "dry_run" in r:
+        d = r["dry_run"]
+        rows.append(
+            (
+                f"dry-run over {d['journeys']:,} past cancellations",
+                f"{d['seconds_median']} s (median)",
+                f"{d['replays']:,} replays; runs {d['seconds']} s",
+            )
+        )
+    for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
+        for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
+            if key in api:
+                rows.append(
+                    (
+                        f"support API {kind} ({api['journeys']:,} journeys, {concurrency} concurrent)",
+                        f"p50 {api[key]['p50_ms']} ms",
+                        f"p99 {api[key]['p99_ms']} ms",
+                    )
+                )
+    for page, figures in api.get("console", {}).items():
+        rows.append(
+            (
+                f"console page {page} ({api['journeys']:,} journeys, {api['console_concurrency']} concurrent)",
+                f"p50 {figures['p50_ms']} ms",
+                f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms",
+            )
+        )
+    width = max(len(a) for a, _, _ in rows)
+    lines = [f"{'measure':<{width}} | {'figure':<24} | note", f"{'-' * width}-|-{'-' * 24}-|-----"]
+    lines += [f"{a:<{width}} | {b:<24} | {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def cost_rows(c: dict) -> list[tuple[str, str, str]]:
+    """The cost table: what one cancellation costs each process, end to end."""
+    cpu = c["cpu_ms"]
+    rows = [
+        (f"CPU per cancellation: {name}", f"{cpu[name]} ms", "")
+        for name in ("orchestrator", "notifier", "survey", "postgresql", "kafka", "smtp_sink")
+    ]
+    rows.append(
+        ("CPU per cancellation: the three services", f"{cpu['services']} ms", f"all processes {cpu['total']} ms")
+    )
+    statements = c["sql_statements"]
+    rows.append(
+        (
+            "SQL per cancellation",
+            f"{statements} statements" if statements is not None else "n/a",
+            f"{c['sql_transactions']} transactions"
+            + ("" if statements is not None else "; pg_stat_statements not loaded: restart the local stack"),
+        )
+    )
+    kafka = c["kafka_messages"]
+    detail = ", ".join(f"{t} {n}" for t, n in kafka.items() if t not in ("total_internal", "cancelled") and n)
+    rows.append(("Kafka messages per cancellation (internal topics)", f"{kafka['total_internal']}", detail))
+    return rows
