@@ -39,7 +39,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     )
     renderer = Renderer(settings.templates_dir, brand=settings.brand())
     channels = Channels(settings=settings, renderer=renderer, smtp=smtp, webhook=webhook)
-    sender = Sender(runtime.sessions, settings=settings, channels=channels, clock=clock)
+    sender = Sender(runtime.sessions, engine=runtime.engine, settings=settings, channels=channels, clock=clock)
     runtime.topics = {
         settings.topic_commands: settings.topic_partitions,
         settings.topic_step_results: settings.topic_partitions,

@@ -39,6 +39,14 @@ class SendFailed(Exception):
         self.reason, self.retryable = reason, retryable
 
 
+class AnswerLost(SendFailed):
+    """The end of data went out and the server's answer never came back: the message may have been accepted,
+    so it is not sent again (`unconfirmed`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=False)
+
+
 def message_id(command_id: str, domain: str) -> str:
     """Derived from the command: a resend of the same command carries the same Message-ID, so it is recognisable.
     An id that is not plain (a hand-made command) is hashed rather than put into a header."""

@@ -29,15 +29,20 @@ CLAIM = sa.text(
 INTERRUPTED = sa.text(
     f"""
     UPDATE deliveries SET status = 'unconfirmed', reason = :reason, updated_at = now()
-    WHERE status = 'sending' AND claimed_at < :before AND handed_over_at IS NOT NULL
+    WHERE status = 'sending' AND GREATEST(claimed_at, pg_postmaster_start_time()) < :before
+      AND handed_over_at IS NOT NULL
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
 # Never handed over: the mail server discarded whatever it got of the message, so it can go out again.
+# Both sweeps count a lease from the claim or from the database's last start, whichever is later: while the
+# database was down a live sender could record nothing, and one whose hand-over COMMIT was lost in the crash
+# has delivered its message (hand_over_commit.py) and records it once the database is back.
 REQUEUE = sa.text(
     """
     UPDATE deliveries SET status = 'queued', claimed_at = NULL, updated_at = now()
-    WHERE status = 'sending' AND claimed_at < :before AND handed_over_at IS NULL
+    WHERE status = 'sending' AND GREATEST(claimed_at, pg_postmaster_start_time()) < :before
+      AND handed_over_at IS NULL
     RETURNING id
     """
 )
@@ -46,14 +51,6 @@ HANDED_OVER = sa.text(
     SELECT d.id FROM deliveries AS d
     JOIN unnest(CAST(:ids AS bigint[]), CAST(:claims AS int[])) AS h(id, claims) ON d.id = h.id
     WHERE d.claims = h.claims AND d.handed_over_at IS NOT NULL
-    """
-)
-HAND_OVER = sa.text(
-    """
-    UPDATE deliveries AS d SET handed_over_at = :now
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:claims AS int[])) AS h(id, claims)
-    WHERE d.id = h.id AND d.claims = h.claims AND d.status = 'sending'
-    RETURNING d.id
     """
 )
 RELEASE = sa.text("UPDATE deliveries SET status = 'queued', claimed_at = NULL WHERE id = ANY(CAST(:ids AS bigint[]))")
@@ -172,12 +169,6 @@ class DeliveryRepository:
     async def requeue_unsent(self, *, claimed_before: datetime) -> int:
         """Deliveries a crashed process left `sending` before their hand-over go back to the queue."""
         return len((await self.session.execute(REQUEUE, {"before": claimed_before})).all())
-
-    async def hand_over(self, batch: Sequence[Delivery], *, now: datetime) -> set[int]:
-        """Record that these deliveries' messages are about to be handed over; returns the ids whose claim
-        still holds (a delivery requeued after its lease ran out is not marked)."""
-        params = {"ids": [d.id for d in batch], "claims": [d.claims for d in batch], "now": now}
-        return set((await self.session.execute(HAND_OVER, params)).scalars())
 
     async def handed_over(self, batch: Sequence[Delivery]) -> set[int]:
         """The ids of these deliveries whose hand-over is recorded for their current claim (a claim clears it)."""

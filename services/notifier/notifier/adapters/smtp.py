@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from notifier.adapters.email import Mailbox, OutgoingEmail, SendFailed
+from notifier.adapters.email import AnswerLost, Mailbox, OutgoingEmail, SendFailed
 from shared.logging import EMAIL_PATTERN
 
 PERIOD_AT_LINE_START = re.compile(rb"(?m)^\.")
@@ -69,6 +69,9 @@ class SmtpChannel:
                     raise NoSmtpUtf8
                 raw, options = _wire_format(email, to, eight_bit=client.supports_extension("8bitmime"))
                 answer = await _transmit(client, sender, to, raw, options, before_end)
+            except AnswerLost:
+                client.close()
+                raise
             except Abandoned as abandoned:
                 client.close()  # in the middle of the data: dropping the connection makes the server discard it
                 raise abandoned.cause from None
@@ -162,7 +165,10 @@ async def _transmit(
         raise Abandoned(exc) from exc
     if not finished:
         raise RuntimeError("the hand-over returned without ending the data")
-    answer = await client.protocol.read_response(timeout=client.timeout)
+    try:
+        answer = await client.protocol.read_response(timeout=client.timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, TimeoutError) as exc:
+        raise AnswerLost(f"no answer from the mail server after the message: {type(exc).__name__}") from None
     if answer.code != 250:
         raise aiosmtplib.SMTPDataError(answer.code, answer.message)
     return answer.message

@@ -1,24 +1,24 @@
-"""The hand-over record: committed just before a message's end of data goes to the mail server (or before a
-webhook's request), so that after a crash the notifier knows which deliveries may have reached the customer.
+"""The hand-over record: committed as a message's end of data goes to the mail server (or before a webhook's
+request), so that after a crash the notifier knows which deliveries may have reached the customer.
 
 Until the server reads the line that ends the data, it discards the message if the connection drops
 (RFC 5321, 4.1.1.4), so a delivery without this record is safe to send again. The sends of one round reach
 this point side by side: the marks asked for while one transaction is being written go together in the next
 (group commit), one statement and one commit for all of them rather than one per email.
 
-Two things keep the window in which a recorded hand-over can still lose its message as short as it can be:
-- each send's `finish` (writing its end-of-data line) is called in the same step as the commit returns,
-  before anything else is awaited, rather than when its coroutine next runs;
-- when the commit fails on the connection (PostgreSQL restarting as it answered), its outcome is unknown: the
-  record is read back once the database answers again, and a hand-over that did commit is finished.
+The end of data is written right behind the COMMIT, before its answer (`adapters/hand_over_commit.py` says
+why and what it costs). When that order cannot be seen to hold, the answer is awaited first; a COMMIT whose
+answer is lost then is read back once the database answers again, and a hand-over that did commit is finished.
 """
 
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from notifier.adapters.hand_over_commit import CommitUnknown, HandOverCommit
 from notifier.adapters.repository import DeliveryRepository
 from notifier.domain.delivery import Delivery
 from shared.logging import get_logger
@@ -35,13 +35,15 @@ class LeaseLost(Exception):
 
 
 class HandOvers:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]) -> None:
-        self._sessions, self._clock = sessions, clock
+    def __init__(
+        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]
+    ) -> None:
+        self._commit, self._sessions, self._clock = HandOverCommit(engine), sessions, clock
         self._waiting: list[tuple[Delivery, Finish | None, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def mark(self, delivery: Delivery, finish: Finish | None = None) -> None:
-        """Record the hand-over of `delivery`; once it is committed, call `finish` at once and return. Raises
+        """Record the hand-over of `delivery`, calling `finish` as its COMMIT goes out, and return. Raises
         LeaseLost, or the database's error (then nothing was recorded, or it is not known and not finished)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery, finish, done))
@@ -53,22 +55,18 @@ class HandOvers:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             deliveries = [d for d, _, _ in batch]
-            failure: Exception | None = None
-            async with self._sessions() as session:
-                try:
-                    async with session.begin():
-                        held = await DeliveryRepository(session).hand_over(deliveries, now=self._clock())
-                except Exception as exc:
-                    failure = exc
-                else:
-                    _finish(batch, held)  # before the session is closed: nothing is awaited between
-            if failure is not None:
-                held = await self._read_back(deliveries, failure)
+            try:
+                await self._commit.record(deliveries, now=self._clock(), then=partial(_finish, batch))
+            except CommitUnknown as unknown:
+                cause = unknown.__cause__ if isinstance(unknown.__cause__, Exception) else unknown
+                held = await self._read_back(deliveries, cause)
                 if held is None:
-                    _fail(batch, failure)
+                    _fail(batch, cause)
                 else:
                     log.warning("hand_over_commit_read_back", deliveries=len(batch), committed=len(held))
-                    _finish(batch, held, not_held=failure)  # not recorded: the database's error, retried
+                    _finish(batch, held, not_held=cause)  # not recorded: the database's error, retried
+            except Exception as exc:
+                _fail(batch, exc)  # nothing was recorded, no end of data written
 
     async def _read_back(self, deliveries: list[Delivery], failure: Exception) -> set[int] | None:
         """Which of these hand-overs did commit, asked until the database answers; None if it never does."""

@@ -6,8 +6,8 @@ data, the webhook request), and `sent` (with the answer to the orchestrator) aft
 A crash before the hand-over loses nothing: once the lease runs out the delivery is queued again, and the mail
 server had discarded the unfinished message. A crash after it leaves a delivery that may have reached the
 customer: it becomes `unconfirmed` and is NOT sent again, since a duplicate is worse than a gap (the
-orchestrator gets a non-retryable failure and support can decide). The window is a few milliseconds per send:
-the hand-over's commit and the server's answer.
+orchestrator gets a non-retryable failure and support can decide). The window in which a kill loses a message
+is the time between writing the hand-over's COMMIT and writing the end of data (adapters/hand_over_commit.py).
 """
 
 import asyncio
@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from notifier.adapters.email import SendFailed, UndeliverableAddress
+from notifier.adapters.email import AnswerLost, SendFailed, UndeliverableAddress
 from notifier.adapters.ratelimit import RateLimiter
 from notifier.adapters.rendering import RenderError
 from notifier.adapters.repository import DeliveryRepository
@@ -48,6 +48,7 @@ class Sender:
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
+        engine: AsyncEngine,
         settings: Settings,
         channels: Channels,
         clock: Callable[[], datetime] = utc_now,
@@ -60,7 +61,7 @@ class Sender:
         self._protection = Protection(
             settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
         )
-        self._hand_overs = HandOvers(sessions, clock=clock)
+        self._hand_overs = HandOvers(engine, sessions, clock=clock)
 
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
@@ -111,6 +112,8 @@ class Sender:
             return Outcome("failed", "failed", LEASE_LOST)  # not recorded: the delivery is another claim's now
         except (RenderError, UndeliverableAddress) as exc:
             return Outcome("failed", "failed", str(exc), retryable=False)
+        except AnswerLost as exc:
+            return Outcome("unconfirmed", "failed", exc.reason, retryable=False)
         except SendFailed as exc:
             return Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
         except Exception as exc:
