@@ -176,7 +176,7 @@ class DeliveryRepository:
         return set((await self.session.execute(HANDED_OVER, params)).scalars())
 
     async def record(self, done: list[tuple[Delivery, Outcome]], *, now: datetime) -> set[int]:
-        """Store a round's outcomes; returns the ids stored (not those whose claim was lost meanwhile)."""
+        """Store outcomes; returns the ids stored (not those whose claim was lost meanwhile)."""
         outcomes = [o for _, o in done]
         recorded = await self.session.execute(
             RECORD,

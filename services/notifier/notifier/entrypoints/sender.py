@@ -5,7 +5,7 @@ round: they wait out a lease of minutes anyway, and a round is often a single de
 
 import asyncio
 
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import SpanKind
 
 from notifier.domain.delivery import Delivery, Known, one_per_customer_step
 from notifier.service_layer.sending import Sender
@@ -40,17 +40,11 @@ class SenderLoop(Worker):
         if later:
             self._wakeup.set()  # held back only until this round is recorded
         known = await self._sender.known(now)
-        spans: dict[str, Span] = {}
-        outcomes = await asyncio.gather(*(self._send(delivery, known, spans) for delivery in now))
-        try:
-            with tracing.keyed(spans):  # each answer to the orchestrator continues its send's trace
-                await self._sender.record(list(zip(now, outcomes, strict=True)))
-        except Exception as exc:
-            # The database stayed away: the deliveries stay `sending` and are settled as unconfirmed.
-            log.warning("deliveries_not_recorded", deliveries=len(now), error=type(exc).__name__)
+        await asyncio.gather(*(self._send(delivery, known) for delivery in now))
         return len(claimed)
 
-    async def _send(self, delivery: Delivery, known: Known, spans: dict[str, Span]):
+    async def _send(self, delivery: Delivery, known: Known) -> None:
+        """Send one delivery and record its outcome as soon as it is known, not when the round ends."""
         async with self._slots:
             with tracing.span(
                 f"send {delivery.channel}",
@@ -66,8 +60,11 @@ class SenderLoop(Worker):
                 outcome = await self._sender.process(delivery, known)
                 if span is not None:
                     span.set_attribute("offboarding.outcome", outcome.status)
-                    spans[delivery.subscription_id] = span
-                return outcome
+                try:
+                    await self._sender.record(delivery, outcome, span)
+                except Exception as exc:
+                    # The database stayed away: the delivery stays `sending` and is settled after its lease.
+                    log.warning("delivery_not_recorded", journey_id=delivery.journey_id, error=type(exc).__name__)
 
     async def run(self) -> None:
         backoff = 0.5

@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from notifier.adapters.hand_over_commit import CommitUnknown, HandOverCommit
 from notifier.adapters.repository import DeliveryRepository
 from notifier.domain.delivery import Delivery
+from notifier.service_layer.group_commit import GroupCommit
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 READ_BACK_SECONDS = 60.0  # how long an unknown commit is asked about; the mail server waits minutes for data
 
 Finish = Callable[[], None]
+Waiting = tuple[Delivery, Finish | None, asyncio.Future[None]]
 
 
 class LeaseLost(Exception):
@@ -39,34 +41,30 @@ class HandOvers:
         self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], datetime]
     ) -> None:
         self._commit, self._sessions, self._clock = HandOverCommit(engine), sessions, clock
-        self._waiting: list[tuple[Delivery, Finish | None, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._group: GroupCommit[Waiting] = GroupCommit(self._write)
 
     async def mark(self, delivery: Delivery, finish: Finish | None = None) -> None:
         """Record the hand-over of `delivery`, calling `finish` as its COMMIT goes out, and return. Raises
         LeaseLost, or the database's error (then nothing was recorded, or it is not known and not finished)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((delivery, finish, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all())
+        await self._group.add((delivery, finish, done))
         await done
 
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            deliveries = [d for d, _, _ in batch]
-            try:
-                await self._commit.record(deliveries, now=self._clock(), then=partial(_finish, batch))
-            except CommitUnknown as unknown:
-                cause = unknown.__cause__ if isinstance(unknown.__cause__, Exception) else unknown
-                held = await self._read_back(deliveries, cause)
-                if held is None:
-                    _fail(batch, cause)
-                else:
-                    log.warning("hand_over_commit_read_back", deliveries=len(batch), committed=len(held))
-                    _finish(batch, held, not_held=cause)  # not recorded: the database's error, retried
-            except Exception as exc:
-                _fail(batch, exc)  # nothing was recorded, no end of data written
+    async def _write(self, batch: list[Waiting]) -> None:
+        """Settles each waiting mark through its own future (never raises: the outcome is per delivery)."""
+        deliveries = [d for d, _, _ in batch]
+        try:
+            await self._commit.record(deliveries, now=self._clock(), then=partial(_finish, batch))
+        except CommitUnknown as unknown:
+            cause = unknown.__cause__ if isinstance(unknown.__cause__, Exception) else unknown
+            held = await self._read_back(deliveries, cause)
+            if held is None:
+                _fail(batch, cause)
+            else:
+                log.warning("hand_over_commit_read_back", deliveries=len(batch), committed=len(held))
+                _finish(batch, held, not_held=cause)  # not recorded: the database's error, retried
+        except Exception as exc:
+            _fail(batch, exc)  # nothing was recorded, no end of data written
 
     async def _read_back(self, deliveries: list[Delivery], failure: Exception) -> set[int] | None:
         """Which of these hand-overs did commit, asked until the database answers; None if it never does."""
@@ -85,7 +83,7 @@ class HandOvers:
 
 
 def _finish(
-    batch: list[tuple[Delivery, Finish | None, asyncio.Future[None]]],
+    batch: list[Waiting],
     held: set[int],
     *,
     not_held: Exception | None = None,
@@ -109,7 +107,7 @@ def _finish(
             done.set_result(None)
 
 
-def _fail(batch: list[tuple[Delivery, Finish | None, asyncio.Future[None]]], failure: Exception) -> None:
+def _fail(batch: list[Waiting], failure: Exception) -> None:
     for _, _, done in batch:
         if not done.done():
             done.set_exception(failure)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from opentelemetry.trace import Span
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from notifier.adapters.email import AnswerLost, SendFailed, UndeliverableAddress
@@ -27,8 +28,10 @@ from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move
 from notifier.metrics import SENDS
 from notifier.service_layer.channels import Channels
+from notifier.service_layer.group_commit import GroupCommit
 from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
+from shared import tracing
 from shared.errors import describe, is_transient
 from shared.logging import get_logger
 from shared.outbox.table import add_many_to_outbox
@@ -62,6 +65,7 @@ class Sender:
             settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
         )
         self._hand_overs = HandOvers(engine, sessions, clock=clock)
+        self._records = GroupCommit(self._record_batch)
 
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
@@ -122,12 +126,21 @@ class Sender:
             log.warning("delivery_failed_before_sending", journey_id=delivery.journey_id, error=describe(exc))
             return Outcome("failed", "failed", f"not sent: {describe(exc)}", retryable=is_transient(exc))
 
-    async def record(self, done: list[tuple[Delivery, Outcome]]) -> None:
-        """Record a round's outcomes and queue their answers, in one transaction. The messages may be out
-        already: keep trying through a short database outage rather than leave them `sending` (which would
-        end as `unconfirmed`)."""
-        if not done:
-            return
+    async def record(self, delivery: Delivery, outcome: Outcome, span: Span | None = None) -> None:
+        """Record one send's outcome and queue its answer (continuing `span`'s trace) as soon as it is known:
+        a process killed after the server accepted a message and before this leaves the delivery
+        `unconfirmed` though delivered, so the sooner the better. Outcomes known meanwhile share the
+        transaction (group commit)."""
+        await self._records.add((delivery, outcome, span))
+
+    async def _record_batch(self, items: list[tuple[Delivery, Outcome, Span | None]]) -> None:
+        spans = {d.subscription_id: span for d, _, span in items if span is not None}
+        with tracing.keyed(spans):  # each answer to the orchestrator continues its send's trace
+            await self._record_retrying([(d, o) for d, o, _ in items])
+
+    async def _record_retrying(self, done: list[tuple[Delivery, Outcome]]) -> None:
+        """The messages may be out already: keep trying through a short database outage rather than leave
+        them `sending` (which would end as `unconfirmed`)."""
         delay = 0.2
         for _ in range(RECORD_ATTEMPTS - 1):
             try:
