@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from prometheus_client import Counter
@@ -31,11 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import tracing
 from shared.errors import describe, is_transient
 from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
-from shared.events.topics import dlq_topic
 from shared.inbox.table import claim_new
 from shared.logging import bind_correlation, clear_correlation, get_logger
 from shared.messaging import dead_letters as dead_letter_log
-from shared.messaging.dead_letters import DeadLetter
 from shared.messaging.producer import RenewableProducer
 from shared.messaging.progress import Progress
 from shared.worker import next_backoff
@@ -43,7 +40,6 @@ from shared.worker import next_backoff
 log = get_logger(__name__)
 
 CONSUMED = Counter("messages_consumed_total", "Messages consumed, by outcome", ["topic", "outcome"])
-DEAD_LETTERED = Counter("dlq_messages_total", "Messages sent to a dead-letter topic", ["topic", "reason"])
 HANDLER_RETRIES = Counter(
     "consumer_handler_retries_total", "A message retried alone after its handler failed", ["topic"]
 )
@@ -269,30 +265,10 @@ class BatchConsumer:
                     clear_correlation()
 
     async def _send_dead_letters(self, dead: list[tuple[ConsumerRecord, InvalidMessage]]) -> None:
-        if not dead:
-            return
-        async with self._sessions() as session, session.begin():
-            await dead_letter_log.record(
-                session,
-                [DeadLetter(r.topic, r.partition, r.offset, r.key, e.reason, e.detail) for r, e in dead],
-            )
-        deliveries = []
-        for record, error in dead:
-            headers = [*record.headers, *_error_headers(record, error)]
-            deliveries.append(
-                await self._producer.send(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
-            )
-            DEAD_LETTERED.labels(record.topic, error.reason).inc()
-            CONSUMED.labels(record.topic, "dead_lettered").inc()
-            log.warning(
-                "message_dead_lettered",
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                reason=error.reason,
-                detail=error.detail[:500],
-            )
-        await asyncio.gather(*deliveries)
+        if dead:
+            await dead_letter_log.send(self._sessions, self._producer, dead)
+            for record, _ in dead:
+                CONSUMED.labels(record.topic, "dead_lettered").inc()
 
     def _processed(self, records: list[ConsumerRecord]) -> None:
         """The batch's effects are committed in the database: its offsets may be committed to Kafka."""
@@ -332,14 +308,3 @@ class BatchConsumer:
 
     def _observe(self) -> None:
         self._stalled = self._progress.observe({tp: self._consumer.highwater(tp) for tp in self._consumer.assignment()})
-
-
-def _error_headers(record: ConsumerRecord, error: InvalidMessage) -> list[tuple[str, bytes]]:
-    return [
-        ("error.reason", error.reason.encode()),
-        ("error.detail", error.detail[:2000].encode("utf-8", "replace")),
-        ("error.at", datetime.now(UTC).isoformat().encode()),
-        ("error.topic", record.topic.encode()),
-        ("error.partition", str(record.partition).encode()),
-        ("error.offset", str(record.offset).encode()),
-    ]

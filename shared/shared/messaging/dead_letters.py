@@ -1,16 +1,27 @@
-"""A record of every dead letter, in the service's own database: what support's attention list shows
-(topic, reason, when, the message's key) without reading the DLQ topics. The DLQ topic keeps the message
-itself, unchanged; this table keeps no payload and no personal data."""
+"""Dead letters: a message that cannot be handled goes to `<topic>.dlq` unchanged, with `error.*` headers
+saying why, and a row in the service's own database records it: what support's attention list shows (topic,
+reason, when, the message's key) without reading the DLQ topics. The row keeps no payload and no personal
+data."""
 
+import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from aiokafka import ConsumerRecord
+from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db.engine import metadata
+from shared.events.envelope import InvalidMessage
+from shared.events.topics import dlq_topic
+from shared.logging import get_logger
+from shared.messaging.producer import RenewableProducer
 from shared.text import clean_line
+
+log = get_logger(__name__)
+DEAD_LETTERED = Counter("dlq_messages_total", "Messages sent to a dead-letter topic", ["topic", "reason"])
 
 dead_letters = sa.Table(
     "dead_letters",
@@ -58,6 +69,43 @@ async def record(session: AsyncSession, letters: list[DeadLetter]) -> None:
             )
             .on_conflict_do_nothing()
         )
+
+
+async def send(
+    sessions: async_sessionmaker[AsyncSession],
+    producer: RenewableProducer,
+    dead: list[tuple[ConsumerRecord, InvalidMessage]],
+) -> None:
+    """Record these dead letters, then send each to its DLQ topic with the reason in its headers."""
+    async with sessions() as session, session.begin():
+        await record(session, [DeadLetter(r.topic, r.partition, r.offset, r.key, e.reason, e.detail) for r, e in dead])
+    deliveries = []
+    for message, error in dead:
+        headers = [*message.headers, *_error_headers(message, error)]
+        deliveries.append(
+            await producer.send(dlq_topic(message.topic), value=message.value, key=message.key, headers=headers)
+        )
+        DEAD_LETTERED.labels(message.topic, error.reason).inc()
+        log.warning(
+            "message_dead_lettered",
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            reason=error.reason,
+            detail=error.detail[:500],
+        )
+    await asyncio.gather(*deliveries)
+
+
+def _error_headers(message: ConsumerRecord, error: InvalidMessage) -> list[tuple[str, bytes]]:
+    return [
+        ("error.reason", error.reason.encode()),
+        ("error.detail", error.detail[:2000].encode("utf-8", "replace")),
+        ("error.at", datetime.now(UTC).isoformat().encode()),
+        ("error.topic", message.topic.encode()),
+        ("error.partition", str(message.partition).encode()),
+        ("error.offset", str(message.offset).encode()),
+    ]
 
 
 async def summary(session: AsyncSession, *, since: datetime, latest: int = 50) -> dict:
