@@ -1,7 +1,8 @@
 """Bearer-token authentication with roles for the services' /v1 routes.
 
 Tokens come from OFFBOARDING_API_TOKENS as comma-separated `token:role` pairs; roles are `viewer` (read)
-and `operator` (read and act). A missing or unknown token is 401, a role too low is 403.
+and `operator` (read and act). A missing or unknown token is 401, a role too low is 403, and an address
+that sent too many unknown tokens lately is 429 (`auth_throttle`).
 """
 
 import hashlib
@@ -11,11 +12,13 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
+from shared.auth_throttle import FailedAttempts
 from shared.http import ApiError
 
 Role = Literal["viewer", "operator"]
 RANK: dict[str, int] = {"viewer": 1, "operator": 2}
 DEVELOPMENT_TOKENS = frozenset({"dev-viewer", "dev-operator"})
+FAILURE_LIMIT, FAILURE_WINDOW_SECONDS = 20, 600.0  # unknown tokens per client address, per process
 
 
 @dataclass(frozen=True)
@@ -39,23 +42,46 @@ def parse_tokens(spec: str) -> dict[str, Role]:
     return tokens
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def fingerprint(token: str) -> str:
     return "token-" + hashlib.sha256(token.encode()).hexdigest()[:10]
 
 
 class TokenAuth:
-    def __init__(self, tokens: dict[str, Role]) -> None:
+    def __init__(self, tokens: dict[str, Role], *, failures: FailedAttempts | None = None) -> None:
         self._tokens = tokens
+        self._failures = failures or FailedAttempts(limit=FAILURE_LIMIT, window=FAILURE_WINDOW_SECONDS)
 
     def principal(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-        principal = self.principal_for_token(token)
+        principal, wait = self.check(token, client_address(request))
+        if wait is not None:
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                f"too many unknown tokens from this address; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         if principal is None:
             raise ApiError(401, "unauthorized", "unknown token")
         return principal
+
+    def check(self, token: str, address: str) -> tuple[Principal | None, int | None]:
+        """(who the token belongs to, None), or (None, seconds to wait) for an address refused for now, whose
+        token is then not looked at. An unknown token counts against its address."""
+        wait = self._failures.retry_after(address)
+        if wait is not None:
+            return None, wait
+        principal = self.principal_for_token(token)
+        if principal is None:
+            self._failures.failed(address)
+        return principal, None
 
     def principal_for_token(self, token: str) -> Principal | None:
         """Who a token belongs to (compared in constant time), or None for an unknown one."""

@@ -39,8 +39,10 @@ class ErrorResponse(BaseModel):
 
 
 def documented_errors(*codes: int) -> dict[int, dict]:
-    """OpenAPI `responses` for these error statuses, and 400 (a URL with control characters) always."""
-    return {code: {"model": ErrorResponse} for code in sorted({400, *codes})}
+    """OpenAPI `responses` for these error statuses, and 400 (a URL with control characters) always; a route
+    that takes a token (401) may also refuse an address that guessed too many (429, shared.auth_throttle)."""
+    guessing = {429} if 401 in codes else set()
+    return {code: {"model": ErrorResponse} for code in sorted({400, *codes, *guessing})}
 
 
 def documented_pages(*codes: int, json_too: bool = False) -> dict[int, dict]:
@@ -54,9 +56,9 @@ def documented_pages(*codes: int, json_too: bool = False) -> dict[int, dict]:
 class ApiError(Exception):
     """An error answer: {"error": {"code": ..., "message": ...}} with an HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -107,7 +109,9 @@ def install_error_handlers(
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

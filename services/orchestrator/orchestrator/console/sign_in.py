@@ -10,7 +10,7 @@ from orchestrator.console import texts
 from orchestrator.console.forms import posted
 from orchestrator.console.session import SIGN_IN_COOKIE, same_token
 from orchestrator.console.web import Console, see_other
-from shared.auth import TokenAuth
+from shared.auth import TokenAuth, client_address
 from shared.i18n import known_timezone
 
 
@@ -52,7 +52,11 @@ def sign_in_router(console: Console, auth: TokenAuth) -> APIRouter:
         lang = values.get("lang") if values.get("lang") in texts.LANGUAGES else "en"
         if not same_token(values.get("csrf"), request.cookies.get(SIGN_IN_COOKIE, "")):
             return form(request, lang=lang, status=403, problem="sign_in.expired")
-        principal = auth.principal_for_token(str(values.get("token", "")))
+        principal, wait = auth.check(str(values.get("token", "")), client_address(request))
+        if wait is not None:
+            response = form(request, lang=lang, status=429, problem="sign_in.throttled")
+            response.headers["Retry-After"] = str(wait)
+            return response
         if principal is None:
             return form(request, lang=lang, status=401, problem="sign_in.refused")
         tz = values.get("tz") if known_timezone(values.get("tz")) else "UTC"

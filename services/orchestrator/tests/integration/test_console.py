@@ -48,6 +48,24 @@ async def signed_in(runtime, token: str, lang: str = "en"):
         yield client
 
 
+async def test_sign_in_refuses_an_address_that_guessed_too_many_tokens(orchestrator):
+    from shared.auth import FAILURE_LIMIT
+
+    transport = httpx.ASGITransport(app=orchestrator.http_app, client=("203.0.113.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as client:
+        form = await client.get("/console/sign-in")
+        for n in range(FAILURE_LIMIT):
+            guess = {"token": f"guess-{n}", "lang": "de", "csrf": csrf_of(form.text)}
+            assert (await client.post("/console/sign-in", data=guess)).status_code == 401
+        right = {"token": "operator-token", "lang": "de", "csrf": csrf_of(form.text)}
+        refused = await client.post("/console/sign-in", data=right)
+    assert refused.status_code == 429 and "zu viele unbekannte Tokens" in refused.text
+    assert int(refused.headers["retry-after"]) >= 1
+    assert "console_session=" not in refused.headers.get("set-cookie", "")
+    async with signed_in(orchestrator, "operator-token"):  # another address signs in as before
+        pass
+
+
 async def test_signing_in_sets_a_strict_httponly_session_and_every_page_needs_it(orchestrator):
     async with browser(orchestrator) as client:
         assert (await client.get("/console/journeys")).headers["location"] == "/console/sign-in"
