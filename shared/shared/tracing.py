@@ -190,22 +190,25 @@ def timers(due: Any) -> list[tuple]:
 
 
 @contextlib.contextmanager
-def handling(messages: list[tuple[str | None, str, context.Context, dict]]) -> Iterator[None]:
+def handling(
+    messages: list[tuple[str | None, str, context.Context, dict]], *, kind: SpanKind = SpanKind.CONSUMER
+) -> Iterator[None]:
     """A batch being handled in one transaction: a span per message (child of the context it came with, with
     its attributes), kept by Kafka key for the outbox rows the transaction writes; and, for several, a batch
-    span linking them, current for the transaction's own work (its SQL). One message: its span is current."""
+    span linking them, current for the transaction's own work (its SQL). One message: its span is current.
+    `kind` is CONSUMER for messages from Kafka, INTERNAL for work the process found itself (due timers)."""
     if not messages or not is_recording():
         yield
         return
     started = [
-        (key, tracer.start_span(name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes))
+        (key, tracer.start_span(name, context=parent, kind=kind, attributes=attributes))
         for key, name, parent, attributes in messages
     ]
     batch = None
     if len(started) > 1:
         batch = tracer.start_span(
             "process batch",
-            kind=SpanKind.CONSUMER,
+            kind=kind,
             links=[Link(s.get_span_context()) for _, s in started],
             attributes={"messaging.batch.message_count": len(started)},
         )

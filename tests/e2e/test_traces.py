@@ -108,6 +108,7 @@ async def test_one_cancellation_is_one_connected_trace_across_the_three_services
     assert {s["parent_span_id"] for s in orphans} == {billing_span}, [(s["service"], s["name"]) for s in orphans]
     assert any(s["kind"] == "client" and "db.system" in s["attributes"] for s in spans), "SQL is traced"
     assert any(s["kind"] == "producer" for s in spans) and any(s["kind"] == "consumer" for s in spans)
+    assert {s["kind"] for s in spans if s["name"] == "run due steps"} == {"internal"}, "a timer consumed nothing"
     sent = [s for s in spans if s["name"] == "send email"]
     assert all(s["attributes"]["offboarding.outcome"] == "sent" for s in sent)
 

@@ -5,6 +5,8 @@ statements rather than a few per message. They know nothing of Kafka or HTTP."""
 import uuid
 from dataclasses import dataclass
 
+from opentelemetry.trace import SpanKind
+
 from orchestrator.domain.journey import Journey
 from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
@@ -136,7 +138,7 @@ async def run_due_steps(uow: UnitOfWork, *, limit: int) -> int:
     for journey in claimed.values():
         journey.timer_due(now, uow.policy)
     # Each journey's later steps continue the trace its cancellation started.
-    with tracing.handling(tracing.timers(due.values()) if tracing.is_recording() else []):
+    with tracing.handling(tracing.timers(due.values()) if tracing.is_recording() else [], kind=SpanKind.INTERNAL):
         await uow.commit_journeys(changed=list(claimed.values()))
     return len(claimed)
 
