@@ -121,26 +121,28 @@ async def _infra(script: str, command: str) -> None:
     await asyncio.to_thread(subprocess.run, [str(ROOT / "deploy" / script), command], check=True, capture_output=True)
 
 
-_READ: dict[str, tuple[str, float] | None] = {}  # mail file -> (subscription, arrival) once read
-
-
-def confirmations(system: System) -> dict[str, list[float]]:
+class Confirmations:
     """Confirmation emails at the sink, per subscription: their arrival times (the sink stamps them). Each file is
     read once (the sink's Maildir holds every earlier run's mail too)."""
-    suffix = f"@{system.name}.example"
-    for path in (MAILDIR / "new").glob("*"):
-        if path.name in _READ:
-            continue
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        to = str(message["To"] or "")
-        mine = suffix in to and message["X-Offboarding-Step"] == "confirmation"
-        sub = to.split("<")[-1].split("@")[0]
-        _READ[path.name] = (sub, float(message["X-Sink-Received-At"])) if mine else None
-    found: dict[str, list[float]] = {}
-    for entry in _READ.values():
-        if entry:
-            found.setdefault(entry[0], []).append(entry[1])
-    return found
+
+    def __init__(self, system: System) -> None:
+        self._suffix = f"@{system.name}.example"
+        self._read: dict[str, tuple[str, float] | None] = {}  # mail file -> (subscription, arrival) once read
+
+    def now(self) -> dict[str, list[float]]:
+        for path in (MAILDIR / "new").glob("*"):
+            if path.name in self._read:
+                continue
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            to = str(message["To"] or "")
+            mine = self._suffix in to and message["X-Offboarding-Step"] == "confirmation"
+            sub = to.split("<")[-1].split("@")[0]
+            self._read[path.name] = (sub, float(message["X-Sink-Received-At"])) if mine else None
+        found: dict[str, list[float]] = {}
+        for entry in self._read.values():
+            if entry:
+                found.setdefault(entry[0], []).append(entry[1])
+        return found
 
 
 async def journeys(url: str, system: System) -> Counter:
@@ -148,10 +150,10 @@ async def journeys(url: str, system: System) -> Counter:
     return Counter(dict(rows))
 
 
-async def drain(url: str, system: System, ledger: Ledger, within: float) -> None:
+async def drain(url: str, system: System, ledger: Ledger, confirmations: Confirmations, within: float) -> None:
     deadline = time.time() + within
     while time.time() < deadline:
-        mails, started = confirmations(system), await journeys(url, system)
+        mails, started = confirmations.now(), await journeys(url, system)
         if all(sub in mails and started[sub] for sub in ledger.published):
             return
         await asyncio.sleep(5)
@@ -204,8 +206,9 @@ async def main(args: argparse.Namespace) -> dict:
         until = began + args.minutes * 60
         await asyncio.gather(load(system, ledger, args.rate, until), faults(system, ledger, args, until))
         print(f"published {len(ledger.published)} cancellations; draining", flush=True)
-        await drain(url, system, ledger, within=args.drain_minutes * 60)
-        mails, started = confirmations(system), await journeys(url, system)
+        confirmations = Confirmations(system)
+        await drain(url, system, ledger, confirmations, within=args.drain_minutes * 60)
+        mails, started = confirmations.now(), await journeys(url, system)
         settled = await deliveries(url, system)
     finally:
         await finish(system)
