@@ -155,6 +155,10 @@ async def _transmit(
     protocol, finished = client.protocol, []
 
     def finish() -> None:
+        # aiosmtplib drops an answer that arrives while it expects none (its own data command sets this flag
+        # before the write). This answer can come before `read_response` below is reached: the hand-over
+        # still waits for the database's answer to its COMMIT.
+        protocol._response_pending = True
         protocol.write(b".\r\n")
         finished.append(True)
 

@@ -149,3 +149,18 @@ async def test_a_server_that_never_answers_after_the_data_leaves_the_delivery_un
     assert (status, result["outcome"], result["retryable"]) == ("unconfirmed", "failed", False)
     assert "no answer from the mail server" in result["reason"]
     assert server.received == 1
+
+
+async def test_the_server_answering_before_the_database_is_not_missed(settings_for, smtp_sink, monkeypatch):
+    # The end of data goes out before the COMMIT's answer, so the mail server's answer may come first; the
+    # SMTP client dropped such an answer as unasked for, and the send timed out as `unconfirmed`.
+    real = HandOverCommit.record
+
+    async def database_answers_late(self, batch, *, now, then):
+        await real(self, batch, now=now, then=then)
+        await asyncio.sleep(0.5)
+
+    monkeypatch.setattr(HandOverCommit, "record", database_answers_late)
+    settings = settings_for(smtp_timeout_seconds=3)
+    mails, (status, _), result = await send_one(settings, bootstrap(settings), smtp_sink)
+    assert (mails, status, result["outcome"]) == (1, "sent", "succeeded")
