@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from opentelemetry.trace import Span
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -37,7 +36,7 @@ from shared.logging import get_logger
 from shared.outbox.table import add_many_to_outbox
 
 log = get_logger(__name__)
-RECORD_ATTEMPTS = 12  # about 40 s of retrying
+RECORD_PATIENCE_SECONDS = 60.0  # retrying a record through a database restart
 INTERRUPTED = "sending was interrupted; not resent to avoid a duplicate"
 LEASE_LOST = "held past its lease and queued again"
 
@@ -139,17 +138,22 @@ class Sender:
             await self._record_retrying([(d, o) for d, o, _ in items])
 
     async def _record_retrying(self, done: list[tuple[Delivery, Outcome]]) -> None:
-        """The messages may be out already: keep trying through a short database outage rather than leave
-        them `sending` (which would end as `unconfirmed`)."""
-        delay = 0.2
-        for _ in range(RECORD_ATTEMPTS - 1):
+        """The messages may be out already: keep trying through a database restart rather than leave them
+        `sending`, which ends as `unconfirmed`, or, when the hand-over's COMMIT was lost in that restart, as
+        queued again and sent twice. Any transient error counts: PostgreSQL starting up refuses connections
+        with its own error (57P03), which this once let through at the first try. Tries at least once a
+        second, so that it records before the sweep, which waits a lease after the database's start."""
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + RECORD_PATIENCE_SECONDS, 0.1
+        while True:
             try:
                 return await self._record(done)
-            except (OSError, sa.exc.DBAPIError, sa.exc.InterfaceError) as exc:
+            except Exception as exc:
+                if not is_transient(exc) or loop.time() + pause > deadline:
+                    raise
                 log.warning("delivery_record_retry", deliveries=len(done), error=type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        await self._record(done)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     async def _deliver(self, delivery: Delivery, known: Known) -> Outcome:
         move = next_move(

@@ -164,3 +164,25 @@ async def test_the_server_answering_before_the_database_is_not_missed(settings_f
     settings = settings_for(smtp_timeout_seconds=3)
     mails, (status, _), result = await send_one(settings, bootstrap(settings), smtp_sink)
     assert (mails, status, result["outcome"]) == (1, "sent", "succeeded")
+
+
+async def test_recording_waits_out_a_database_that_is_starting_up(settings_for, smtp_sink, monkeypatch):
+    # PostgreSQL refuses connections with its own error while it starts (57P03). The record gave up at the
+    # first one; when the hand-over's COMMIT had been lost in that restart, the sweep then sent it again.
+    from asyncpg.exceptions import CannotConnectNowError
+
+    from notifier.service_layer.sending import Sender
+
+    real, refused = Sender._record, []
+
+    async def starting_up_twice(self, done):
+        if len(refused) < 2:
+            refused.append(True)
+            raise CannotConnectNowError("the database system is starting up")
+        await real(self, done)
+
+    monkeypatch.setattr(Sender, "_record", starting_up_twice)
+    settings = settings_for()
+    mails, (status, _), result = await send_one(settings, bootstrap(settings), smtp_sink)
+    assert refused == [True, True]
+    assert (mails, status, result["outcome"]) == (1, "sent", "succeeded")
