@@ -63,6 +63,9 @@ class Settings(ServiceSettings, BrandSettings):
     sender_concurrency: int = Field(8, ge=1, le=200)
     sender_interval_seconds: float = Field(1.0, gt=0, le=10)  # fallback poll: a NOTIFY wakes it
     send_lease_seconds: float = Field(300, gt=0)
+    # After the database starts again, live senders reconnect and record what they sent: the sweeps wait this
+    # long (or the lease, if longer) before settling anything.
+    sweep_after_database_start_seconds: float = Field(30, ge=0)
 
     @field_validator("webhook_urls")
     @classmethod

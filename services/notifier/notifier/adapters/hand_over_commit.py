@@ -8,8 +8,8 @@ between two `send` calls. The database commits a COMMIT it has received even if 
 
 The price is a COMMIT that does not become durable (the database crashing before its WAL is flushed) while the
 end of data went out: the message is delivered without a hand-over. The sender is alive then and learns the
-server's answer, which it records once the database is back; the lease counts from the database's start
-(`repository.REQUEUE`), so the sweep does not queue the delivery again before the sender could record it.
+server's answer, which it records once the database is back; the sweeps wait a while after the database's
+start (`repository.REQUEUE`), so that none queues the delivery again before the sender could record it.
 
 This takes the asyncpg connection under SQLAlchemy's pool: SQLAlchemy awaits a COMMIT's answer before it
 returns, and here the answer must be waited for after the end of data is written.

@@ -29,19 +29,19 @@ CLAIM = sa.text(
 INTERRUPTED = sa.text(
     f"""
     UPDATE deliveries SET status = 'unconfirmed', reason = :reason, updated_at = now()
-    WHERE status = 'sending' AND GREATEST(claimed_at, pg_postmaster_start_time()) < :before
+    WHERE status = 'sending' AND claimed_at < :before AND pg_postmaster_start_time() < :started_before
       AND handed_over_at IS NOT NULL
     RETURNING {COLUMNS}
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
 # Never handed over: the mail server discarded whatever it got of the message, so it can go out again.
-# Both sweeps count a lease from the claim or from the database's last start, whichever is later: while the
-# database was down a live sender could record nothing, and one whose hand-over COMMIT was lost in the crash
-# has delivered its message (hand_over_commit.py) and records it once the database is back.
+# Both sweeps also wait `started_before` after the database's last start: while the database was down a live
+# sender could record nothing, and one whose hand-over COMMIT was lost in the crash has delivered its message
+# (hand_over_commit.py) and records it once the database is back.
 REQUEUE = sa.text(
     """
     UPDATE deliveries SET status = 'queued', claimed_at = NULL, updated_at = now()
-    WHERE status = 'sending' AND GREATEST(claimed_at, pg_postmaster_start_time()) < :before
+    WHERE status = 'sending' AND claimed_at < :before AND pg_postmaster_start_time() < :started_before
       AND handed_over_at IS NULL
     RETURNING id
     """
@@ -162,13 +162,17 @@ class DeliveryRepository:
         if batch:
             await self.session.execute(RELEASE, {"ids": [d.id for d in batch]})
 
-    async def mark_interrupted(self, *, claimed_before: datetime, reason: str) -> list[Delivery]:
+    async def mark_interrupted(
+        self, *, claimed_before: datetime, started_before: datetime, reason: str
+    ) -> list[Delivery]:
         """Deliveries a crashed process left `sending` after their hand-over become `unconfirmed`."""
-        return await self._deliveries(INTERRUPTED, {"before": claimed_before, "reason": reason})
+        params = {"before": claimed_before, "started_before": started_before, "reason": reason}
+        return await self._deliveries(INTERRUPTED, params)
 
-    async def requeue_unsent(self, *, claimed_before: datetime) -> int:
+    async def requeue_unsent(self, *, claimed_before: datetime, started_before: datetime) -> int:
         """Deliveries a crashed process left `sending` before their hand-over go back to the queue."""
-        return len((await self.session.execute(REQUEUE, {"before": claimed_before})).all())
+        params = {"before": claimed_before, "started_before": started_before}
+        return len((await self.session.execute(REQUEUE, params)).all())
 
     async def handed_over(self, batch: Sequence[Delivery]) -> set[int]:
         """The ids of these deliveries whose hand-over is recorded for their current claim (a claim clears it)."""

@@ -80,11 +80,13 @@ class Sender:
     async def release_interrupted(self) -> int:
         """Deliveries a crashed process left `sending`: queued again when they were never handed over; else
         possibly delivered, so never resent. Returns how many were settled either way."""
-        claimed_before = self._clock() - timedelta(seconds=self._settings.send_lease_seconds)
+        now, lease = self._clock(), self._settings.send_lease_seconds
+        ages = {"claimed_before": now - timedelta(seconds=lease)}
+        ages["started_before"] = now - timedelta(seconds=max(lease, self._settings.sweep_after_database_start_seconds))
         async with self._sessions() as session, session.begin():
             repository = DeliveryRepository(session)
-            requeued = await repository.requeue_unsent(claimed_before=claimed_before)
-            stale = await repository.mark_interrupted(claimed_before=claimed_before, reason=INTERRUPTED)
+            requeued = await repository.requeue_unsent(**ages)
+            stale = await repository.mark_interrupted(**ages, reason=INTERRUPTED)
             outcome = Outcome("unconfirmed", "failed", INTERRUPTED, retryable=False)
             await add_many_to_outbox(
                 session, answer_rows(self._settings.topic_step_results, [(d, outcome) for d in stale])
@@ -142,7 +144,7 @@ class Sender:
         `sending`, which ends as `unconfirmed`, or, when the hand-over's COMMIT was lost in that restart, as
         queued again and sent twice. Any transient error counts: PostgreSQL starting up refuses connections
         with its own error (57P03), which this once let through at the first try. Tries at least once a
-        second, so that it records before the sweep, which waits a lease after the database's start."""
+        second, so that it records before the sweep, which waits after the database's start."""
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + RECORD_PATIENCE_SECONDS, 0.1
         while True:

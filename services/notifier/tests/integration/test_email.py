@@ -148,7 +148,7 @@ async def crash_then_restart(settings, smtp_sink, tmp_path, crash: str) -> tuple
 
 async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(settings_for, smtp_sink, tmp_path):
     after_crash, at_end, status, result = await crash_then_restart(
-        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "after_accept"
+        settings_for(send_lease_seconds=1, sweep_after_database_start_seconds=0), smtp_sink, tmp_path, "after_accept"
     )
     assert (after_crash, at_end) == (1, 1), "not sent a second time"
     assert status == "unconfirmed"
@@ -158,7 +158,10 @@ async def test_killed_between_smtp_accept_and_recording_sends_no_second_email(se
 async def test_killed_before_the_hand_over_sends_the_email_once_after_the_lease(settings_for, smtp_sink, tmp_path):
     # The crash that lost an email in the chaos run: the server had the content but never the end of data.
     after_crash, at_end, status, result = await crash_then_restart(
-        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "before_hand_over"
+        settings_for(send_lease_seconds=1, sweep_after_database_start_seconds=0),
+        smtp_sink,
+        tmp_path,
+        "before_hand_over",
     )
     assert (after_crash, at_end) == (0, 1), "the server discarded the unfinished message; the restart sent it"
     assert status == "sent" and result["outcome"] == "succeeded"
@@ -170,7 +173,7 @@ async def test_killed_just_after_the_hand_over_record_is_unconfirmed(settings_fo
     # widens it on purpose. The notifier cannot tell this from a server that accepted the message, so it does
     # not resend.
     after_crash, at_end, status, result = await crash_then_restart(
-        settings_for(send_lease_seconds=1), smtp_sink, tmp_path, "after_hand_over"
+        settings_for(send_lease_seconds=1, sweep_after_database_start_seconds=0), smtp_sink, tmp_path, "after_hand_over"
     )
     assert (after_crash, at_end) == (0, 0)
     assert status == "unconfirmed" and (result["outcome"], result["retryable"]) == ("failed", False)
@@ -178,7 +181,7 @@ async def test_killed_just_after_the_hand_over_record_is_unconfirmed(settings_fo
 
 async def test_a_send_held_past_its_lease_goes_out_once_through_its_next_claim(settings_for, smtp_sink):
     # A live but stalled process must not hand over a delivery that a sweep has queued again.
-    settings = settings_for(send_lease_seconds=1)
+    settings = settings_for(send_lease_seconds=1, sweep_after_database_start_seconds=0)
     command_id, command = send_message()
     runtime = bootstrap(settings)
     sender = runtime.workers[0]._sender

@@ -86,7 +86,7 @@ async def test_a_commit_answered_with_a_lost_connection_is_read_back(settings_fo
         assert "ConnectionResetError" in result["reason"]
 
 
-async def test_a_lease_counts_from_the_database_start_when_that_is_later(settings_for, smtp_sink):
+async def test_the_sweep_waits_after_the_database_starts(settings_for, smtp_sink):
     # A sender whose hand-over COMMIT was lost in a database crash has delivered its message and records it
     # once the database is back: the sweep must not queue it again before then, whatever the claim's age.
     settings = settings_for()
@@ -103,11 +103,12 @@ async def test_a_lease_counts_from_the_database_start_when_that_is_later(setting
                 .values(status="sending", handed_over_at=None, claimed_at=started - timedelta(hours=1))
             )
 
-        async def requeued(lease: timedelta) -> int:
+        async def requeued(since_start: timedelta) -> int:
             async with notifier.sessions() as session, session.begin():
-                return await DeliveryRepository(session).requeue_unsent(claimed_before=now - lease)
+                repository = DeliveryRepository(session)
+                return await repository.requeue_unsent(claimed_before=now, started_before=now - since_start)
 
-        # The claim is older than the lease, the database's start is not: not yet.
+        # The claim is older than the lease, the database's start is not older than the grace after it.
         assert await requeued(now - started + timedelta(minutes=30)) == 0
         # Both older: queued again.
         assert await requeued(timedelta(0)) == 1
