@@ -5,9 +5,9 @@ round: they wait out a lease of minutes anyway, and a round is often a single de
 
 import asyncio
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind
 
-from notifier.domain.delivery import Delivery, Known, one_per_customer_step
+from notifier.domain.delivery import Delivery, Known, Outcome, one_per_customer_step
 from notifier.service_layer.sending import Sender
 from shared import tracing
 from shared.db.wakeup import Wakeup
@@ -40,11 +40,15 @@ class SenderLoop(Worker):
         if later:
             self._wakeup.set()  # held back only until this round is recorded
         known = await self._sender.known(now)
-        await asyncio.gather(*(self._send(delivery, known) for delivery in now))
+        outcomes = await asyncio.gather(*(self._send(delivery, known) for delivery in now))
+        try:
+            await self._sender.record(list(outcomes))
+        except Exception as exc:
+            # The database stayed away: the deliveries stay `sending` and are settled after their lease.
+            log.warning("deliveries_not_recorded", deliveries=len(now), error=type(exc).__name__)
         return len(claimed)
 
-    async def _send(self, delivery: Delivery, known: Known) -> None:
-        """Send one delivery and record its outcome as soon as it is known, not when the round ends."""
+    async def _send(self, delivery: Delivery, known: Known) -> tuple[Delivery, Outcome, Span | None]:
         async with self._slots:
             with tracing.span(
                 f"send {delivery.channel}",
@@ -60,11 +64,7 @@ class SenderLoop(Worker):
                 outcome = await self._sender.process(delivery, known)
                 if span is not None:
                     span.set_attribute("offboarding.outcome", outcome.status)
-                try:
-                    await self._sender.record(delivery, outcome, span)
-                except Exception as exc:
-                    # The database stayed away: the delivery stays `sending` and is settled after its lease.
-                    log.warning("delivery_not_recorded", journey_id=delivery.journey_id, error=type(exc).__name__)
+                return delivery, outcome, span
 
     async def run(self) -> None:
         backoff = 0.5

@@ -27,7 +27,6 @@ from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move
 from notifier.metrics import SENDS
 from notifier.service_layer.channels import Channels
-from notifier.service_layer.group_commit import GroupCommit
 from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
 from shared import tracing
@@ -64,7 +63,6 @@ class Sender:
             settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
         )
         self._hand_overs = HandOvers(engine, sessions, clock=clock)
-        self._records = GroupCommit(self._record_batch)
 
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
@@ -127,14 +125,14 @@ class Sender:
             log.warning("delivery_failed_before_sending", journey_id=delivery.journey_id, error=describe(exc))
             return Outcome("failed", "failed", f"not sent: {describe(exc)}", retryable=is_transient(exc))
 
-    async def record(self, delivery: Delivery, outcome: Outcome, span: Span | None = None) -> None:
-        """Record one send's outcome and queue its answer (continuing `span`'s trace) as soon as it is known:
-        a process killed after the server accepted a message and before this leaves the delivery
-        `unconfirmed` though delivered, so the sooner the better. Outcomes known meanwhile share the
-        transaction (group commit)."""
-        await self._records.add((delivery, outcome, span))
-
-    async def _record_batch(self, items: list[tuple[Delivery, Outcome, Span | None]]) -> None:
+    async def record(self, items: list[tuple[Delivery, Outcome, Span | None]]) -> None:
+        """Record a round's outcomes and queue their answers (each continuing its send's trace), in one
+        transaction. A process killed after the server accepted a message and before this leaves the delivery
+        `unconfirmed` though delivered; recording each send as it was answered shrank that (310 to 62 such
+        deliveries in a chaos run) but cost 4.3 transactions and 20 statements per cancellation instead of
+        1.1 and 4, and smaller batches everywhere after it, for a crash that is rare outside chaos runs."""
+        if not items:
+            return
         spans = {d.subscription_id: span for d, _, span in items if span is not None}
         with tracing.keyed(spans):  # each answer to the orchestrator continues its send's trace
             await self._record_retrying([(d, o) for d, o, _ in items])
