@@ -23,6 +23,7 @@ from notifier.adapters.repository import DeliveryRepository
 from notifier.domain.delivery import Delivery
 from notifier.service_layer.group_commit import GroupCommit
 from shared.logging import get_logger
+from shared.worker import next_backoff
 
 log = get_logger(__name__)
 READ_BACK_SECONDS = 60.0  # how long an unknown commit is asked about; the mail server waits minutes for data
@@ -79,7 +80,7 @@ class HandOvers:
                     log.warning("hand_over_unknown", deliveries=len(deliveries), error=type(failure).__name__)
                     return None
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, 5.0)
+                pause = next_backoff(pause, ceiling=5.0)
 
 
 def _finish(

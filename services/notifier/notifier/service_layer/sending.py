@@ -33,6 +33,7 @@ from shared import tracing
 from shared.errors import describe, is_transient
 from shared.logging import get_logger
 from shared.outbox.table import add_many_to_outbox
+from shared.worker import next_backoff
 
 log = get_logger(__name__)
 RECORD_PATIENCE_SECONDS = 60.0  # retrying a record through a database restart
@@ -153,7 +154,7 @@ class Sender:
                     raise
                 log.warning("delivery_record_retry", deliveries=len(done), error=type(exc).__name__)
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, 1.0)
+                pause = next_backoff(pause, ceiling=1.0)
 
     async def _deliver(self, delivery: Delivery, known: Known) -> Outcome:
         move = next_move(
