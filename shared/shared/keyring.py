@@ -1,9 +1,21 @@
-"""The journey keys of shared.sealing, in the orchestrator's `journey_keys` table: the orchestrator creates a
-journey's key when the journey starts and deletes it when the journey's personal data is erased; the notifier
-reads keys to open the recipients of its send commands. Every call runs in the caller's transaction."""
+"""The journey keys, in the orchestrator's `journey_keys` table. Each journey has two:
 
+- its sealing key (shared.sealing), for the personal data in its commands on Kafka; deleted when the journey's
+  personal data is erased, so what was sealed with it can no longer be read anywhere;
+- its MAC key (shared.signing), with which every internal message about the journey is signed by the service
+  that writes it and checked by the one that reads it. It stays after the erasure (it opens nothing), so that
+  the erasure's own commands and the answers that follow still verify, and a journey that is erased is told
+  apart from one that never existed.
+
+The orchestrator creates both when the journey starts; the notifier and the survey service only read them
+(their database roles may SELECT this one table of the orchestrator's). Every call runs in the caller's
+transaction.
+"""
+
+import os
 import re
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +23,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.sealing import new_key
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+MAC_KEY_BYTES = 32
+
+# The table as the orchestrator's migrations leave it, for tests that play the orchestrator's part.
+DDL = """
+CREATE TABLE {table} (
+    journey_id uuid PRIMARY KEY,
+    key bytea,
+    mac_key bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class JourneyKeys:
+    """A journey's keys: `seal` is None once its personal data is erased."""
+
+    seal: bytes | None
+    mac: bytes
+
+    @property
+    def erased(self) -> bool:
+        return self.seal is None
+
+
+def new_mac_key() -> bytes:
+    return os.urandom(MAC_KEY_BYTES)
 
 
 class Keyring:
@@ -21,35 +60,52 @@ class Keyring:
         self._session = session
         self._table = f"{schema}.journey_keys" if schema else "journey_keys"
 
-    async def create(self, journey_ids: list[uuid.UUID]) -> dict[str, bytes]:
-        """A fresh key for each of these journeys (new ones: none has a key yet)."""
-        keys = {str(i): new_key() for i in journey_ids}
+    async def create(self, journey_ids: list[uuid.UUID]) -> dict[str, JourneyKeys]:
+        """Fresh keys for each of these journeys (new ones: none has keys yet)."""
+        keys = {str(i): JourneyKeys(new_key(), new_mac_key()) for i in journey_ids}
         if keys:
             await self._session.execute(
                 sa.text(
-                    f"INSERT INTO {self._table} (journey_id, key) "  # noqa: S608 (a checked schema name)
-                    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS bytea[])) ON CONFLICT DO NOTHING"
+                    f"INSERT INTO {self._table} (journey_id, key, mac_key) "  # noqa: S608 (a checked schema name)
+                    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS bytea[]), CAST(:macs AS bytea[])) "
+                    "ON CONFLICT DO NOTHING"
                 ),
-                {"ids": list(keys), "keys": list(keys.values())},
+                {"ids": list(keys), "keys": [k.seal for k in keys.values()], "macs": [k.mac for k in keys.values()]},
             )
         return keys
 
-    async def keys(self, journey_ids: list[str]) -> dict[str, bytes]:
-        """The keys these journeys still have (an erased journey has none)."""
-        if not journey_ids:
+    async def get(self, journey_ids: list[str]) -> dict[str, JourneyKeys]:
+        """The keys of these journeys that exist (erased ones without their sealing key); one statement."""
+        canonical = {given: _canonical(given) for given in journey_ids}
+        ids = sorted({c for c in canonical.values() if c is not None})
+        if not ids:
             return {}
         rows = await self._session.execute(
             sa.text(
-                f"SELECT journey_id, key FROM {self._table} "  # noqa: S608 (a checked schema name)
+                f"SELECT journey_id, key, mac_key FROM {self._table} "  # noqa: S608 (a checked schema name)
                 "WHERE journey_id = ANY(CAST(:ids AS uuid[]))"
             ),
-            {"ids": sorted(set(journey_ids))},
+            {"ids": ids},
         )
-        return {str(journey_id): bytes(key) for journey_id, key in rows}
+        found = {str(i): JourneyKeys(bytes(key) if key is not None else None, bytes(mac)) for i, key, mac in rows}
+        return {given: found[c] for given, c in canonical.items() if c in found}
+
+    async def keys(self, journey_ids: list[str]) -> dict[str, bytes]:
+        """The sealing keys these journeys still have (an erased journey has none)."""
+        return {i: k.seal for i, k in (await self.get(journey_ids)).items() if k.seal is not None}
 
     async def forget(self, journey_id: uuid.UUID) -> None:
-        """Delete the journey's key: whatever was sealed with it is unreadable from now on, wherever it is."""
+        """Delete the journey's sealing key: whatever was sealed with it is unreadable from now on, wherever it
+        is. The MAC key stays: the erasure's commands are signed with it."""
         await self._session.execute(
-            sa.text(f"DELETE FROM {self._table} WHERE journey_id = :id"),  # noqa: S608 (a checked schema name)
+            sa.text(f"UPDATE {self._table} SET key = NULL WHERE journey_id = :id"),  # noqa: S608 (a checked schema name)
             {"id": journey_id},
         )
+
+
+def _canonical(text: object) -> str | None:
+    """The journey id as PostgreSQL prints it, or None for what is no journey id at all."""
+    try:
+        return str(uuid.UUID(str(text)))
+    except ValueError:
+        return None

@@ -23,7 +23,7 @@ from shared.db.engine import create_engine, create_session_factory
 from shared.db.migrations import upgrade_head
 from shared.errors import describe
 from shared.logging import configure_logging, get_logger
-from shared.messaging.consumer import BatchConsumer, BatchHandler, Handler
+from shared.messaging.consumer import Authenticator, BatchConsumer, BatchHandler, Handler
 from shared.messaging.producer import RenewableProducer
 from shared.messaging.topics import ensure_topics, wait_for_coordinators
 from shared.outbox.relay import OutboxRelay
@@ -57,6 +57,7 @@ class Runtime:
         handler: Handler | None = None,
         batch_handler: BatchHandler | None = None,
         max_records: int = 500,
+        authenticate: Authenticator | None = None,
     ) -> BatchConsumer:
         """A batch consumer on this service's database, producer and Kafka settings."""
         s = self.settings
@@ -73,6 +74,7 @@ class Runtime:
             retry_delay=s.consumer_retry_delay_seconds,
             stall_seconds=s.consumer_stall_seconds,
             kafka_options=self.kafka_options,
+            authenticate=authenticate,
         )
 
     async def readiness(self) -> dict[str, str]:

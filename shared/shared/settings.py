@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     # How long the internal topics (commands, results) keep messages; set when a topic is created. The recipient
     # in a command is sealed (shared.sealing), so what an erasure leaves there is unreadable either way.
     internal_topic_retention: timedelta = Field(timedelta(days=7), ge=timedelta(hours=1), le=timedelta(days=90))
+    # A signed internal message older than this is refused as `expired` (shared.messaging.authenticity): the
+    # topic's retention would have deleted the original, so it is a copy written again. Default: the retention
+    # and a day (for the outbox's lag and clocks that disagree).
+    internal_message_max_age: timedelta | None = Field(None, ge=timedelta(hours=1), le=timedelta(days=91))
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
     # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
     outbox_idle_seconds: float = Field(1.0, gt=0, le=60)
@@ -85,6 +89,9 @@ class ServiceSettings(BaseSettings):
                 f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
             )
         return self
+
+    def message_max_age(self) -> timedelta:
+        return self.internal_message_max_age or self.internal_topic_retention + timedelta(days=1)
 
     def kafka_options(self) -> dict[str, Any]:
         """Security options for every Kafka client this service creates."""

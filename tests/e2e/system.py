@@ -131,6 +131,7 @@ class System:
                 "WEBHOOK_ATTEMPTS": "1",
             },
             "survey": {
+                "KEYRING_SCHEMA": f"{t}_orchestrator",  # the journey keys that check commands and seal links
                 "TOPIC_COMMANDS": topics["survey"],
                 "TOPIC_STEP_RESULTS": topics["results"],
                 "TOPIC_SURVEY_RESPONSES": topics["responses"],

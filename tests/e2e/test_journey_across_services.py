@@ -70,7 +70,12 @@ async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, te
     )
     survey = survey_bootstrap(
         SurveySettings(
-            **shared, **topics, database_schema=f"{t}_s", topic_commands=f"{t}.survey", public_url="http://survey.test"
+            **shared,
+            **topics,
+            database_schema=f"{t}_s",
+            keyring_schema=f"{t}_o",
+            topic_commands=f"{t}.survey",
+            public_url="http://survey.test",
         )
     )
     runtimes = [orchestrator, notifier, survey]

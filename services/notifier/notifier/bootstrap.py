@@ -14,6 +14,8 @@ from notifier.service_layer.channels import Channels
 from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
 from shared.db.wakeup import Wakeup
+from shared.events.commands import ErasePersonalData
+from shared.messaging.authenticity import SignedByJourney, allowed_types
 from shared.runtime import Runtime, build_runtime
 
 
@@ -50,6 +52,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
             batch_handler=commands_handler(settings.topic_step_results, settings.keyring_schema),
+            # Only what the orchestrator signed, for a journey it knows; for an erased one only the erasure.
+            authenticate=SignedByJourney(
+                keyring_schema=settings.keyring_schema,
+                max_age=settings.message_max_age(),
+                allowed_when_erased=allowed_types(ErasePersonalData),
+            ),
         )
     ]
     runtime.workers = [

@@ -22,6 +22,8 @@ from orchestrator.service_layer.messages import Topics
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import TokenAuth, parse_tokens
+from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
+from shared.messaging.authenticity import SignedByJourney, allowed_types
 from shared.runtime import Runtime, build_runtime
 
 
@@ -65,6 +67,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             batch_handler=results_handler(uow_factory),
             topics=[settings.topic_step_results, settings.topic_survey_responses],
             max_records=settings.consumer_max_records,
+            # Results move journeys: only what the notifier and the survey service signed is read. An erased
+            # journey still takes its answers (they carry no personal data).
+            authenticate=SignedByJourney(
+                keyring_schema=None,
+                max_age=settings.message_max_age(),
+                allowed_when_erased=allowed_types(StepResult, SurveyResponseSubmitted, CustomerUnsubscribed),
+            ),
         ),
     ]
     counts = StatusCounts()

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from shared.auth import TokenAuth, parse_tokens
+from shared.events.commands import ErasePersonalData
+from shared.messaging.authenticity import SignedByJourney, allowed_types
 from shared.runtime import Runtime, build_runtime
 from survey.config import Settings
 from survey.entrypoints.consumers import commands_handler
@@ -27,7 +29,13 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            batch_handler=commands_handler(topics, links, now),
+            batch_handler=commands_handler(topics, links, now, settings.keyring_schema),
+            # Only what the orchestrator signed, for a journey it knows; for an erased one only the erasure.
+            authenticate=SignedByJourney(
+                keyring_schema=settings.keyring_schema,
+                max_age=settings.message_max_age(),
+                allowed_when_erased=allowed_types(ErasePersonalData),
+            ),
         )
     ]
     runtime.http_app = create_app(
@@ -38,5 +46,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         secret=secret,
         clock=now,
         brand=settings.brand(),
+        keyring_schema=settings.keyring_schema,
     )
     return runtime

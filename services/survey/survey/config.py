@@ -21,6 +21,9 @@ class Settings(ServiceSettings, BrandSettings):
     public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
     token_secret: SecretStr = SecretStr("dev-survey-token-secret")
     survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
+    # The orchestrator's schema, whose journey_keys table checks commands and seals the links they are answered
+    # with (this service's database role may SELECT that one table).
+    keyring_schema: str = Field("orchestrator", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     # The brand the pages show: SURVEY_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _SUPPORT_EMAIL,
     # _PRIVACY_URL (shared/brand.py; set them like the notifier's)
 

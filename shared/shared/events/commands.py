@@ -1,13 +1,15 @@
 """Messages between the services: step commands from the orchestrator, results back, erasure, survey answers.
 
-Each is the `data` of a CloudEvent, versioned through the registry. Commands carry only what the receiving
-service needs; personal data (the recipient) travels only in SendMessage, sealed with the journey's key.
+Each is the `data` of a CloudEvent, versioned through the registry, and each goes out signed with its journey's
+MAC key (shared.signing), which the reader checks first (shared.messaging.authenticity). Commands carry only
+what the receiving service needs; personal data (the recipient) and secrets (a survey link) travel only sealed
+with the journey's key (shared.sealing): no plain-text form is accepted.
 """
 
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from shared.events.registry import EventData, EventRegistry
 from shared.sealing import Sealed
@@ -41,27 +43,26 @@ class StepCommand(EventData):
     attempt: int = Field(ge=1)
 
 
-@service_messages.register
-class SendMessage(StepCommand):
-    event_type = "offboarding.command.send_message"
+class MessageCommand(StepCommand):
+    """What a message step says besides its recipient: the message, its channel and stream, the facts."""
 
     message: str  # the notifier's template name
     channel: Literal["email", "webhook"]
     category: Literal["transactional", "marketing"]
     segment: Literal["b2c", "b2b"]
-    # The recipient travels sealed (shared.sealing: a key per journey, deleted on erasure); a plain one is
-    # still read, from commands written before sealing (and the tests' stand-in orchestrator).
-    recipient: Recipient | None = None
-    sealed_recipient: Sealed | None = None
     marketing_consent: bool = False
-    # Non-personal facts the message may show: plan, cancelled_at, effective_at, reason, survey_url, template.
+    # Non-personal facts the message may show: plan, cancelled_at, effective_at, reason, template, deletion_at.
     facts: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _one_recipient(self) -> "SendMessage":
-        if (self.recipient is None) == (self.sealed_recipient is None):
-            raise ValueError("a send command has either `recipient` or `sealed_recipient`")
-        return self
+
+@service_messages.register
+class SendMessage(MessageCommand):
+    event_type = "offboarding.command.send_message"
+
+    # A Recipient, sealed (shared.sealing: a key per journey, deleted on erasure). There is no plain form.
+    sealed_recipient: Sealed
+    # The exit survey's link (a secret: whoever has it answers the survey), sealed by the survey service.
+    sealed_survey_url: Sealed | None = None
 
 
 @service_messages.register
@@ -88,7 +89,8 @@ class ErasePersonalData(EventData):
 
 @service_messages.register
 class StepResult(EventData):
-    """A service's answer to a step command. `data` carries e.g. survey_url or provider_message_id.
+    """A service's answer to a step command. `data` carries e.g. survey_id and sealed_survey_url (a Sealed
+    link, never a plain one) or provider_message_id.
 
     `deferred`: not now (e.g. quiet hours for marketing mail); the orchestrator sends the command again at
     `not_before`, without counting an attempt."""

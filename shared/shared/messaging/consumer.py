@@ -15,7 +15,8 @@ No single message stops the consumer. When a batch fails:
 - any other error splits the batch in halves until the failing message stands alone (the others commit in
   their halves); that message is retried alone `max_attempts` times in all, then dead-lettered with reason
   `processing_failed`. A handler that rejects a message outright (InvalidMessage) dead-letters it at once.
-A message that reuses an identity with other content is dead-lettered as `conflicting_duplicate`.
+A message that reuses an identity with other content is dead-lettered as `conflicting_duplicate`. On internal
+topics an `authenticate` hook first refuses what its producer did not sign (shared.messaging.authenticity).
 """
 
 import asyncio
@@ -57,6 +58,10 @@ class IncomingMessage:
 
 
 Handler = Callable[[IncomingMessage, AsyncSession], Awaitable[None]]
+# Runs first in each batch's transaction: None (go on) or why a record is refused (shared.messaging.authenticity).
+Authenticator = Callable[
+    [AsyncSession, list[tuple[ConsumerRecord, CloudEvent]]], Awaitable[list[InvalidMessage | None]]
+]
 # Takes the batch's new messages at once, for set-based work (one statement for many messages).
 BatchHandler = Callable[[list[IncomingMessage], AsyncSession], Awaitable[None]]
 Item = tuple[ConsumerRecord, IncomingMessage]
@@ -87,8 +92,11 @@ class BatchConsumer:
         kafka_options: dict | None = None,
         after_commit: Callable[[list[IncomingMessage]], Awaitable[None]] | None = None,
         commit_every: float = 0.5,
+        authenticate: Authenticator | None = None,
     ) -> None:
-        """`after_commit` runs after the database commit and before the offset commit (metrics, tests)."""
+        """`after_commit` runs after the database commit and before the offset commit (metrics, tests);
+        `authenticate` before the inbox claim, in the batch's transaction: a record it refuses is dead-lettered
+        unhandled and leaves no inbox row."""
         self._consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers,
@@ -109,6 +117,7 @@ class BatchConsumer:
         self._max_records = max_records
         self._max_attempts, self._retry_delay = max(max_attempts, 1), retry_delay
         self._after_commit = after_commit
+        self._authenticate = authenticate
         self._stopping = asyncio.Event()
         self._progress = Progress(group_id, stall_seconds=stall_seconds)
         self._stalled: list[str] = []
@@ -230,11 +239,16 @@ class BatchConsumer:
 
     async def _apply(self, items: list[Item], dead: list) -> list[IncomingMessage]:
         """One transaction: claim identities in the inbox, handle the new ones, commit."""
-        applied, conflicting = [], []
+        applied, conflicting, refused = [], [], []
         traced = tracing.is_recording()
         with tracing.handling([tracing.message(r, m.event, m.key, self._group_id) for r, m in items if traced]):
             async with self._sessions() as session, session.begin():
+                if self._authenticate is not None:
+                    verdicts = await self._authenticate(session, [(r, m.event) for r, m in items])
+                    refused = [(item[0], v) for item, v in zip(items, verdicts, strict=True) if v is not None]
+                    items = [item for item, v in zip(items, verdicts, strict=True) if v is None]
                 await self._claim_and_handle(session, items, applied, conflicting)
+        dead.extend(refused)
         for message in applied:
             CONSUMED.labels(message.topic, "processed").inc()
         for record in conflicting:

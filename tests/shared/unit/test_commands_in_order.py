@@ -7,6 +7,7 @@ from shared.events.commands import CreateSurvey, ErasePersonalData, SendMessage
 from shared.events.envelope import InvalidMessage, new_event
 from shared.messaging.commands import commands_in_order
 from shared.messaging.consumer import IncomingMessage
+from shared.sealing import new_key, seal
 
 
 def message(command) -> IncomingMessage:
@@ -53,7 +54,7 @@ async def test_a_command_the_service_does_not_handle_is_refused_with_its_type():
         channel="email",
         category="transactional",
         segment="b2c",
-        recipient={"email": "ada@example.com"},
+        sealed_recipient=seal(new_key(), "j1", {"email": "ada@example.com"}),
     )
     with pytest.raises(InvalidMessage) as refused:
         await recorder([])([message(send)], session=None)

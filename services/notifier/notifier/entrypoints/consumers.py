@@ -14,5 +14,5 @@ def commands_handler(results_topic: str, keyring_schema: str) -> BatchHandler:
         "notifier",
         batched=SendMessage,
         run=partial(accept_sends, results_topic=results_topic, keyring_schema=keyring_schema),
-        single={ErasePersonalData: partial(erase, results_topic=results_topic)},
+        single={ErasePersonalData: partial(erase, results_topic=results_topic, keyring_schema=keyring_schema)},
     )

@@ -87,7 +87,9 @@ def unsubscribe_router(sessions: async_sessionmaker[AsyncSession], settings: Set
 
     @router.post("/u/{token}", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)")
     async def one_click(token: PlainPath) -> HTMLResponse:
-        known = await unsubscribe(sessions, token, topic=settings.topic_step_results)
+        known = await unsubscribe(
+            sessions, token, topic=settings.topic_step_results, keyring_schema=settings.keyring_schema
+        )
         if not known:
             return page("This link is not valid", "It may be old, or mistyped.", status=404)
         return page(

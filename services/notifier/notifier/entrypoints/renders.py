@@ -10,19 +10,18 @@ from notifier.adapters.context import render_preview
 from notifier.adapters.rendering import Renderer, RenderError
 from notifier.config import Settings
 from shared.auth import TokenAuth
-from shared.events.commands import Recipient, SendMessage
+from shared.events.commands import MessageCommand, Recipient
 from shared.http import documented_errors
 
 
-class RenderCommand(SendMessage):
-    """A send-message command read strictly (an attempt of 2.0 or a consent of 0 is refused): over HTTP the
-    JSON schema is the contract. Its recipient is in the clear: a preview is never sent, so nothing is sealed
-    (and this service holds no key to open it)."""
+class RenderCommand(MessageCommand):
+    """A message step read strictly (an attempt of 2.0 or a consent of 0 is refused): over HTTP the JSON schema
+    is the contract. Its recipient (and a survey link in `facts.survey_url`) is in the clear: a preview is
+    rendered and answered to the caller, never sent, and it never travels over Kafka."""
 
     model_config = ConfigDict(strict=True)
 
     recipient: Recipient
-    sealed_recipient: None = None
 
 
 class RenderRequest(BaseModel):
@@ -57,7 +56,7 @@ def renders_router(auth: TokenAuth, settings: Settings, renderer: Renderer) -> A
     return router
 
 
-def render_one(command: SendMessage, settings: Settings, renderer: Renderer) -> dict:
+def render_one(command: RenderCommand, settings: Settings, renderer: Renderer) -> dict:
     if command.channel != "email":
         return {"problem": f"{command.channel} messages have no email to show"}
     delivery = SimpleNamespace(

@@ -2,6 +2,8 @@
 send queue at once (a command whose step already went out is answered at once instead); an erasure forgets
 the journey's data."""
 
+from typing import NamedTuple
+
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,23 +14,33 @@ from shared import tracing
 from shared.events.commands import ErasePersonalData, Recipient, SendMessage
 from shared.keyring import Keyring
 from shared.logging import get_logger
-from shared.outbox.table import add_many_to_outbox
+from shared.outbox.step_results import queue_signed
 from shared.personal import address_hash
 from shared.sealing import Unreadable, unseal
 
 log = get_logger(__name__)
+
+
+class Opened(NamedTuple):
+    recipient: Recipient | None
+    survey_url: str | None
+    problem: str | None = None  # why the recipient cannot be used
+
+
 ERASED = Outcome("erased", "failed", "personal data erased", retryable=False)
 
 
 async def accept_sends(
     commands: list[tuple[str, SendMessage]], session: AsyncSession, *, results_topic: str, keyring_schema: str
 ) -> None:
-    """Queue the messages (`(command id, command)` pairs): four statements for the whole batch. A recipient
-    sealed with a key that is gone (the journey's personal data was erased meanwhile) is not sent: the
-    delivery is `erased` and the orchestrator told so."""
+    """Queue the messages (`(command id, command)` pairs): four statements for the whole batch. The consumer has
+    checked each command's signature and journey (shared.messaging.authenticity). A recipient that cannot be
+    opened (the journey's personal data was erased in the meantime) is not sent: the delivery is `erased` and
+    the orchestrator told so."""
     if not commands:
         return
-    recipients = await _recipients(commands, Keyring(session, keyring_schema))
+    keyring = Keyring(session, keyring_schema)
+    recipients = await _recipients(commands, keyring)
     repository = DeliveryRepository(session)
     earlier = await repository.sent({(c.journey_id, c.step) for _, c in commands})
     accepted = await repository.accept(
@@ -37,40 +49,58 @@ async def accept_sends(
     # The customer already has these messages: never send them twice, tell the orchestrator they are done.
     answers = [(d, _already_sent(earlier[(d.journey_id, d.step)])) for d in accepted if d.status == "duplicate"]
     answers += [(d, ERASED) for d in accepted if d.status == "erased"]
-    await add_many_to_outbox(session, answer_rows(results_topic, answers))
+    problems = {i: o.problem for i, o in recipients.items() if o.problem}
+    answers += [
+        (d, Outcome("failed", "failed", problems[d.command_id], retryable=False))
+        for d in accepted
+        if d.status == "failed"
+    ]
+    await queue_signed(session, answer_rows(results_topic, answers), keyring)
 
 
-async def _recipients(commands: list[tuple[str, SendMessage]], keyring: Keyring) -> dict[str, Recipient]:
-    """Each command's recipient, opened with its journey's key where it came sealed; none where it cannot be."""
-    sealed = [c.journey_id for _, c in commands if c.sealed_recipient is not None]
-    keys = await keyring.keys(sealed) if sealed else {}
-    recipients = {}
+async def _recipients(commands: list[tuple[str, SendMessage]], keyring: Keyring) -> dict[str, Opened]:
+    """Each command's recipient (and survey link), opened with its journey's key; none where it cannot be (the
+    journey was erased after the command was checked, or the orchestrator sealed with another key)."""
+    keys = await keyring.keys([c.journey_id for _, c in commands])
+    opened = {}
     for command_id, command in commands:
-        if command.sealed_recipient is None:
-            recipients[command_id] = command.recipient
+        key = keys.get(command.journey_id)
+        try:
+            sealed = unseal(key, command.sealed_recipient)
+            link = unseal(key, command.sealed_survey_url) if command.sealed_survey_url else None
+        except Unreadable:
+            log.info("recipient_unreadable", journey_id=command.journey_id, step=command.step)
             continue
         try:
-            opened = unseal(keys.get(command.journey_id), command.sealed_recipient)
-            recipients[command_id] = Recipient.model_validate(opened)
-        except (Unreadable, ValidationError) as exc:
-            log.info(
-                "recipient_unreadable", journey_id=command.journey_id, step=command.step, reason=type(exc).__name__
-            )
-    return recipients
+            recipient = Recipient.model_validate(sealed)
+        except ValidationError as exc:
+            # Signed by the orchestrator yet unusable: the step fails with the reason (fields, never values).
+            opened[command_id] = Opened(None, None, f"the recipient is not valid: {_fields(exc)}")
+            continue
+        opened[command_id] = Opened(recipient, link.get("url") if isinstance(link, dict) else None)
+    return opened
 
 
-async def erase(command: ErasePersonalData, session: AsyncSession, *, results_topic: str) -> None:
+def _fields(exc: ValidationError) -> str:
+    return "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in exc.errors(include_input=False))
+
+
+async def erase(command: ErasePersonalData, session: AsyncSession, *, results_topic: str, keyring_schema: str) -> None:
     """Forget the journey's recipients; messages still queued are not sent. The suppression list stays:
     an unsubscribed address keeps getting no marketing, and it holds only a hash."""
     unsent = await DeliveryRepository(session).forget_journey(command.journey_id)
-    await add_many_to_outbox(session, answer_rows(results_topic, [(d, ERASED) for d in unsent]))
+    answers = answer_rows(results_topic, [(d, ERASED) for d in unsent])
+    await queue_signed(session, answers, Keyring(session, keyring_schema))
     log.info("personal_data_erased", journey_id=command.journey_id, unsent=len(unsent))
 
 
-def _queued(command_id: str, command: SendMessage, recipient: Recipient | None, earlier: Delivery | None) -> dict:
+def _queued(command_id: str, command: SendMessage, opened: Opened | None, earlier: Delivery | None) -> dict:
     status, reason = ("duplicate", f"already sent as {earlier.command_id}") if earlier else ("queued", None)
-    if recipient is None:
+    recipient = opened.recipient if opened else None
+    if opened is None:
         status, reason = "erased", ERASED.reason
+    elif recipient is None:
+        status, reason = "failed", opened.problem
     return {
         "command_id": command_id,
         "journey_id": command.journey_id,
@@ -85,7 +115,8 @@ def _queued(command_id: str, command: SendMessage, recipient: Recipient | None, 
         "marketing_consent": command.marketing_consent,
         "recipient": recipient.model_dump(mode="json") if recipient else None,
         "recipient_hash": address_hash(recipient.email) if recipient else None,
-        "facts": command.facts,
+        # The survey link is kept here in the clear (the message needs it) and forgotten with the recipient.
+        "facts": command.facts | ({"survey_url": opened.survey_url} if opened and opened.survey_url else {}),
         "status": status,
         "reason": reason,
         "provider_message_id": earlier.provider_message_id if earlier else None,

@@ -32,7 +32,8 @@ from notifier.service_layer.results import answer_rows
 from shared import tracing
 from shared.errors import describe, is_transient
 from shared.logging import get_logger
-from shared.outbox.table import add_many_to_outbox
+from shared.keyring import Keyring
+from shared.outbox.step_results import queue_signed
 from shared.worker import next_backoff
 
 log = get_logger(__name__)
@@ -87,9 +88,7 @@ class Sender:
             requeued = await repository.requeue_unsent(**ages)
             stale = await repository.mark_interrupted(**ages, reason=INTERRUPTED)
             outcome = Outcome("unconfirmed", "failed", INTERRUPTED, retryable=False)
-            await add_many_to_outbox(
-                session, answer_rows(self._settings.topic_step_results, [(d, outcome) for d in stale])
-            )
+            await self._answer(session, [(d, outcome) for d in stale])
         if requeued:
             log.warning("deliveries_requeued_after_crash", deliveries=requeued)
         for delivery in stale:
@@ -179,12 +178,17 @@ class Sender:
             await DeliveryRepository(session).add_unsubscribe_token(token, delivery)
         return f"{self._settings.public_url.rstrip('/')}/u/{token}"
 
+    async def _answer(self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]) -> None:
+        """Tell the orchestrator, signed with each journey's key, in the session's transaction."""
+        keyring = Keyring(session, self._settings.keyring_schema)
+        await queue_signed(session, answer_rows(self._settings.topic_step_results, done), keyring)
+
     async def _record(self, done: list[tuple[Delivery, Outcome]]) -> None:
         async with self._sessions() as session, session.begin():
             recorded = await DeliveryRepository(session).record(done, now=self._clock())
             # A delivery whose claim was lost (queued again after its lease) is another round's to answer.
             done = [(d, o) for d, o in done if d.id in recorded]
-            await add_many_to_outbox(session, answer_rows(self._settings.topic_step_results, done))
+            await self._answer(session, done)
         for delivery, outcome in done:
             SENDS.labels(delivery.channel, outcome.status).inc()
             log.info(

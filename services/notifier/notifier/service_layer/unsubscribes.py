@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.repository import DeliveryRepository
 from shared.events.commands import CustomerUnsubscribed
 from shared.events.envelope import new_event
-from shared.outbox.table import add_to_outbox
+from shared.keyring import Keyring
+from shared.outbox.step_results import queue_signed
 
 SOURCE = "offboarding/notifier"
 
 
-async def unsubscribe(sessions: async_sessionmaker[AsyncSession], token: str, *, topic: str) -> bool:
+async def unsubscribe(
+    sessions: async_sessionmaker[AsyncSession], token: str, *, topic: str, keyring_schema: str
+) -> bool:
     """Use an unsubscribe link; False when the token is unknown (mistyped, or its journey erased)."""
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
@@ -26,5 +29,5 @@ async def unsubscribe(sessions: async_sessionmaker[AsyncSession], token: str, *,
                 unsubscribed_at=now,
             )
             event = new_event(told.event_type, SOURCE, told.model_dump(mode="json"), subject=used.journey_id)
-            await add_to_outbox(session, topic=topic, key=used.subscription_id, event=event)
+            await queue_signed(session, [(topic, used.subscription_id, event)], Keyring(session, keyring_schema))
     return used is not None

@@ -1,20 +1,20 @@
 """Notifier integration fixtures: real Kafka, PostgreSQL and SMTP sink; the notifier's parts in-process; the
-orchestrator played by `Orchestrator`, which sends commands over Kafka and reads the results."""
+orchestrator played by `Orchestrator`, which keeps journey keys in a keyring of its own, sends sealed and signed
+commands over Kafka and reads the results."""
 
 import email
 import email.policy
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import time
 from pathlib import Path
 
 import pytest
 
 from notifier.config import Settings
-from shared.events.commands import CustomerUnsubscribed, Recipient, SendMessage
-from shared.events.envelope import new_event
-from shared.messaging.producer import create_producer
+from shared.events.commands import CustomerUnsubscribed, Recipient
+from shared.played_orchestrator import PlainSend, PlayedOrchestrator, create_keyring, drop_keyring
 from shared.runtime import Runtime
 from shared.testing import read_topic
 from shared.testing import running as shared_running
@@ -24,10 +24,20 @@ TOKENS = "viewer-token:viewer,operator-token:operator"
 
 
 @pytest.fixture
-def settings_for(database_url, kafka_bootstrap, unique_name, smtp_sink) -> Callable[..., Settings]:
+async def keyring_schema(database_url, unique_name) -> AsyncIterator[str]:
+    """The played orchestrator's keyring (its `journey_keys` table) in a schema of this test's own."""
+    schema = f"{unique_name}_keys"
+    await create_keyring(database_url, schema)
+    yield schema
+    await drop_keyring(database_url, schema)
+
+
+@pytest.fixture
+def settings_for(database_url, kafka_bootstrap, unique_name, smtp_sink, keyring_schema) -> Callable[..., Settings]:
     def make(**overrides) -> Settings:
         t = unique_name
         values = dict(
+            keyring_schema=keyring_schema,
             DATABASE_URL=database_url,
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
             OFFBOARDING_API_TOKENS=TOKENS,
@@ -66,9 +76,9 @@ def send_message(
     journey_id=None,
     effective_at="2026-12-23T23:30:00+00:00",
     **facts,
-) -> tuple[str, SendMessage]:
+) -> tuple[str, PlainSend]:
     journey_id = journey_id or str(uuid.uuid4())
-    command = SendMessage(
+    command = PlainSend(
         journey_id=journey_id,
         subscription_id=f"sub_{journey_id[:8]}",
         customer_id="cus_1",
@@ -91,31 +101,17 @@ def send_message(
     return str(uuid.uuid4()), command
 
 
-class Orchestrator:
-    """Sends commands to the notifier and reads its answers, over the real broker."""
+class Orchestrator(PlayedOrchestrator):
+    """Sends sealed, signed commands to the notifier and reads its answers, over the real broker."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.producer = create_producer(settings.kafka_bootstrap_servers, client_id="orchestrator-double")
-
-    async def __aenter__(self) -> "Orchestrator":
-        await self.producer.start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.producer.stop()
-
-    async def send(self, command_id: str, command, **raw_changes) -> None:
-        """Send `command`; `raw_changes` overwrite fields of its data as they go on the wire, unvalidated (what
-        a hand-made command on the internal topic could say)."""
-        data = command.model_dump(mode="json")
-        for key, value in raw_changes.items():
-            data[key] = data[key] | value if isinstance(value, dict) else value
-        event = new_event(command.event_type, "offboarding/orchestrator", data)
-        value = json.loads(event.to_json_bytes()) | {"id": command_id}
-        await self.producer.send_and_wait(
-            self.settings.topic_commands, json.dumps(value).encode(), key=command.subscription_id.encode()
+        super().__init__(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            database_url=settings.database_url,
+            keyring_schema=settings.keyring_schema,
+            topic=settings.topic_commands,
         )
+        self.settings = settings
 
     async def results(self, command_ids: set[str], within: float = 20.0) -> dict[str, dict]:
         """The results for these commands (data of each, keyed by command id)."""

@@ -124,6 +124,7 @@ async def crash_then_restart(settings, smtp_sink, tmp_path, crash: str) -> tuple
         "NOTIFIER_DATABASE_SCHEMA": settings.database_schema,
         "NOTIFIER_TOPIC_COMMANDS": settings.topic_commands,
         "NOTIFIER_TOPIC_STEP_RESULTS": settings.topic_step_results,
+        "NOTIFIER_KEYRING_SCHEMA": settings.keyring_schema,
         "NOTIFIER_SMTP_PORT": str(smtp_sink.port),
         "NOTIFIER_QUIET_HOURS_START": "00:00",
         "NOTIFIER_QUIET_HOURS_END": "00:00",

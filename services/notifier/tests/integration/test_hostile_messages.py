@@ -14,7 +14,6 @@ from aiosmtpd.handlers import Sink
 
 from notifier.adapters.tables import deliveries
 from notifier.bootstrap import bootstrap
-from shared.testing import read_topic
 
 from .conftest import Orchestrator, mail_to, running, send_message
 
@@ -47,18 +46,20 @@ async def test_every_hostile_recipient_is_sent_once_or_fails_with_its_reason(set
     async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
         for name, (command_id, command) in commands.items():
             await orchestrator.send(command_id, command, **cases[name][1])
-        # A command no orchestrator would send (the intake refuses such an address): dead-lettered, not sent.
+        # A recipient no orchestrator would seal (the intake refuses such an address): failed with the reason.
         await orchestrator.send(undeliverable_id, undeliverable, recipient={"email": "ada@localhost"})
-        results = await orchestrator.results({cid for cid, _ in commands.values()}, within=30)
+        results = await orchestrator.results({cid for cid, _ in commands.values()} | {undeliverable_id}, within=30)
         final = await statuses(notifier, [c.journey_id for _, c in commands.values()])
-        dead = await read_topic(settings.kafka_bootstrap_servers, f"{settings.topic_commands}.dlq", until=bool)
 
     outcome = {name: results[cid] for name, (cid, _) in commands.items()}
     for name in ("template_name", "directory_zone", "second_recipient", "crlf_name", "path_locale", "international"):
         assert outcome[name]["outcome"] == "succeeded", (name, outcome[name])
     assert outcome["bad_date"]["outcome"] == "failed" and outcome["bad_date"]["retryable"] is False
     assert "ValueError" in outcome["bad_date"]["reason"]
-    assert [dict(r.headers)["error.reason"] for r in dead] == [b"invalid_data"]
+    refused = results[undeliverable_id]
+    assert (refused["outcome"], refused["retryable"]) == ("failed", False)
+    assert refused["reason"].startswith("the recipient is not valid: email") and "localhost" not in refused["reason"]
+    assert mail_to(smtp_sink.maildir, "ada@localhost") == []
     assert all(status in ("sent", "failed") for status, _ in final.values()), final
 
     def only(name):

@@ -105,14 +105,16 @@ unsubscribes = sa.Table(
     sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# A key per journey for the personal data in its commands on Kafka (shared.sealing, shared.keyring); deleted on
-# erasure. No foreign key: a journey's row outlives its key, and the notifier reads this table too.
+# Two keys per journey (shared.keyring): `key` seals the personal data in its commands on Kafka and is deleted
+# (NULL) on erasure; `mac_key` signs every internal message about the journey and stays. No foreign key: the
+# notifier and the survey service read this table too (their database roles may SELECT it, nothing else here).
 journey_keys = sa.Table(
     "journey_keys",
     metadata,
     sa.Column("journey_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("key", sa.LargeBinary, nullable=False),
+    sa.Column("key", sa.LargeBinary, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("mac_key", sa.LargeBinary, nullable=False),
 )
 
 audit_log = sa.Table(

@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from orchestrator.domain.effects import Dispatch, JourneyEvent
 from orchestrator.domain.journey import Journey
-from shared.events.commands import CreateSurvey, ErasePersonalData, Recipient, SendMessage
+from shared.events.commands import CreateSurvey, ErasePersonalData, MessageCommand, Recipient, SendMessage
 from shared.events.envelope import CloudEvent, new_event
-from shared.sealing import seal
+from shared.keyring import JourneyKeys
+from shared.sealing import Sealed, seal
 
 SOURCE = "offboarding/orchestrator"
 
@@ -41,45 +44,67 @@ def journey_event(journey: Journey, effect: JourneyEvent) -> CloudEvent:
     return _event(f"offboarding.journey.{effect.kind}", data, subject=str(journey.id))
 
 
-def step_command(
-    journey: Journey, dispatch: Dispatch, topics: Topics, *, key: bytes | None = None
-) -> tuple[str, CloudEvent]:
-    """The command for a dispatched step and the topic it goes to. The event id is the command id. With the
-    journey's `key`, the recipient goes sealed (what goes to Kafka); without, plain (a preview, never sent)."""
+def step_command(journey: Journey, dispatch: Dispatch, topics: Topics, *, keys: JourneyKeys) -> tuple[str, CloudEvent]:
+    """The command for a dispatched step and the topic it goes to (the event id is the command id): the
+    recipient sealed with the journey's key, the survey link as the survey service sealed it."""
     step = journey.step(dispatch.step)
-    base = {
-        "journey_id": str(journey.id),
-        "subscription_id": journey.subscription_id,
-        "customer_id": journey.customer_id,
-        "step": step.name,
-        "attempt": dispatch.attempt,
-    }
-    customer = journey.facts.get("customer") or {}
     if step.spec.kind == "survey":
-        data = CreateSurvey(
-            **base,
-            segment=journey.segment,
-            locale=customer.get("locale") or "en",
-            plan=journey.facts.get("plan"),
-            reason=journey.facts.get("reason"),
-            template=journey.template,
-        )
-        return topics.survey_commands, _command(data, journey, dispatch)
+        return topics.survey_commands, _command(_survey_command(journey, dispatch), journey, dispatch)
+    assert keys.seal is not None, "an erased journey dispatches no message"
     data = SendMessage(
-        **base,
-        message=step.spec.message or step.name,
-        channel=step.spec.channel,
-        category=step.spec.category,
-        segment=journey.segment,
-        marketing_consent=bool(journey.facts.get("marketing_consent")),
-        **_recipient(journey, customer, key),
-        facts=_message_facts(journey),
+        **_message_fields(journey, dispatch),
+        sealed_recipient=seal(keys.seal, str(journey.id), _recipient(journey).model_dump(mode="json")),
+        sealed_survey_url=_survey_link(journey),
     )
     return topics.notifier_commands, _command(data, journey, dispatch)
 
 
-def _recipient(journey: Journey, customer: dict, key: bytes | None) -> dict[str, Any]:
-    recipient = Recipient(
+def preview_command(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
+    """A message step as the notifier's render API reads it (recipient and survey link in the clear): for an
+    author's preview over HTTP, never sent to Kafka."""
+    survey_url = next((s.result["survey_url"] for s in journey.steps if "survey_url" in s.result), None)
+    data = MessageCommand(**_message_fields(journey, dispatch)).model_dump(mode="json")
+    data["facts"] |= {"survey_url": survey_url} if survey_url else {}
+    return data | {"recipient": _recipient(journey).model_dump(mode="json")}
+
+
+def _base(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
+    return {
+        "journey_id": str(journey.id),
+        "subscription_id": journey.subscription_id,
+        "customer_id": journey.customer_id,
+        "step": dispatch.step,
+        "attempt": dispatch.attempt,
+    }
+
+
+def _survey_command(journey: Journey, dispatch: Dispatch) -> CreateSurvey:
+    customer = journey.facts.get("customer") or {}
+    return CreateSurvey(
+        **_base(journey, dispatch),
+        segment=journey.segment,
+        locale=customer.get("locale") or "en",
+        plan=journey.facts.get("plan"),
+        reason=journey.facts.get("reason"),
+        template=journey.template,
+    )
+
+
+def _message_fields(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
+    spec = journey.step(dispatch.step).spec
+    return _base(journey, dispatch) | {
+        "message": spec.message or spec.name,
+        "channel": spec.channel,
+        "category": spec.category,
+        "segment": journey.segment,
+        "marketing_consent": journey.facts.get("marketing_consent") is True,
+        "facts": _message_facts(journey),
+    }
+
+
+def _recipient(journey: Journey) -> Recipient:
+    customer = journey.facts.get("customer") or {}
+    return Recipient(
         email=customer["email"],
         name=customer.get("name"),
         company=customer.get("company"),
@@ -87,12 +112,21 @@ def _recipient(journey: Journey, customer: dict, key: bytes | None) -> dict[str,
         timezone=customer.get("timezone") or "UTC",
         account_manager=journey.facts.get("account_manager"),
     )
-    if key is None:
-        return {"recipient": recipient}
-    return {"sealed_recipient": seal(key, str(journey.id), recipient.model_dump(mode="json"))}
+
+
+def _survey_link(journey: Journey) -> Sealed | None:
+    """The sealed link of the journey's exit survey, once the survey service has answered with one."""
+    for step in journey.steps:
+        if isinstance(step.result.get("sealed_survey_url"), dict):
+            try:
+                return Sealed.model_validate(step.result["sealed_survey_url"])
+            except ValidationError:
+                return None  # the invitation then goes without a link, and says so (a lint rule checks it)
+    return None
 
 
 def erase_commands(journey: Journey, topics: Topics) -> list[tuple[str, CloudEvent]]:
+    """The erasure, to both services: signed with the journey's MAC key, which outlives its sealing key."""
     data = ErasePersonalData(
         journey_id=str(journey.id), subscription_id=journey.subscription_id, customer_id=journey.customer_id
     )
@@ -113,9 +147,6 @@ def _message_facts(journey: Journey) -> dict[str, Any]:
     # When the personal data goes: the journey's erase step, so that every message can say so.
     erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)
     facts["deletion_at"] = erase.due_at.isoformat() if erase else None
-    for step in journey.steps:
-        if "survey_url" in step.result:
-            facts["survey_url"] = step.result["survey_url"]
     if journey.survey is not None:
         facts["survey"] = dict(journey.survey)
     return facts

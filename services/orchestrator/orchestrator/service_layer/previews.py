@@ -15,7 +15,7 @@ from orchestrator.domain.journey import Journey
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.preview import simulate
 from orchestrator.domain.templates import Catalogue, Template
-from orchestrator.service_layer.messages import Topics, step_command
+from orchestrator.service_layer.messages import Topics, preview_command
 from shared.events.subscription import SubscriptionCancelled
 
 SURVEY_LINK = "/s/preview"  # the exit survey's link in a preview: no survey exists
@@ -65,7 +65,7 @@ class Previews:
             if step.spec.kind == "survey":
                 return {"survey_url": self.survey_url.rstrip("/") + SURVEY_LINK}
             if step.spec.kind == "notify" and step.spec.channel == "email":
-                commands[dispatch.step] = step_command(journey, dispatch, self.topics)[1].data
+                commands[dispatch.step] = preview_command(journey, dispatch)
             return {}
 
         now = self.clock()

@@ -17,7 +17,7 @@ from orchestrator.domain.journey import Journey
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.templates import Catalogue
 from orchestrator.service_layer.messages import Topics, erase_commands, journey_event, step_command
-from shared.keyring import Keyring
+from shared.keyring import JourneyKeys, Keyring
 from shared.outbox.table import add_many_to_outbox, outbox
 
 
@@ -61,27 +61,34 @@ class UnitOfWork:
         notes, rows = [], []
         for journey in everything:
             effects, journey.effects = journey.effects, []
+            journey_keys = keys.get(str(journey.id))
             for effect in effects:
                 if isinstance(effect, Note):
                     notes.append((journey, effect))
                 elif isinstance(effect, Dispatch):
-                    rows.append((*step_command(journey, effect, self.topics, key=keys[str(journey.id)]), journey))
+                    rows.append((*step_command(journey, effect, self.topics, keys=journey_keys), journey, journey_keys))
                 elif isinstance(effect, JourneyEvent):
-                    rows.append((self.topics.journey_events, journey_event(journey, effect), journey))
+                    rows.append((self.topics.journey_events, journey_event(journey, effect), journey, None))
                 elif isinstance(effect, EraseEverywhere):
                     await self._forget_queued_commands(journey)
                     await self.keyring.forget(journey.id)
-                    rows.extend((*pair, journey) for pair in erase_commands(journey, self.topics))
+                    rows.extend((*pair, journey, journey_keys) for pair in erase_commands(journey, self.topics))
         await self.journeys.add_timeline(notes)
-        await add_many_to_outbox(self.session, [(topic, j.subscription_id, event) for topic, event, j in rows])
+        await add_many_to_outbox(
+            self.session,
+            [(topic, journey.subscription_id, event) for topic, event, journey, _ in rows],
+            # Commands are signed with their journey's MAC key (shared.signing); public journey events are not.
+            mac_keys=[k.mac if k is not None else None for _, _, _, k in rows],
+        )
 
-    async def _keys(self, new: list, changed: list[Journey]) -> dict[str, bytes]:
-        """New journeys get their key; changed ones that dispatch a step read theirs (one statement each). A
-        journey from before keys existed gets one now (an erased journey dispatches nothing that needs it)."""
+    async def _keys(self, new: list, changed: list[Journey]) -> dict[str, JourneyKeys]:
+        """New journeys get their keys; changed ones that send a command read theirs (one statement). A journey
+        from before keys existed gets them now (an erased journey sends only its erasure, signed with the MAC
+        key it keeps)."""
         keys = await self.keyring.create(new)
-        dispatching = [j.id for j in changed if any(isinstance(e, Dispatch) for e in j.effects)]
-        keys |= await self.keyring.keys([str(i) for i in dispatching])
-        return keys | await self.keyring.create([i for i in dispatching if str(i) not in keys])
+        sending = [j.id for j in changed if any(isinstance(e, Dispatch | EraseEverywhere) for e in j.effects)]
+        keys |= await self.keyring.get([str(i) for i in sending])
+        return keys | await self.keyring.create([i for i in sending if str(i) not in keys])
 
     async def _forget_queued_commands(self, journey: Journey) -> None:
         """Commands carry the recipient: drop this subscription's, sent or not (journey events hold no personal data)."""

@@ -10,12 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from orchestrator.adapters.tables import journey_steps, journeys
 from orchestrator.bootstrap import bootstrap
 from orchestrator.config import Settings
+from shared import signing
 from shared.events.commands import StepResult
 from shared.events.envelope import CloudEvent, new_event
+from shared.keyring import Keyring
 from shared.messaging.producer import create_producer
 from shared.runtime import Runtime
 from shared.testing import read_topic
@@ -110,7 +113,6 @@ async def commands_for(kafka_bootstrap: str, topic: str, subscription_id: str, *
 
 async def recipient_of(runtime: Runtime, command: dict) -> dict:
     """A send command's recipient as the notifier reads it: opened with the journey's key from the keyring."""
-    from shared.keyring import Keyring
     from shared.sealing import Sealed, unseal
 
     sealed = Sealed.model_validate(command["data"]["sealed_recipient"])
@@ -120,11 +122,13 @@ async def recipient_of(runtime: Runtime, command: dict) -> dict:
 
 
 class Responder:
-    """Plays the notifier and the survey service: answers each command with a result over Kafka."""
+    """Plays the notifier and the survey service: answers each command with a result over Kafka, signed with the
+    journey's MAC key read from the orchestrator's keyring, as they do."""
 
     def __init__(self, kafka_bootstrap: str, settings: Settings) -> None:
         self.kafka_bootstrap, self.settings = kafka_bootstrap, settings
         self.producer = create_producer(kafka_bootstrap, client_id="responder")
+        self.engine = create_async_engine(settings.database_url)
 
     async def __aenter__(self) -> "Responder":
         await self.producer.start()
@@ -132,6 +136,7 @@ class Responder:
 
     async def __aexit__(self, *exc) -> None:
         await self.producer.stop()
+        await self.engine.dispose()
 
     async def answer(self, command: dict, outcome: str = "succeeded", **extra) -> None:
         data = command["data"]
@@ -144,10 +149,19 @@ class Responder:
             outcome=outcome,
             **extra,
         )
-        event = new_event(result.event_type, "tests/responder", result.model_dump(mode="json"))
-        await self.producer.send_and_wait(
-            self.settings.topic_step_results, event.to_json_bytes(), key=data["subscription_id"].encode()
-        )
+        await self.publish(self.settings.topic_step_results, data["subscription_id"], result)
+
+    async def publish(self, topic: str, key: str, data, *, signed: bool = True) -> bytes:
+        """Any message about a journey (`data.journey_id`), signed as the services sign theirs; returns its value."""
+        event = new_event(data.event_type, "tests/responder", data.model_dump(mode="json"))
+        value = event.to_json_bytes()
+        headers = []
+        if signed:
+            async with AsyncSession(self.engine) as session:
+                keys = await Keyring(session, self.settings.database_schema).get([data.journey_id])
+            headers = [(signing.HEADER, signing.signature(keys[data.journey_id].mac, key, value).encode())]
+        await self.producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
+        return value
 
 
 async def eventually(check, within: float = 20.0):

@@ -12,7 +12,6 @@ from orchestrator.domain.experiments import Experiment
 from orchestrator.tools.sample_events import reactivation
 from orchestrator.tools.templates import read_templates
 from shared.events.commands import CustomerUnsubscribed, SurveyResponseSubmitted
-from shared.events.envelope import new_event
 
 from .conftest import Responder, commands_for, eventually, running, step_statuses
 from .test_api import started
@@ -98,11 +97,11 @@ async def test_insights_read_each_variants_customers(settings_for, billing, kafk
                 answer = SurveyResponseSubmitted(
                     **ids, segment="b2c", reason="too_expensive", score=score, comment=None, may_contact=False
                 )
-                await _publish(responder, settings.topic_survey_responses, sub, answer)
+                await responder.publish(settings.topic_survey_responses, sub, answer)
             if unsubscribes:
                 told = CustomerUnsubscribed(**ids, unsubscribed_at=datetime.now(UTC))
-                await _publish(responder, settings.topic_step_results, sub, told)
-                await _publish(responder, settings.topic_step_results, sub, told)  # redelivered: counts once
+                await responder.publish(settings.topic_step_results, sub, told)
+                await responder.publish(settings.topic_step_results, sub, told)  # told twice: counts once
             if back_after is not None:
                 back = reactivation(sub, reactivated_at=cancelled + timedelta(days=back_after))
                 await billing(settings.topic_subscription_reactivated, back, sub)
@@ -177,8 +176,3 @@ async def _reading_once_complete(client, expected) -> dict | None:
 
 async def _is(statuses, step: str, status: str) -> bool:
     return (await statuses).get(step) == status
-
-
-async def _publish(responder: Responder, topic: str, key: str, data) -> None:
-    event = new_event(data.event_type, "tests/customer", data.model_dump(mode="json"))
-    await responder.producer.send_and_wait(topic, event.to_json_bytes(), key=key.encode())

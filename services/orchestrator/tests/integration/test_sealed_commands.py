@@ -8,6 +8,7 @@ import json
 import pytest
 from cryptography.exceptions import InvalidTag
 
+from shared import signing
 from shared.events.commands import SendMessage
 from shared.keyring import Keyring
 from shared.sealing import Unreadable, unseal
@@ -29,17 +30,21 @@ async def test_erasing_a_journey_leaves_its_commands_on_kafka_unreadable(orchest
     records = await read_topic(settings.kafka_bootstrap_servers, settings.topic_notifier_commands, until=sends)
     raw = b"".join(r.value for r in sends(records))
     assert ADDRESS.encode() not in raw and NAME.encode() not in raw and b"sealed-customer" not in raw
-    command = SendMessage.model_validate(json.loads(sends(records)[0].value)["data"])
-    assert command.recipient is None and command.sealed_recipient.kid == str(journey.id)
+    first = sends(records)[0]
+    command = SendMessage.model_validate(json.loads(first.value)["data"])
+    assert "recipient" not in json.loads(first.value)["data"] and command.sealed_recipient.kid == str(journey.id)
     async with orchestrator.sessions() as session:
-        keys = await Keyring(session, settings.database_schema).keys([str(journey.id)])
-    assert unseal(keys[str(journey.id)], command.sealed_recipient)["email"] == ADDRESS  # the notifier can read it
+        keys = (await Keyring(session, settings.database_schema).get([str(journey.id)]))[str(journey.id)]
+    assert unseal(keys.seal, command.sealed_recipient)["email"] == ADDRESS  # the notifier can read it
+    assert signing.verify(keys.mac, first.key, first.value, dict(first.headers)[signing.HEADER]), "signed"
 
     async with api("operator-token") as client:
         erased = await client.post(f"/v1/journeys/{journey.id}/erase", json={"reason": "data-subject request"})
     assert erased.status_code == 200
     async with orchestrator.sessions() as session:
-        assert await Keyring(session, settings.database_schema).keys([str(journey.id)]) == {}
+        after = await Keyring(session, settings.database_schema).get([str(journey.id)])
+    assert after[str(journey.id)].seal is None, "the sealing key is gone"
+    assert after[str(journey.id)].mac == keys.mac, "the MAC key stays: the erasure's commands are signed with it"
     # The same record, still on the topic: no key opens it any more (the old one is gone with the erasure).
     again = await read_topic(settings.kafka_bootstrap_servers, settings.topic_notifier_commands, until=sends)
     for record in sends(again):

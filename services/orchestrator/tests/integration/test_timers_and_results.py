@@ -11,7 +11,6 @@ from orchestrator.bootstrap import bootstrap
 from orchestrator.config import SHIPPED_TEMPLATES
 from orchestrator.tools.sample_events import cancellation
 from shared.events.commands import SurveyResponseSubmitted
-from shared.events.envelope import new_event
 from shared.outbox.table import outbox
 from shared.testing import read_topic
 
@@ -117,10 +116,7 @@ async def test_an_unhappy_survey_answer_adds_the_support_follow_up(settings_for,
             comment="meh",
             may_contact=True,
         )
-        event = new_event(answer.event_type, "offboarding/survey", answer.model_dump(mode="json"))
-        await responder.producer.send_and_wait(
-            settings.topic_survey_responses, event.to_json_bytes(), key=b"sub_unhappy"
-        )
+        await responder.publish(settings.topic_survey_responses, "sub_unhappy", answer)
         await eventually(lambda: _status_is(orchestrator, journey.id, "support_follow_up", "in_progress"))
         commands = await commands_for(kafka_bootstrap, settings.topic_notifier_commands, "sub_unhappy", at_least=2)
         follow_up = next(c for c in commands if c["data"]["step"] == "support_follow_up")

@@ -7,14 +7,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.commands import CreateSurvey, ErasePersonalData
+from shared.keyring import Keyring
 from shared.messaging.commands import commands_in_order
 from shared.messaging.consumer import BatchHandler
 from survey.service_layer.handlers import Links, Topics, create_surveys, erase
 
 
-def commands_handler(topics: Topics, links: Links, clock: Callable[[], datetime]) -> BatchHandler:
+def commands_handler(topics: Topics, links: Links, clock: Callable[[], datetime], keyring_schema: str) -> BatchHandler:
     async def create(commands: list[tuple[str, CreateSurvey]], session: AsyncSession) -> None:
-        await create_surveys(commands, session, topics=topics, links=links, now=clock())
+        keyring = Keyring(session, keyring_schema)
+        await create_surveys(commands, session, topics=topics, links=links, now=clock(), keyring=keyring)
 
     async def forget(command: ErasePersonalData, session: AsyncSession) -> None:
         await erase(command, session, topics=topics, now=clock())

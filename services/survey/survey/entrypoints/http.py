@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import TokenAuth
 from shared.brand import Brand
+from shared.keyring import Keyring
 from shared.http import (
     ApiError,
     PlainPath,
@@ -43,6 +44,7 @@ def create_app(
     secret: bytes,
     clock: Callable[[], datetime],
     brand: Brand,
+    keyring_schema: str,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding survey",
@@ -58,12 +60,12 @@ def create_app(
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
-    app.include_router(survey_router(sessions, topics, secret, clock, brand))
+    app.include_router(survey_router(sessions, topics, secret, clock, brand, keyring_schema))
     app.include_router(insights_router(sessions, auth))
     return app
 
 
-def survey_router(sessions, topics: Topics, secret: bytes, clock, brand: Brand) -> APIRouter:
+def survey_router(sessions, topics: Topics, secret: bytes, clock, brand: Brand, keyring_schema: str) -> APIRouter:
     router = APIRouter(tags=["survey"])
 
     @router.get(
@@ -111,7 +113,15 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock, brand: Brand) 
             page = form_page(survey.locale, f"/s/{token}", brand=brand, values=values, errors=errors)
             return HTMLResponse(page, status_code=422)
         async with sessions() as session, session.begin():
-            verdict, survey = await submit_answer(token, answer, session, topics=topics, secret=secret, now=clock())
+            verdict, survey = await submit_answer(
+                token,
+                answer,
+                session,
+                topics=topics,
+                secret=secret,
+                now=clock(),
+                keyring=Keyring(session, keyring_schema),
+            )
         if wants_json:
             if verdict == "thanks":
                 return JSONResponse({"status": "received"})

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.commands import CreateSurvey, ErasePersonalData, SurveyResponseSubmitted
 from shared.events.envelope import new_event
-from shared.outbox.step_results import step_result
-from shared.outbox.table import add_many_to_outbox, add_to_outbox, outbox
+from shared.keyring import Keyring
+from shared.outbox.step_results import queue_signed, step_result
+from shared.outbox.table import add_many_to_outbox, outbox
+from shared.sealing import seal
 from survey.adapters.tables import answers, surveys
 from survey.domain.answers import Answer
 from survey.domain.tokens import new_token, verified_hash
@@ -52,13 +54,23 @@ CREATE_SURVEYS = sa.text(
 
 
 async def create_surveys(
-    commands: list[tuple[str, CreateSurvey]], session: AsyncSession, *, topics: Topics, links: Links, now: datetime
+    commands: list[tuple[str, CreateSurvey]],
+    session: AsyncSession,
+    *,
+    topics: Topics,
+    links: Links,
+    now: datetime,
+    keyring: Keyring,
 ) -> None:
-    """One survey per journey, each command answered with its link; a batch in two statements. A repeated
+    """One survey per journey, each command answered with its link; a batch in three statements. A repeated
     command (the orchestrator retried) gets a fresh link for the same survey: only the hash of a link is kept,
     and the orchestrator uses the link of the command in flight. Repeats within one batch go in later rounds
-    (one statement cannot change a row twice), so the last command's link is the one that works."""
-    answers_out = []
+    (one statement cannot change a row twice), so the last command's link is the one that works.
+
+    The link is a secret (whoever holds it answers the survey): it leaves sealed with the journey's key, which
+    only the notifier opens, and the answer is signed like every internal message."""
+    keys = await keyring.get([c.journey_id for _, c in commands])
+    answers_out, mac_keys = [], []
     for round_ in _one_per_journey(commands):
         tokens = [new_token(links.secret) for _ in round_]
         created = dict(
@@ -82,11 +94,17 @@ async def create_surveys(
         )
         for (command_id, command), (token, _) in zip(round_, tokens, strict=True):
             survey_id = created.get(command.journey_id)
+            journey_keys = keys.get(command.journey_id)
+            mac_keys.append(journey_keys.mac if journey_keys else None)
             if survey_id is None:
                 outcome, reason, data = "failed", "this journey's survey is already answered or closed", {}
+            elif journey_keys is None or journey_keys.seal is None:
+                outcome, reason, data = "failed", "personal data erased", {}
             else:
                 outcome, reason = "succeeded", None
-                data = {"survey_id": str(survey_id), "survey_url": f"{links.public_url.rstrip('/')}/s/{token}"}
+                url = f"{links.public_url.rstrip('/')}/s/{token}"
+                sealed = seal(journey_keys.seal, command.journey_id, {"url": url}).model_dump(mode="json")
+                data = {"survey_id": str(survey_id), "sealed_survey_url": sealed}
             answers_out.append(
                 step_result(
                     topic=topics.step_results,
@@ -99,7 +117,7 @@ async def create_surveys(
                     data=data,
                 )
             )
-    await add_many_to_outbox(session, answers_out)
+    await add_many_to_outbox(session, answers_out, mac_keys=mac_keys)
 
 
 def _one_per_journey(commands: list[tuple[str, CreateSurvey]]) -> list[list[tuple[str, CreateSurvey]]]:
@@ -138,9 +156,17 @@ def state(survey: sa.Row | None, now: datetime) -> Verdict | None:
 
 
 async def submit_answer(
-    token: str, answer: Answer, session: AsyncSession, *, topics: Topics, secret: bytes, now: datetime
+    token: str,
+    answer: Answer,
+    session: AsyncSession,
+    *,
+    topics: Topics,
+    secret: bytes,
+    now: datetime,
+    keyring: Keyring,
 ) -> tuple[Verdict, sa.Row | None]:
-    """Store the one answer of the survey and publish it; or say why not. Locks the survey row."""
+    """Store the one answer of the survey and publish it, signed with the journey's key (the orchestrator reads
+    only signed answers); or say why not. Locks the survey row."""
     survey = await find_survey(session, token, secret, lock=True)
     refusal = state(survey, now)
     if refusal is not None:
@@ -172,12 +198,8 @@ async def submit_answer(
         may_contact=answer.may_contact,
         submitted_at=now,
     )
-    await add_to_outbox(
-        session,
-        topic=topics.survey_responses,
-        key=survey.subscription_id,
-        event=new_event(submitted.event_type, SOURCE, submitted.model_dump(mode="json"), subject=survey.journey_id),
-    )
+    event = new_event(submitted.event_type, SOURCE, submitted.model_dump(mode="json"), subject=survey.journey_id)
+    await queue_signed(session, [(topics.survey_responses, survey.subscription_id, event)], keyring)
     return "thanks", survey
 
 

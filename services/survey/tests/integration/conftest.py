@@ -1,18 +1,19 @@
 """Survey integration fixtures: real Kafka and PostgreSQL, the survey service in-process on its own schema and
-topics, and a stand-in orchestrator that sends create-survey commands and reads the answers."""
+topics, and a stand-in orchestrator that keeps journey keys, sends signed create-survey commands, opens the
+sealed links they are answered with and reads the answers."""
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from shared.events.commands import CreateSurvey
-from shared.events.envelope import new_event
-from shared.messaging.producer import create_producer
+from shared.played_orchestrator import PlayedOrchestrator, create_keyring, drop_keyring
 from shared.runtime import Runtime
+from shared.sealing import Sealed, unseal
 from shared.testing import read_topic
 from shared.testing import running as shared_running
 from survey.config import Settings
@@ -21,10 +22,20 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def settings_for(database_url, kafka_bootstrap, unique_name) -> Callable[..., Settings]:
+async def keyring_schema(database_url, unique_name) -> AsyncIterator[str]:
+    """The played orchestrator's keyring (its `journey_keys` table) in a schema of this test's own."""
+    schema = f"{unique_name}_keys"
+    await create_keyring(database_url, schema)
+    yield schema
+    await drop_keyring(database_url, schema)
+
+
+@pytest.fixture
+def settings_for(database_url, kafka_bootstrap, unique_name, keyring_schema) -> Callable[..., Settings]:
     def make(**overrides) -> Settings:
         t = unique_name
         values = dict(
+            keyring_schema=keyring_schema,
             DATABASE_URL=database_url,
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
             OFFBOARDING_API_TOKENS="viewer-token:viewer",
@@ -51,17 +62,15 @@ def client(runtime: Runtime, **kwargs) -> httpx.AsyncClient:
     )
 
 
-class Orchestrator:
+class Orchestrator(PlayedOrchestrator):
     def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            database_url=settings.database_url,
+            keyring_schema=settings.keyring_schema,
+            topic=settings.topic_commands,
+        )
         self.settings = settings
-        self.producer = create_producer(settings.kafka_bootstrap_servers, client_id="orchestrator-double")
-
-    async def __aenter__(self) -> "Orchestrator":
-        await self.producer.start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.producer.stop()
 
     async def create_survey(
         self, *, segment="b2c", locale="en", plan="pro-monthly", template=None
@@ -79,11 +88,9 @@ class Orchestrator:
             reason="too_expensive",
             template=template or f"{segment}-voluntary",
         )
-        event = new_event(command.event_type, "offboarding/orchestrator", command.model_dump(mode="json"))
-        await self.producer.send_and_wait(
-            self.settings.topic_commands, event.to_json_bytes(), key=command.subscription_id.encode()
-        )
-        return event.id, command
+        command_id = str(uuid.uuid4())
+        await self.send(command_id, command)
+        return command_id, command
 
     async def survey_url(self, command_id: str) -> str:
         records = await read_topic(
@@ -95,7 +102,9 @@ class Orchestrator:
             json.loads(r.value)["data"] for r in records if json.loads(r.value)["data"]["command_id"] == command_id
         )
         assert result["outcome"] == "succeeded", result
-        return result["data"]["survey_url"]
+        assert "survey_url" not in result["data"], "a survey link never travels in the clear"
+        keys = await self.keys(result["journey_id"])
+        return unseal(keys.seal, Sealed.model_validate(result["data"]["sealed_survey_url"]))["url"]
 
     async def answers(self, journey_ids: set[str]) -> list[dict]:
         records = await read_topic(

@@ -1,12 +1,12 @@
 """The exit survey end to end: command to link, the page, one answer published, refusals, insights, erasure."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from shared.events.commands import ErasePersonalData
-from shared.events.envelope import new_event
 from shared.testing import wait_until
 from survey.adapters.tables import answers
 from survey.bootstrap import bootstrap
@@ -159,10 +159,8 @@ async def test_erasure_removes_free_text_and_keeps_the_anonymous_record(settings
         erase = ErasePersonalData(
             journey_id=command.journey_id, subscription_id=command.subscription_id, customer_id=command.customer_id
         )
-        event = new_event(erase.event_type, "offboarding/orchestrator", erase.model_dump(mode="json"))
-        await orchestrator.producer.send_and_wait(
-            settings.topic_commands, event.to_json_bytes(), key=command.subscription_id.encode()
-        )
+        await orchestrator.erase_keys(command.journey_id)  # as the orchestrator does in the same transaction
+        await orchestrator.send(str(uuid.uuid4()), erase)
 
         async def erased():
             async with survey.sessions() as session:
