@@ -31,8 +31,8 @@ from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
 from shared import tracing
 from shared.errors import describe, is_transient
-from shared.logging import get_logger
 from shared.keyring import Keyring
+from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
 from shared.worker import next_backoff
 

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import TokenAuth
 from shared.brand import Brand
-from shared.keyring import Keyring
 from shared.http import (
     ApiError,
     PlainPath,
@@ -24,6 +23,7 @@ from shared.http import (
     install_error_handlers,
     ops_router,
 )
+from shared.keyring import Keyring
 from shared.query_dates import QueryMoment, window
 from shared.v1 import dead_letters_router
 from survey.adapters.insights import answer_of, insights
