@@ -14,7 +14,13 @@ export UV_CACHE_DIR ?= $(LOCAL)/uv-cache
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(or $(LOCAL_KAFKA_PORT),9092)
 export DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:$(or $(LOCAL_PG_PORT),5432)/$(or $(LOCAL_PG_DATABASE),offboarding)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample redrive-dlq browser soak test test-unit lint fmt bench clean
+# SECURE=1: a command talks to Kafka on the local broker's SASL_SSL listener as the principal $(1) (the ACLs
+# of shared/messaging/acls.py apply there): `make run SECURE=1`, `make publish-sample SECURE=1` (as billing).
+kafka_as = $(if $(filter 1,$(SECURE)),env KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(or $(LOCAL_KAFKA_SASL_PORT),9094) \
+	KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME=$(1) \
+	KAFKA_SASL_PASSWORD=dev-$(1)-password KAFKA_SSL_CAFILE=$(LOCAL)/kafka/tls/ca.pem)
+
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample redrive-dlq browser soak test test-attacks test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,24 +45,27 @@ infra-down: ## stop them (data is kept)
 infra-status:
 	@deploy/infra.sh status
 
-run: sync ## the whole system on this machine; Ctrl-C stops what it started (TRACES=1: with traces, see `make traces`)
-	@TRACES=$(TRACES) deploy/run.sh
+run: sync ## the whole system on this machine; Ctrl-C stops what it started (TRACES=1: with traces; SECURE=1: Kafka over SASL_SSL, a principal per service)
+	@TRACES=$(TRACES) SECURE=$(SECURE) deploy/run.sh
 
 traces: sync ## print the newest traces that `make run TRACES=1` collected, as trees (TRACE=<id> for one)
 	$(UV) run --frozen python deploy/trace_sink.py show $(TRACE)
 
-publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--initiated-by payment_failure", ...)
-	$(UV) run --frozen python -m orchestrator publish-sample $(ARGS)
+publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--initiated-by payment_failure", ...; SECURE=1: as billing over SASL_SSL)
+	$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator publish-sample $(ARGS)
 
 redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscription.cancelled [LIMIT=n])
 	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }
-	$(UV) run --frozen python -m orchestrator redrive-dlq --topic "$(TOPIC)" $(if $(LIMIT),--limit $(LIMIT))
+	$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator redrive-dlq --topic "$(TOPIC)" $(if $(LIMIT),--limit $(LIMIT))
 
 browser: ## install Debian's headless chromium + chromedriver if missing (the survey page's browser test)
 	@deploy/browser.sh
 
 test: infra-up browser ## the whole test suite against the real Kafka, PostgreSQL, SMTP sink and Chromium
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+test-attacks: infra-up browser ## only the attack suite (docs/security.md): every probe, written as an attacker would try it
+	$(UV) run --frozen pytest -m attack $(PYTEST_ARGS)
 
 test-unit: sync ## only the tests that need no infrastructure
 	$(UV) run --frozen pytest -m "not integration" $(PYTEST_ARGS)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Local Apache Kafka from its official jars: one KRaft node (broker + controller) on 127.0.0.1.
-# Usage: deploy/kafka.sh start|stop|status|acls ARGS... Data and logs live under .local/kafka.
+# Usage: deploy/kafka.sh start|stop|status|apply-acls|acls ARGS... Data and logs live under .local/kafka.
 #
-# Two client listeners: PLAINTEXT on $KAFKA_PORT (what `make run` and the tests use; its anonymous user is a
-# super user) and SASL_SSL on $KAFKA_SASL_PORT, as a production cluster would be: TLS with a CA made here
-# (.local/kafka/tls/ca.pem), SCRAM-SHA-512 users $SCRAM_USERS (password "dev-<user>-password"), and
-# ACLs enforced (StandardAuthorizer; a topic without ACLs is open, one with ACLs only to those named).
+# Two client listeners: PLAINTEXT on $KAFKA_PORT (what `make run` and most tests use; loopback only, its
+# anonymous user is a super user, as an administrator's would be) and SASL_SSL on $KAFKA_SASL_PORT, as a
+# production cluster would be (`make run SECURE=1` runs the services there): TLS with a CA made here
+# (.local/kafka/tls/ca.pem), SCRAM-SHA-512 users $SCRAM_USERS (password "dev-<user>-password"), and the
+# StandardAuthorizer denying whatever no ACL allows. Each start applies the system's ACLs
+# (shared/messaging/acls.py: each principal exactly its topics and groups).
 source "$(dirname "$0")/common.sh"
 
 KAFKA_DIR=$LOCAL_DIR/kafka
@@ -46,7 +48,7 @@ ssl.keystore.location=$TLS_DIR/broker.pem
 ssl.client.auth=none
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:ANONYMOUS
-allow.everyone.if.no.acl.found=true
+allow.everyone.if.no.acl.found=false
 log.dirs=$KAFKA_DIR/data
 auto.create.topics.enable=false
 num.partitions=1
@@ -87,7 +89,7 @@ JAVA_OPTS=(-Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djav
   -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG_DIR" -cp "$LIBS/*")
 
 start() {
-  if pid_alive "$PIDFILE"; then say "kafka: already running (pid $(cat "$PIDFILE"))"; return; fi
+  if pid_alive "$PIDFILE"; then apply_acls; say "kafka: already running (pid $(cat "$PIDFILE"))"; return; fi
   command -v java >/dev/null || die "Java is not installed; the local Kafka broker needs Java 17+ (apt-get install openjdk-17-jre-headless)"
   require_free_port "$KAFKA_PORT" "Kafka" LOCAL_KAFKA_PORT
   require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller" LOCAL_KAFKA_CONTROLLER_PORT
@@ -115,6 +117,7 @@ start() {
     die "Kafka did not start within 90 s; the lines above are the end of $LOG"
   fi
   add_scram_users_once
+  apply_acls
   say "kafka: ready on $KAFKA_HOST:$KAFKA_PORT (SASL_SSL with SCRAM on $KAFKA_SASL_PORT)"
 }
 
@@ -127,6 +130,18 @@ add_scram_users_once() {
       >>"$LOG" 2>&1 || die "adding the SCRAM user $user failed; see $LOG"
   done
   touch "$KAFKA_DIR/data/.scram-users"
+}
+
+# The ACLs of every principal (shared/messaging/acls.py), through the admin API as the super user; existing
+# ones stay. Needs the project's virtualenv (`make` creates it before starting the broker).
+# Applied again whenever acls.py changes, also to a broker that is already running.
+apply_acls() {
+  [[ -x $VENV_PYTHON ]] || { say "kafka: no .venv yet, ACLs not applied (run make infra-up)"; return; }
+  local wanted; wanted=$(sha256sum "$ROOT/shared/shared/messaging/acls.py" | cut -d' ' -f1)
+  [[ -f $KAFKA_DIR/data/.acls && $(cat "$KAFKA_DIR/data/.acls") == "$wanted" ]] && return
+  "$VENV_PYTHON" -m shared.messaging.acls apply --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" >>"$LOG" 2>&1 \
+    || die "applying the ACLs failed; see $LOG"
+  echo "$wanted" >"$KAFKA_DIR/data/.acls"
 }
 
 # kafka-acls against the local broker (as its super user), e.g.
@@ -146,5 +161,6 @@ case ${1:-} in
   stop) stop_pidfile "$PIDFILE" kafka ;;
   status) pid_alive "$PIDFILE" && echo "kafka: running (pid $(cat "$PIDFILE"))" || echo "kafka: stopped" ;;
   acls) shift; acls "$@" ;;
-  *) die "usage: $0 start|stop|status|acls ARGS..." ;;
+  apply-acls) apply_acls ;;
+  *) die "usage: $0 start|stop|status|apply-acls|acls ARGS..." ;;
 esac

@@ -65,6 +65,7 @@ ensure_database() {
   if [[ -z $("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'") ]]; then
     "${psql[@]}" -d postgres -c "CREATE DATABASE \"$PG_DATABASE\"" || die "could not create database $PG_DATABASE"
   fi
+  "${psql[@]}" -d postgres -f "$ROOT/deploy/postgres-roles.sql" >/dev/null 2>>"$LOG" || die "could not create the services' database users; see $LOG"
 }
 
 stop() {

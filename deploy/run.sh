@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the local stack, migrations, topics, and the three services in the foreground.
 # Ctrl-C stops the services, and the infrastructure too if this run started it.
+# Migrations run as DATABASE_URL's user (the schemas' owner); each service then runs as its own database login
+# (deploy/postgres-roles.sql; LOCAL_SERVICE_LOGINS=0 keeps DATABASE_URL for all). SECURE=1: each service also
+# talks to Kafka on the broker's SASL_SSL listener as its own principal, under the system's ACLs.
 source "$(dirname "$0")/common.sh"
 
 export OFFBOARDING_API_TOKENS=${OFFBOARDING_API_TOKENS:-dev-viewer:viewer,dev-operator:operator}
@@ -46,13 +49,30 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# The environment a service runs with besides the shared one: its database login, and in secured mode its Kafka
+# principal.
+service_env() {
+  local service=$1
+  if [[ ${LOCAL_SERVICE_LOGINS:-1} == 1 ]]; then
+    # postgresql+asyncpg://postgres@host/db -> postgresql+asyncpg://<service>:dev-<service>-password@host/db
+    local rest=${DATABASE_URL#*://}
+    echo "DATABASE_URL=${DATABASE_URL%%://*}://$service:dev-$service-password@${rest#*@}"
+  fi
+  if [[ ${SECURE:-} == 1 ]]; then
+    printf '%s\n' "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_SASL_PORT" KAFKA_SECURITY_PROTOCOL=SASL_SSL \
+      KAFKA_SASL_MECHANISM=SCRAM-SHA-512 "KAFKA_SASL_USERNAME=$service" "KAFKA_SASL_PASSWORD=dev-$service-password" \
+      "KAFKA_SSL_CAFILE=$LOCAL_DIR/kafka/tls/ca.pem"
+  fi
+}
+
 for service in "${SERVICES[@]}"; do
+  mapfile -t own_env < <(service_env "$service")
   # JSON logs go to .local/logs/<service>.log and, prefixed with the service name, to this terminal: as
   # readable lines when it is a terminal (deploy/pretty_logs.py), as JSON otherwise.
   if [ -t 1 ]; then
-    "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | "$VENV_PYTHON" "$ROOT/deploy/pretty_logs.py" "$service") 2>&1 &
+    env "${own_env[@]}" "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | "$VENV_PYTHON" "$ROOT/deploy/pretty_logs.py" "$service") 2>&1 &
   else
-    "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | sed -u "s/^/[$service] /") 2>&1 &
+    env "${own_env[@]}" "$VENV_PYTHON" -m "$service" > >(tee -a "$LOG_DIR/$service.log" | sed -u "s/^/[$service] /") 2>&1 &
   fi
   pids+=($!)
 done
@@ -63,5 +83,6 @@ done
 say ""
 say "running: orchestrator http://127.0.0.1:${PORTS[0]}/docs  notifier :${PORTS[1]}  survey :${PORTS[2]}"
 say "mail lands in $MAIL_DIR; API tokens: $OFFBOARDING_API_TOKENS; Ctrl-C stops"
+[[ ${SECURE:-} == 1 ]] && say "secured: each service on Kafka's SASL_SSL listener (127.0.0.1:$KAFKA_SASL_PORT) as its own principal; publish as billing with: make publish-sample SECURE=1"
 wait -n "${pids[@]}" || true
 $stopping || say "a service exited; see $LOG_DIR/"

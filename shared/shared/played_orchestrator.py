@@ -4,8 +4,8 @@ record as the real one does, so those services are tested with nothing of theirs
 also write what the real orchestrator never would: an unsigned or altered record, a command for an erased
 journey."""
 
-import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -95,10 +95,16 @@ class PlayedOrchestrator:
             await Keyring(session, self.keyring_schema).forget(uuid.UUID(journey_id))
 
     async def send(
-        self, command_id: str, command: EventData, *, signed: bool = True, **raw_changes: Any
+        self,
+        command_id: str,
+        command: EventData,
+        *,
+        signed: bool = True,
+        written_at: datetime | None = None,
+        **raw_changes: Any,
     ) -> tuple[bytes, list[tuple[str, bytes]]]:
         """Send `command` (a PlainSend is sealed first), signed with its journey's MAC key unless `signed` is
-        False. `raw_changes` overwrite fields of its data as they go on the wire, unvalidated and signed after
+        False, written at `written_at` (default: now). `raw_changes` overwrite fields of its data as they go on the wire, unvalidated and signed after
         (what a faulty but trusted writer could say; `recipient` changes go into the sealed recipient). Returns
         the record's value and headers."""
         keys = await self.keys(command.journey_id)
@@ -108,7 +114,8 @@ class PlayedOrchestrator:
         for key, value in raw_changes.items():
             data[key] = data[key] | value if isinstance(value, dict) else value
         event = new_event(command.event_type, SOURCE, data, subject=command.journey_id)
-        value = json.dumps(json.loads(event.to_json_bytes()) | {"id": command_id}).encode()
+        event = event.model_copy(update={"id": command_id, "time": written_at or event.time})
+        value = event.to_json_bytes()
         key = command.subscription_id
         headers = [(signing.HEADER, signing.signature(keys.mac, key, value).encode())] if signed else []
         await self.send_raw(value, key=key.encode(), headers=headers)

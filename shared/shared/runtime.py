@@ -46,6 +46,8 @@ class Runtime:
     topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
     # Of them, the internal topics (commands, results): created with the internal retention (retention.ms).
     internal_topics: set[str] = field(default_factory=set)
+    # Tables of this service that other services' database roles may read (the orchestrator's journey_keys).
+    readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     http_app: FastAPI | None = None
     kafka_options: dict = field(default_factory=dict)  # security options of every Kafka client
 
@@ -113,9 +115,16 @@ def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
     return Runtime(name, settings, engine, create_session_factory(engine), producer, relay, kafka_options=kafka_options)
 
 
-async def migrate(runtime: Runtime, service_dir: Path) -> None:
+async def migrate(runtime: Runtime, service_dir: Path, *, unless_current: bool = False) -> None:
+    settings = runtime.settings
     await asyncio.to_thread(
-        upgrade_head, service_dir, database_url=runtime.settings.database_url, schema=runtime.settings.database_schema
+        upgrade_head,
+        service_dir,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+        role=settings.database_role,
+        readers=runtime.readers,
+        unless_current=unless_current,
     )
 
 
@@ -123,7 +132,7 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     """Migrate, create topics, start the producer and consumers, launch the loops; returns their tasks."""
     settings = runtime.settings
     tracing.instrument(engine=runtime.engine, app=runtime.http_app)
-    await _retry("database", lambda: migrate(runtime, service_dir))
+    await _retry("database", lambda: migrate(runtime, service_dir, unless_current=True))
     if runtime.topics:
         retention_ms = int(settings.internal_topic_retention.total_seconds() * 1000)
         await _retry(

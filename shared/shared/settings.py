@@ -42,6 +42,9 @@ class ServiceSettings(BaseSettings):
     )
     # Each service keeps its tables in its own schema of the database DATABASE_URL names.
     database_schema: str = ""
+    # The role the migrations grant this service's tables to (and create, NOLOGIN, if missing); the service's
+    # own login user is a member of it. Empty: no grants (tables stay the migrating user's alone).
+    database_role: str = Field("", pattern=r"^([a-z_][a-z0-9_]{0,62})?$")
     database_pool_size: int = Field(10, ge=1, le=100)
     # Bearer tokens for the /v1 routes: "token:role,token:role" (roles viewer, operator).
     api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"))

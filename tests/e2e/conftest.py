@@ -6,7 +6,7 @@ import pytest
 
 from shared.messaging.topics import drop_topics
 
-from .system import System
+from .system import ROOT, System
 
 
 @pytest.fixture
@@ -22,3 +22,22 @@ async def full_system(system: System) -> System:
     for service in ("orchestrator", "notifier", "survey"):
         await system.start(service)
     return system
+
+
+@pytest.fixture
+async def service_logins(database_url) -> dict[str, str]:
+    """Each service's database URL as its own login user (deploy/postgres-roles.sql, as the local stack has
+    them; made here too for a server the tests did not start)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(text((ROOT / "deploy" / "postgres-roles.sql").read_text()))
+    await engine.dispose()
+    url = make_url(database_url)
+    return {
+        s: url.set(username=s, password=f"dev-{s}-password").render_as_string(hide_password=False)
+        for s in ("orchestrator", "notifier", "survey")
+    }

@@ -57,6 +57,7 @@ class System:
     replicas: list[Replica] = field(default_factory=list)
     log_level: str = "WARNING"  # the personal-data test runs the services at INFO, as production does
     overrides: dict[str, str] = field(default_factory=dict)  # environment set last (the benchmark's settings)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)  # and each service's own (credentials)
 
     def topics(self) -> dict[str, str]:
         t = self.name
@@ -138,7 +139,8 @@ class System:
                 "PUBLIC_URL": "http://survey.test",
             },
         }[service]
-        return env | {prefix + k: v for k, v in (common | own).items()} | self.overrides
+        own_env = {prefix + k: v for k, v in (common | own).items()}
+        return env | own_env | self.overrides | self.service_env.get(service, {})
 
     def peer_urls(self) -> dict[str, str]:
         return {
@@ -146,6 +148,27 @@ class System:
             for r in self.replicas
             if r.service in ("notifier", "survey") and r.process and r.process.returncode is None
         }
+
+    async def migrate_all(self) -> None:
+        """Every service's migrations, at once (the orchestrator's grant to the others' roles names the roles
+        only, so the order does not matter)."""
+        await asyncio.gather(*(self.migrate(service) for service in SERVICES))
+
+    async def migrate(self, service: str) -> None:
+        """`python -m <service> migrate` as the schema's owner (the test database's superuser), as `make run` and
+        the Helm chart's migration job do before the services start as their own roles."""
+        env = self.environment(service, 0) | {"DATABASE_URL": self.database_url}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            service,
+            "migrate",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        assert process.returncode == 0, output.decode()[-2000:]
 
     async def start(self, service: str) -> Replica:
         port = free_port()
@@ -204,9 +227,10 @@ class System:
 class Billing:
     """Publishes a stream of billing events, as a billing system would."""
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, *, kafka: str | None = None, options: dict | None = None) -> None:
+        """`kafka` and `options`: another listener and its credentials (the secured mode's billing user)."""
         self.system = system
-        self.producer = create_producer(system.kafka, client_id="billing")
+        self.producer = create_producer(kafka or system.kafka, client_id="billing", options=options)
         self.subscriptions: dict[str, tuple[str, str]] = {}
 
     async def __aenter__(self) -> "Billing":

@@ -17,6 +17,7 @@ class Settings(ServiceSettings, BrandSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", frozen=True, extra="ignore")
 
     database_schema: str = "notifier"
+    database_role: str = Field("offboarding_notifier", pattern=r"^([a-z_][a-z0-9_]{0,62})?$")
     http_port: int = 8001
     topic_commands: str = commands.NOTIFIER_COMMANDS
     topic_step_results: str = commands.STEP_RESULTS

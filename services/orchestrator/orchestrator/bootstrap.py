@@ -37,6 +37,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         return UnitOfWork(session, catalogue=catalogue, policy=policy, topics=topics, clock=now)
 
     runtime = build_runtime("orchestrator", settings)
+    runtime.readers = {"journey_keys": tuple(r for r in settings.keyring_readers.split(",") if r)}
     partitions = settings.topic_partitions
     runtime.topics = {
         name: partitions

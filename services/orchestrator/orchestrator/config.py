@@ -17,6 +17,12 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ORCHESTRATOR_", frozen=True, extra="ignore")
 
     database_schema: str = "orchestrator"
+    database_role: str = Field("offboarding_orchestrator", pattern=r"^([a-z_][a-z0-9_]{0,62})?$")
+    # The database roles of the services that read journey_keys (to check signatures, open recipients, seal
+    # survey links): granted SELECT on that one table, nothing else of this schema.
+    keyring_readers: str = Field(
+        "offboarding_notifier,offboarding_survey", pattern=r"^([a-z_][a-z0-9_]{0,62})?(,[a-z_][a-z0-9_]{0,62})*$"
+    )
     http_port: int = 8000
     templates_dir: Path = SHIPPED_TEMPLATES
 

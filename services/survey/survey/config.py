@@ -14,6 +14,7 @@ class Settings(ServiceSettings, BrandSettings):
     model_config = SettingsConfigDict(env_prefix="SURVEY_", frozen=True, extra="ignore")
 
     database_schema: str = "survey"
+    database_role: str = Field("offboarding_survey", pattern=r"^([a-z_][a-z0-9_]{0,62})?$")
     http_port: int = 8002
     topic_survey_responses: str = topics.SURVEY_RESPONSES
     topic_commands: str = commands.SURVEY_COMMANDS
