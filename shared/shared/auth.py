@@ -1,8 +1,9 @@
 """Bearer-token authentication with roles for the services' /v1 routes.
 
 Tokens come from OFFBOARDING_API_TOKENS as comma-separated `token:role` pairs; roles are `viewer` (read)
-and `operator` (read and act). A missing or unknown token is 401, a role too low is 403, and an address
-that sent too many unknown tokens lately is 429 (`auth_throttle`).
+and `operator` (read and act). A missing or unknown token is 401, a role too low is 403, and an address (or a
+token prefix) that sent too many unknown tokens lately waits, exponentially longer, answered 429
+(`auth_throttle`).
 """
 
 import hashlib
@@ -18,7 +19,6 @@ from shared.http import ApiError
 Role = Literal["viewer", "operator"]
 RANK: dict[str, int] = {"viewer": 1, "operator": 2}
 DEVELOPMENT_TOKENS = frozenset({"dev-viewer", "dev-operator"})
-FAILURE_LIMIT, FAILURE_WINDOW_SECONDS = 20, 600.0  # unknown tokens per client address, per process
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def fingerprint(token: str) -> str:
 class TokenAuth:
     def __init__(self, tokens: dict[str, Role], *, failures: FailedAttempts | None = None) -> None:
         self._tokens = tokens
-        self._failures = failures or FailedAttempts(limit=FAILURE_LIMIT, window=FAILURE_WINDOW_SECONDS)
+        self._failures = failures or FailedAttempts()
 
     def principal(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -65,7 +65,7 @@ class TokenAuth:
             raise ApiError(
                 429,
                 "too_many_attempts",
-                f"too many unknown tokens from this address; try again in {wait} s",
+                f"too many unknown tokens from this address lately; try again in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
         if principal is None:
@@ -73,14 +73,15 @@ class TokenAuth:
         return principal
 
     def check(self, token: str, address: str) -> tuple[Principal | None, int | None]:
-        """(who the token belongs to, None), or (None, seconds to wait) for an address refused for now, whose
-        token is then not looked at. An unknown token counts against its address."""
-        wait = self._failures.retry_after(address)
+        """(who the token belongs to, None), or (None, seconds to wait) for an address or token prefix that must
+        wait for now, whose token is then not looked at. An unknown token counts against both."""
+        sources = FailedAttempts.sources(address, token)
+        wait = self._failures.retry_after(sources)
         if wait is not None:
             return None, wait
         principal = self.principal_for_token(token)
         if principal is None:
-            self._failures.failed(address)
+            self._failures.failed(sources)
         return principal, None
 
     def principal_for_token(self, token: str) -> Principal | None:

@@ -170,22 +170,31 @@ async def stop(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
     tracing.flush()
 
 
+def http_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
+    """How a service's HTTP server runs. The client's address (what the sign-in throttle counts) is the TCP peer;
+    X-Forwarded-For and -Proto count only from the proxies in `<PREFIX>FORWARDED_ALLOW_IPS` (none by default:
+    left to itself uvicorn trusts them from 127.0.0.1, so anything on the host could pose as any address)."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        server_header=False,
+    )
+
+
 async def serve(runtime: Runtime, service_dir: Path) -> None:
     """Run the service until SIGTERM/SIGINT: migrations, topics, producer, relay, consumers, workers, HTTP."""
     settings = runtime.settings
     configure_logging(runtime.name, settings.log_level, settings.log_format)
     assert runtime.http_app is not None, "the service's bootstrap builds its HTTP app"
     tasks = await start(runtime, service_dir)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            runtime.http_app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-    )
+    server = uvicorn.Server(http_config(runtime.http_app, settings))
     server.install_signal_handlers = lambda: None  # we own the signals, to stop the loops in order
     http = asyncio.create_task(server.serve(), name="http")
     stopping = asyncio.Event()

@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     # Loopback unless told otherwise: a container or a pod sets 0.0.0.0 explicitly (compose, Helm).
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=1, le=65535)
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses or networks, "*" for any):
+    # none by default, so a client's address is its TCP peer. Name your load balancer here, and only it.
+    forwarded_allow_ips: str = Field("", max_length=2000)
     topic_partitions: int = Field(6, ge=1, le=256)
     # How long the internal topics (commands, results) keep messages; set when a topic is created. The recipient
     # in a command is sealed (shared.sealing), so what an erasure leaves there is unreadable either way.

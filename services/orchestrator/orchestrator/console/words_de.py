@@ -18,7 +18,7 @@ WORDS: dict[str, str] = {
     "sign_in.timezone": "Ihre Zeitzone",
     "sign_in.submit": "Anmelden",
     "sign_in.refused": "Dieses Token ist nicht bekannt. Bitte prüfen Sie es und versuchen Sie es noch einmal.",
-    "sign_in.throttled": "Von Ihrer Adresse wurden zu viele unbekannte Tokens versucht. Bitte warten Sie einige Minuten.",
+    "sign_in.throttled": "Von Ihrer Adresse wurden zuletzt zu viele unbekannte Tokens versucht. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.",
     "sign_in.expired": "Das Formular war abgelaufen. Bitte melden Sie sich erneut an.",
     "find.title": "Journey suchen",
     "find.counts": "Journeys nach Status (gezählt {at})",

@@ -18,7 +18,7 @@ WORDS: dict[str, str] = {
     "sign_in.timezone": "Your time zone",
     "sign_in.submit": "Sign in",
     "sign_in.refused": "That token is not known. Check it and try again.",
-    "sign_in.throttled": "Too many unknown tokens were tried from your address. Please wait a few minutes.",
+    "sign_in.throttled": "Too many unknown tokens were tried from your address lately. Please wait a minute, then try again.",
     "sign_in.expired": "The form had expired. Please sign in again.",
     "find.title": "Find a journey",
     "find.counts": "Journeys by status (counted {at})",
