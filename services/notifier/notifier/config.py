@@ -6,11 +6,15 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared import links
 from shared.brand import BrandSettings
 from shared.events import commands
 from shared.settings import ServiceSettings
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+LINK_PLACEHOLDERS = {"subscription_id"}
 
 
 class Settings(ServiceSettings, BrandSettings):
@@ -36,7 +40,7 @@ class Settings(ServiceSettings, BrandSettings):
     mail_from: str = "Acme <goodbye@acme.example>"
     message_id_domain: str = "offboarding.acme.example"
 
-    # What the messages show and link to ({subscription_id} is filled in)
+    # What the messages show and link to ({subscription_id} is filled in, percent-encoded: shared/links.py)
     # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,
     # _SUPPORT_EMAIL, _PRIVACY_URL; shared/brand.py)
     export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
@@ -67,6 +71,11 @@ class Settings(ServiceSettings, BrandSettings):
     # After the database starts again, live senders reconnect and record what they sent: the sweeps wait this
     # long (or the lease, if longer) before settling anything.
     sweep_after_database_start_seconds: float = Field(30, ge=0)
+
+    @field_validator("export_url", "reactivate_url", "payment_update_url")
+    @classmethod
+    def _link_template(cls, value: str) -> str:
+        return links.check_template(value, allowed=LINK_PLACEHOLDERS)
 
     @field_validator("webhook_urls")
     @classmethod

@@ -6,14 +6,16 @@ from typing import Any
 
 from notifier.adapters.rendering import Rendered, Renderer, base_locale, format_date, format_time
 from notifier.config import Settings
+from shared import links
 
 
 def message_context(row: Any, settings: Settings) -> dict[str, Any]:
     """The variables of a delivery's message; `row` has `recipient`, `facts`, `segment`, `subscription_id`."""
     s, facts, recipient = settings, row.facts, row.recipient
     timezone, locale = recipient.get("timezone"), base_locale(recipient.get("locale"))
-    links = {
-        name: template.format(subscription_id=row.subscription_id)
+    # Built, not concatenated: the id is percent-encoded whole (a "&next=" in it stays inside the parameter).
+    filled = {
+        name: links.fill(template, subscription_id=row.subscription_id)
         for name, template in (
             ("export_url", s.export_url),
             ("reactivate_url", s.reactivate_url),
@@ -30,7 +32,7 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
         "account_manager": recipient.get("account_manager"),
         "segment": row.segment,
         "plan": facts.get("plan"),
-        **links,
+        **filled,
     }
     context["deletion_date"] = None  # the messages say when the data goes only when the journey erases it
     for key in ("effective_at", "cancelled_at", "deletion_at"):
