@@ -5,13 +5,16 @@ These models are the one place where a billing event is judged (the input limits
 - dates need a time zone offset and must lie between 1970-01-01 and ten years from now;
 - names, company, plan and reason are cleaned of control characters, separators and overrides;
 - an unknown time zone becomes UTC and an unusable locale English; optional fields sent as null take their
-  defaults. What was cleaned or defaulted is listed in `cleaned` (never stored, logged as reason codes).
+  defaults;
+- `marketing_consent` is consent only as JSON `true`: any other value ("yes", "on", 1) counts as `false`;
+- an `effective_at` before `cancelled_at` (access cannot end before it was cancelled) becomes `cancelled_at`.
+What was cleaned or defaulted is listed in `cleaned` (never stored, logged as reason codes).
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, model_validator
 
 from shared.events.registry import EventData, EventRegistry
 from shared.i18n import DEFAULT_LOCALE, DEFAULT_TIMEZONE, known_locale, known_timezone, normal_locale
@@ -66,7 +69,8 @@ class SubscriptionCancelled(EventData):
     reason: Code = None
     cancelled_at: Moment
     effective_at: Moment | None = None
-    marketing_consent: bool = False
+    # Only JSON true is consent (the law asks for an unambiguous act): anything else is cleaned to false.
+    marketing_consent: StrictBool = False
     # b2b: the name of the customer's account manager at the company, for the messages that introduce them.
     account_manager: PersonText = None
     # Reason codes of what the intake cleaned or defaulted ("customer.timezone:unknown_defaulted_to_utc").
@@ -96,6 +100,9 @@ class SubscriptionCancelled(EventData):
                     notes.append("customer.locale:unknown_defaulted_to_en")
             data["customer"] = customer
         notes += _clean_lines(data, ("plan", "reason", "account_manager"))
+        if "marketing_consent" in data and not isinstance(data["marketing_consent"], bool):
+            data["marketing_consent"] = False
+            notes.append("marketing_consent:not_a_boolean_treated_as_false")
         data["cleaned"] = tuple(notes)
         return data
 
@@ -103,6 +110,9 @@ class SubscriptionCancelled(EventData):
     def _effective_defaults_to_cancelled(self) -> "SubscriptionCancelled":
         if self.effective_at is None:
             object.__setattr__(self, "effective_at", self.cancelled_at)
+        elif self.effective_at < self.cancelled_at:
+            object.__setattr__(self, "effective_at", self.cancelled_at)
+            object.__setattr__(self, "cleaned", (*self.cleaned, "effective_at:before_cancelled_at_set_to_it"))
         return self
 
 

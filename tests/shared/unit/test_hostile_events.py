@@ -102,8 +102,27 @@ def test_dates_out_of_range_and_unstorable_ids_are_rejected_naming_the_field(cha
 
 
 def test_a_long_past_effective_date_inside_the_range_is_accepted():
-    cancelled = read({**DATA, "effective_at": "1970-01-02T00:00:00Z"})
-    assert cancelled.effective_at == datetime(1970, 1, 2, tzinfo=UTC)
+    cancelled = read({**DATA, "cancelled_at": "1970-01-01T12:00:00Z", "effective_at": "1970-01-02T00:00:00Z"})
+    assert cancelled.effective_at == datetime(1970, 1, 2, tzinfo=UTC) and cancelled.cleaned == ()
+
+
+@pytest.mark.attack
+def test_access_cannot_end_before_the_cancellation():
+    # Issue 23: an effective_at 400 days before cancelled_at sent "access ended" and "data deleted" at once.
+    cancelled = read({**DATA, "cancelled_at": "2026-11-24T10:00:00Z", "effective_at": "2025-10-20T10:00:00Z"})
+    assert cancelled.effective_at == cancelled.cancelled_at
+    assert cancelled.cleaned == ("effective_at:before_cancelled_at_set_to_it",)
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("given", ["yes", "on", "true", 1, 1.0, "1", [True], {"value": True}])
+def test_marketing_consent_is_only_a_json_true(given):
+    # Issue 23: "yes", "on" or 1 became consent and scheduled the win-back email.
+    cancelled = read({**DATA, "marketing_consent": given})
+    assert cancelled.marketing_consent is False
+    assert cancelled.cleaned == ("marketing_consent:not_a_boolean_treated_as_false",)
+    assert read({**DATA, "marketing_consent": True}).marketing_consent is True
+    assert read({**DATA, "marketing_consent": False}).cleaned == ()
 
 
 def test_plan_and_reason_lose_control_characters_too():

@@ -20,6 +20,11 @@ TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "skipped", "cancell
 OPEN_JOURNEY: frozenset[str] = frozenset({"active", "paused"})
 SURVEY_FACTS = frozenset({"survey.answered", "survey.score", "survey.reason", "survey.may_contact"})
 
+# A step anchored on effective_at whose moment had passed when the journey started (access already ended, the
+# retention already over: a late event, an immediate cancellation) runs this long after the start, never in the
+# same minute as the confirmation: "your access has ended" and "we are deleting your data" do not arrive with
+# "we confirm your cancellation".
+PAST_DUE_DELAY = timedelta(hours=1)
 # The erase step waits for steps still in flight, looking again every ERASE_WAIT, at most ERASE_MAX_WAIT.
 ERASE_WAIT = timedelta(minutes=5)
 ERASE_MAX_WAIT = timedelta(days=1)
@@ -129,6 +134,8 @@ class JourneyState:
         if at_start and due < now and step.spec.at.if_past == "skip":
             self._skip(step, "its moment had passed when the journey started", now)
             return
+        if at_start and due <= now and step.spec.at.anchor == "effective_at":
+            due = now + PAST_DUE_DELAY
         step.status, step.due_at = "scheduled", max(due, now)
 
     def _trigger(self, anchor: str, now: datetime, anchor_step: str | None = None) -> None:

@@ -1,12 +1,17 @@
 """Attacks on the topics that move journeys: a forged step result ("the confirmation went out") or a forged
 exit-survey answer (a low score brings the support follow-up) is refused unread; a signed one is taken."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+import sqlalchemy as sa
+
+from orchestrator.adapters.tables import journey_steps
+from orchestrator.tools.sample_events import cancellation
 from shared.events.commands import StepResult, SurveyResponseSubmitted
 from shared.testing import read_topic
 
-from .conftest import Responder, commands_for, eventually, step_statuses
+from .conftest import Responder, commands_for, eventually, journey_rows, step_statuses
 from .test_api import started
 
 pytestmark = [pytest.mark.integration, pytest.mark.attack]
@@ -52,3 +57,32 @@ async def test_forged_results_and_answers_move_no_journey(orchestrator, billing,
 
 async def _status(orchestrator, journey_id, step: str, wanted: str) -> bool:
     return (await step_statuses(orchestrator, journey_id)).get(step) == wanted
+
+
+async def test_strict_consent_and_an_impossible_end_of_access_through_the_intake(
+    orchestrator, billing, kafka_bootstrap
+):
+    # Issue 23: "yes" became consent and scheduled the win-back; an effective_at 400 days before cancelled_at
+    # sent the confirmation, "access has ended" and "we are deleting your data" at once.
+    settings = orchestrator.settings
+    event = cancellation("sub_backdated", effective_in=timedelta(days=-400))
+    event = event.model_copy(update={"data": event.data | {"marketing_consent": "yes"}})
+    await billing(settings.topic_subscription_cancelled, event, "sub_backdated")
+    (journey,) = await eventually(lambda: journey_rows(orchestrator, "sub_backdated"))
+    (first,) = await commands_for(kafka_bootstrap, settings.topic_notifier_commands, "sub_backdated", at_least=1)
+    steps = await step_statuses(orchestrator, journey.id)
+    assert first["data"]["step"] == "confirmation" and first["data"]["marketing_consent"] is False
+    assert steps["win_back_offer"] == "skipped", "no consent: no win-back"
+    assert journey.effective_at == journey.cancelled_at, "access cannot end before it was cancelled"
+    async with orchestrator.sessions() as session:
+        due = dict(
+            (
+                await session.execute(
+                    sa.select(journey_steps.c.name, journey_steps.c.due_at).where(
+                        journey_steps.c.journey_id == journey.id
+                    )
+                )
+            ).all()
+        )
+    assert due["access_ended"] >= journey.started_at + timedelta(hours=1), "not with the confirmation"
+    assert due["data_deletion_notice"] >= journey.cancelled_at + timedelta(days=30), "the retention counts"

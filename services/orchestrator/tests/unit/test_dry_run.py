@@ -76,7 +76,8 @@ def expected_runs(past: PastJourney) -> dict[str, bool]:
     runs["exit_survey_invitation"] = runs["exit_survey"]
     reminder = end - 3 * DAY
     runs["access_ending_reminder"] = reminder >= start and reached(reminder)
-    offer = max(end + 14 * DAY, start)
+    # A moment past when the journey started comes an hour after the start (PAST_DUE_DELAY).
+    offer = end + 14 * DAY if end + 14 * DAY > start else start + HOUR
     answered_at = start + 2 * HOUR  # an hour after the survey was created
     score_known = past.survey is not None and runs["exit_survey"] and reached(answered_at) and offer >= answered_at
     unhappy = score_known and past.survey["score"] <= 6

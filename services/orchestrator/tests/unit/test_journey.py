@@ -58,8 +58,11 @@ def test_a_moment_already_passed_is_skipped_or_run_as_the_template_says():
     journey = start(effective=timedelta(days=1))  # the 3-days-before reminder is already past
     s = statuses(journey)
     assert s["access_ending_reminder"] == "skipped"
-    late = start(effective=-timedelta(days=2))  # access already ended: the notice still goes, at once
+    late = start(effective=-timedelta(days=2))  # access already ended: the notice still goes, an hour later
     assert statuses(late)["access_ending_reminder"] == "skipped"
+    assert ("access_ended", 1) not in dispatched(late), "not in the same minute as the confirmation"
+    assert late.step("access_ended").due_at == T0 + H
+    late.timer_due(T0 + H, POLICY)
     assert ("access_ended", 1) in dispatched(late)
 
 
@@ -198,14 +201,22 @@ def test_erasure_does_not_wait_forever_for_a_stuck_step():
 @pytest.mark.parametrize("ago", [timedelta(days=37), timedelta(days=20_000)])
 def test_a_cancellation_whose_retention_already_ended_confirms_and_informs_before_it_erases(ago):
     journey = start(effective=-ago)
+    first = dispatched(journey)
+    assert first[0] == ("confirmation", 1), "the customer hears first what happened"
+    assert not {"access_ended", "data_deletion_notice"} & {name for name, _ in first}, "not in the same minute"
+    respond(journey, "confirmation", "succeeded", T0, POLICY)
+    journey.timer_due(T0 + H, POLICY)
     sent = dispatched(journey)
-    assert sent[0] == ("confirmation", 1), "the customer hears first what happened"
-    assert {"access_ended", "data_deletion_notice"} <= {name for name, _ in sent}
+    assert {"access_ended", "data_deletion_notice"} <= {name for name, _ in sent}, "an hour later"
     assert journey.erased_at is None and journey.facts["customer"]["email"] == "ada@example.com"
     assert journey.step("erase_personal_data").status == "scheduled"
-    for name, _ in sent:
-        respond(journey, name, "succeeded", T0, POLICY)
-    journey.timer_due(T0 + timedelta(minutes=5), POLICY)
+    now, pending = T0 + H, first[1:] + sent
+    while journey.erased_at is None and now < T0 + 3 * H:  # the steps in flight answer; then the erasure
+        for name, _ in pending:
+            respond(journey, name, "succeeded", now, POLICY)
+        now += timedelta(minutes=5)
+        journey.timer_due(now, POLICY)
+        pending = dispatched(journey)
     assert journey.erased_at is not None and journey.status == "completed"
 
 
