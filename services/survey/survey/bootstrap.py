@@ -47,5 +47,6 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         clock=now,
         brand=settings.brand(),
         keyring_schema=settings.keyring_schema,
+        public_url=settings.public_url,
     )
     return runtime

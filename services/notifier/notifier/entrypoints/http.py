@@ -22,6 +22,7 @@ from shared.http import (
     install_error_handlers,
     ops_router,
 )
+from shared.page_security import CustomerPages
 from shared.v1 import dead_letters_router
 
 
@@ -40,12 +41,26 @@ def create_app(
             "This link is not valid", "It may be old, or mistyped.", status=status
         ),
     )
+    # The unsubscribe pages and their error pages: security headers, and no form post from another site (a mail
+    # provider's one-click post has no Origin and is taken).
+    app.add_middleware(
+        CustomerPages,
+        prefixes=("/u/",),
+        public_url=settings.public_url,
+        refusal_page=lambda: page(
+            "This request did not come from our page", "Nothing was changed. Use the link in the email.", status=403
+        ).body,
+    )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
     app.include_router(renders_router(auth, settings, renderer))
     return app
+
+
+# One inline style block (the pages' Content-Security-Policy allows it by its hash), no style attributes.
+PAGE_STYLE = "body{font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}"
 
 
 def page(title: str, text: str, *, status: int = 200, form_action: str | None = None) -> HTMLResponse:
@@ -59,9 +74,9 @@ def page(title: str, text: str, *, status: int = 200, form_action: str | None = 
     )
     return HTMLResponse(
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title></head>'
-        f'<body style="font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5">'
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{button}</body></html>",
+        f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f"<style>{PAGE_STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p>{button}</body></html>",
         status_code=status,
     )
 

@@ -69,6 +69,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "We could not find this survey",
             ["The link may be incomplete. Please open it again from the email, or copy the whole address."],
         ),
+        "cross_site": (
+            "This answer did not come from the survey page",
+            ["It was not taken. To answer, please open the link in the email and use the form there."],
+        ),
     },
     "de": {
         "title": "Warum sind Sie gegangen?",
@@ -130,6 +134,13 @@ TEXTS: dict[str, dict[str, Any]] = {
                 "erneut aus der E-Mail oder kopieren Sie die ganze Adresse."
             ],
         ),
+        "cross_site": (
+            "Diese Antwort kam nicht von der Umfrageseite",
+            [
+                "Sie wurde nicht angenommen. Um zu antworten, öffnen Sie bitte den Link aus der E-Mail und "
+                "nutzen Sie das Formular dort."
+            ],
+        ),
     },
 }
 
@@ -164,7 +175,8 @@ def form_page(
 
 
 def message_page(locale: str | None, which: str, *, brand: Brand, may_contact: bool | None = None) -> str:
-    """A short page (thanks, answered, expired, unknown); the thanks says what happens next, contact or not."""
+    """A short page (thanks, answered, expired, unknown, cross_site); the thanks says what happens next, contact
+    or not."""
     lang = language(locale)
     title, paragraphs = TEXTS[lang][which]
     if which == "thanks" and may_contact is not None:

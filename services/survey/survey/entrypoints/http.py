@@ -24,6 +24,7 @@ from shared.http import (
     ops_router,
 )
 from shared.keyring import Keyring
+from shared.page_security import CustomerPages
 from shared.query_dates import QueryMoment, window
 from shared.v1 import dead_letters_router
 from survey.adapters.insights import answer_of, insights
@@ -45,6 +46,7 @@ def create_app(
     clock: Callable[[], datetime],
     brand: Brand,
     keyring_schema: str,
+    public_url: str,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding survey",
@@ -57,6 +59,13 @@ def create_app(
         error_page=lambda _request, status: HTMLResponse(
             message_page(None, "unknown", brand=brand), status_code=status
         ),
+    )
+    # The customer's pages and their error pages: security headers, and no form post from another site.
+    app.add_middleware(
+        CustomerPages,
+        prefixes=("/s/",),
+        public_url=public_url,
+        refusal_page=lambda: message_page(None, "cross_site", brand=brand).encode(),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
