@@ -38,7 +38,16 @@ def _sane_moment(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_sane_moment)]
-Id = Annotated[PlainId, Field(min_length=1, max_length=200)]
+def _not_a_dot_segment(value: str) -> str:
+    # "." and ".." cannot stand for themselves in a URL path (RFC 3986 removes them), so no route could take them.
+    if value in (".", ".."):
+        raise ValueError('"." and ".." cannot be ids (they cannot be a path segment)')
+    return value
+
+
+# An id: plain text (no control characters), 1 to 200 characters, not "." or "..". In a URL path a client
+# percent-encodes it whole ("/" as %2F), and every route takes it (docs/input-limits.md).
+Id = Annotated[PlainId, Field(min_length=1, max_length=200), AfterValidator(_not_a_dot_segment)]
 PersonText = optional_line(300)  # a name or a company
 Code = optional_line(200)  # a plan or a reason, as the billing system names them
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.adapters.tables import audit_log, journey_steps, journey_timeline, journeys, reactivations
+from orchestrator.adapters.tables import journey_steps, journey_timeline, journeys, reactivations
 from orchestrator.domain.effects import Note
 from orchestrator.domain.journey import Journey, Step
 from orchestrator.domain.templates import StepSpec
@@ -253,15 +253,6 @@ class JourneyRepository:
             )
         ).all()
         return await self._load_many(rows)
-
-    async def audit(
-        self, *, at: datetime, actor: str, role: str, action: str, journey_id: uuid.UUID, step: str | None, reason: str
-    ) -> None:
-        await self.session.execute(
-            sa.insert(audit_log).values(
-                at=at, actor=actor, role=role, action=action, journey_id=journey_id, step=step, reason=reason
-            )
-        )
 
     # ----- mapping --------------------------------------------------------------------------------
 

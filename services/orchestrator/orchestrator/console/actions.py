@@ -95,7 +95,7 @@ def actions_router(console: Console) -> APIRouter:
             uow = console.uow_factory(session)
             if await uow.journeys.get(journey_id) is None:
                 return console.error(staff, 404)
-            await uow.journeys.audit(
+            await uow.audit.record(
                 at=datetime.now(UTC),
                 actor=staff.principal,
                 role=staff.role,

@@ -3,12 +3,14 @@
 import contextlib
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.adapters import queries
+from orchestrator.adapters.audit import AuditLog
 from orchestrator.console.app import error_page, mount_console
 from orchestrator.console.web import Console
 from orchestrator.domain.journey import InvalidTransition
@@ -39,6 +41,10 @@ log = get_logger(__name__)
 
 ERRORS = documented_errors(401, 403, 404, 409, 422)
 Include = Literal["email"]
+RevealReason = Annotated[
+    str | None,
+    Query(max_length=500, pattern=PLAIN_PATTERN, description="why the address is shown (needed with include=email)"),
+]
 
 
 def create_app(
@@ -82,12 +88,26 @@ def support_router(
     Viewer = auth.require("viewer")
     Operator = auth.require("operator")
 
-    def wants_email(include: Include | None, principal: Principal) -> bool:
+    def wants_email(include: Include | None, principal: Principal, reason: str | None) -> bool:
         if include != "email":
             return False
         if principal.role != "operator":
             raise ApiError(403, "forbidden", "including the customer's email needs the operator role")
+        if not reason or not reason.strip():
+            raise ApiError(422, "reason_required", "include=email shows personal data: say why in `reason` (audited)")
         return True
+
+    async def audit_reveal(session: AsyncSession, principal: Principal, journeys: list[dict], reason: str) -> None:
+        """Who saw which customer's address, when and why: one audit entry per journey shown, as in the console."""
+        await AuditLog(session).record_many(
+            at=datetime.now(UTC),
+            actor=principal.name,
+            role=principal.role,
+            action="reveal",
+            journey_ids=[uuid.UUID(str(j["id"])) for j in journeys],
+            reason=reason.strip(),
+        )
+        await session.commit()
 
     @router.get(
         "/journeys",
@@ -109,17 +129,22 @@ def support_router(
             str | None, Query(pattern=PLAIN_PATTERN, description="next_cursor of the previous page")
         ] = None,
         include: Annotated[
-            Include | None, Query(description="`email` adds the customer's address (operators only)")
+            Include | None,
+            Query(description="`email` adds the customer's address (operators only, with a `reason`; audited)"),
         ] = None,
+        reason: RevealReason = None,
     ) -> Response:
         filters = queries.SearchFilters(customer_id, subscription_id, email, status, template)
+        revealing = wants_email(include, principal, reason)
         async with sessions() as session:
             try:
                 items, next_cursor = await queries.search(
-                    session, filters, limit=limit, cursor=cursor, with_email=wants_email(include, principal)
+                    session, filters, limit=limit, cursor=cursor, with_email=revealing
                 )
             except queries.BadCursor as exc:
                 raise ApiError(422, "invalid_cursor", str(exc)) from None
+            if revealing and items:
+                await audit_reveal(session, principal, items, reason)
         return json_response({"items": items, "next_cursor": next_cursor})
 
     @router.get(
@@ -128,27 +153,35 @@ def support_router(
         response_model_exclude_unset=True,
         summary="One journey with steps and timeline",
     )
-    async def get_journey(journey_id: uuid.UUID, principal: Viewer, include: Include | None = None) -> Response:
+    async def get_journey(
+        journey_id: uuid.UUID, principal: Viewer, include: Include | None = None, reason: RevealReason = None
+    ) -> Response:
+        revealing = wants_email(include, principal, reason)
         async with sessions() as session:
-            journey = await queries.journey_detail(session, journey_id, with_email=wants_email(include, principal))
+            journey = await queries.journey_detail(session, journey_id, with_email=revealing)
+            if journey is not None and revealing:
+                await audit_reveal(session, principal, [journey], reason)
         if journey is None:
             raise ApiError(404, "journey_not_found", f"no journey {journey_id}")
         return json_response(journey)
 
     @router.get(
-        "/subscriptions/{subscription_id}/journey",
+        # `:path`: a subscription id may hold a "/" (sent as %2F, which the server decodes before routing).
+        "/subscriptions/{subscription_id:path}/journey",
         response_model=JourneyView,
         response_model_exclude_unset=True,
         summary="The subscription's journey (the open one, else the newest)",
+        description="Any subscription id the intake accepts, percent-encoded in the path (`/` as `%2F`).",
     )
     async def subscription_journey(
-        subscription_id: PlainPath, principal: Viewer, include: Include | None = None
+        subscription_id: PlainPath, principal: Viewer, include: Include | None = None, reason: RevealReason = None
     ) -> Response:
+        revealing = wants_email(include, principal, reason)
         async with sessions() as session:
             journey_id = await queries.subscription_journey_id(session, subscription_id)
-            journey = journey_id and await queries.journey_detail(
-                session, journey_id, with_email=wants_email(include, principal)
-            )
+            journey = journey_id and await queries.journey_detail(session, journey_id, with_email=revealing)
+            if journey and revealing:
+                await audit_reveal(session, principal, [journey], reason)
         if not journey:
             raise ApiError(404, "journey_not_found", f"no journey for subscription {subscription_id}")
         return json_response(journey)

@@ -168,7 +168,7 @@ async def operate(command: OperatorAction, uow: UnitOfWork) -> Journey | None:
         "erase": lambda: journey.erase_personal_data(now, by=who, reason=why),
     }
     actions[command.action]()
-    await uow.journeys.audit(
+    await uow.audit.record(
         at=now,
         actor=who,
         role=command.role,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.adapters.audit import AuditLog
 from orchestrator.adapters.repository import JourneyRepository
 from orchestrator.domain.effects import Dispatch, EraseEverywhere, JourneyEvent, Note
 from orchestrator.domain.journey import Journey
@@ -37,6 +38,7 @@ class UnitOfWork:
     ) -> None:
         self.session = session
         self.journeys = JourneyRepository(session)
+        self.audit = AuditLog(session)
         self.keyring = Keyring(session)
         self.catalogue = catalogue
         self.policy = policy

@@ -2,11 +2,12 @@
 exit-survey answer (a low score brings the support follow-up) is refused unread; a signed one is taken."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
-from orchestrator.adapters.tables import journey_steps
+from orchestrator.adapters.tables import audit_log, journey_steps
 from orchestrator.tools.sample_events import cancellation
 from shared.events.commands import StepResult, SurveyResponseSubmitted
 from shared.testing import read_topic
@@ -86,3 +87,67 @@ async def test_strict_consent_and_an_impossible_end_of_access_through_the_intake
         )
     assert due["access_ended"] >= journey.started_at + timedelta(hours=1), "not with the confirmation"
     assert due["data_deletion_notice"] >= journey.cancelled_at + timedelta(days=30), "the retention counts"
+
+
+HOSTILE_IDS = [
+    "sub/with/slashes",
+    "sub with spaces",
+    "sub_ünïcödé_😀",
+    "sub%2Fencoded",
+    "sub?x=1#y",
+    "sub/",
+    "../x",
+    "...",
+]
+
+
+async def test_every_route_takes_every_subscription_id_the_intake_accepts(orchestrator, billing, api):
+    # Issue 23: an id containing "/" was accepted at intake, but its journey could not be fetched by id.
+    for n, sub in enumerate(HOSTILE_IDS):
+        event = cancellation(sub, email=f"route-{n}@example.com")
+        await billing(orchestrator.settings.topic_subscription_cancelled, event, sub)
+    for sub in HOSTILE_IDS:
+        await eventually(lambda s=sub: journey_rows(orchestrator, s))
+    async with api("viewer-token") as client:
+        for sub in HOSTILE_IDS:
+            found = await client.get(f"/v1/subscriptions/{quote(sub, safe='')}/journey")
+            assert found.status_code == 200 and found.json()["subscription_id"] == sub, (sub, found.text)
+            listed = await client.get("/v1/journeys", params={"subscription_id": sub})
+            assert [j["subscription_id"] for j in listed.json()["items"]] == [sub]
+    # The one kind of id no path can carry is refused at the intake, with its reason.
+    await billing(
+        orchestrator.settings.topic_subscription_cancelled, cancellation("..", email="dots@example.com"), ".."
+    )
+    (dead,) = await read_topic(
+        orchestrator.settings.kafka_bootstrap_servers,
+        f"{orchestrator.settings.topic_subscription_cancelled}.dlq",
+        until=lambda rs: len(rs) >= 1,
+    )
+    assert (
+        dict(dead.headers)["error.reason"] == b"invalid_data" and b"path segment" in dict(dead.headers)["error.detail"]
+    )
+
+
+async def test_every_reveal_of_an_address_through_the_api_is_audited(orchestrator, billing, api):
+    # Issue 23: the console's reveal was audited, the API's ?include=email was not.
+    (journey,) = await started(orchestrator, billing, "sub_revealed", email="revealed@example.com")
+    async with api("operator-token") as client:
+        unexplained = await client.get(f"/v1/journeys/{journey.id}", params={"include": "email"})
+        one = await client.get(f"/v1/journeys/{journey.id}", params={"include": "email", "reason": "ticket 4711"})
+        by_sub = await client.get(
+            "/v1/subscriptions/sub_revealed/journey", params={"include": "email", "reason": "ticket 4712"}
+        )
+        search = await client.get(
+            "/v1/journeys", params={"subscription_id": "sub_revealed", "include": "email", "reason": "ticket 4713"}
+        )
+        plain = await client.get(f"/v1/journeys/{journey.id}")  # no address asked for: nothing to audit
+    assert unexplained.status_code == 422 and "email" not in unexplained.json()
+    assert one.json()["email"] == by_sub.json()["email"] == search.json()["items"][0]["email"] == "revealed@example.com"
+    assert "email" not in plain.json() or plain.json()["email"] is None
+    async with orchestrator.sessions() as session:
+        audit = (await session.execute(sa.select(audit_log).where(audit_log.c.journey_id == journey.id))).all()
+    assert [(a.action, a.reason) for a in audit] == [
+        ("reveal", "ticket 4711"),
+        ("reveal", "ticket 4712"),
+        ("reveal", "ticket 4713"),
+    ]

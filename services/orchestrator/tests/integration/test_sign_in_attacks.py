@@ -11,6 +11,7 @@ import uvicorn
 
 from orchestrator.bootstrap import bootstrap
 from shared.runtime import http_config
+from shared.testing import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.attack]
 
@@ -27,8 +28,7 @@ async def served(settings):
     runtime = bootstrap(settings)
     server = uvicorn.Server(http_config(runtime.http_app, settings))
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
+    await wait_until(_started(server))
     try:
         yield f"http://127.0.0.1:{settings.http_port}"
     finally:
@@ -62,3 +62,10 @@ async def test_a_named_proxy_passes_the_callers_address_on(settings_for):
 async def guesses_answered_with(settings, count: int) -> list[int]:
     async with served(settings) as base:
         return await guesses_answered(base, count)
+
+
+def _started(server: uvicorn.Server):
+    async def started() -> bool:
+        return server.started
+
+    return started
