@@ -145,11 +145,14 @@ def strimzi_users(rules: list[Acl], *, cluster: str = "my-cluster") -> str:
             "    type: simple",
             "    acls:",
         ]
+        operations: dict[tuple[str, str, bool], list[str]] = {}
         for acl in (a for a in rules if a.principal == principal):
-            pattern = "prefix" if acl.prefixed else "literal"
+            operations.setdefault((acl.resource, acl.name, acl.prefixed), []).append(acl.operation)
+        for (resource, name, prefixed), ops in operations.items():
+            pattern = "prefix" if prefixed else "literal"
             lines.append(
-                f"      - {{resource: {{type: {acl.resource}, name: {acl.name}, patternType: {pattern}}}, "
-                f"operations: [{acl.operation}]}}"
+                f"      - {{resource: {{type: {resource}, name: {name}, patternType: {pattern}}}, "
+                f"operations: [{', '.join(ops)}]}}"
             )
         documents.append("\n".join(lines))
     return "---\n" + "\n---\n".join(documents) + "\n"

@@ -24,7 +24,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
       key: {{ index . 2 }}
 {{- end -}}
 
-{{/* The environment every service and the migration job share. Arguments: dict "root" $ "service" name */}}
+{{/* The environment every service and the migration job share. Arguments: dict "root" $ "service" name
+     ("owner" true: the migration job, which connects as the schemas' owner; a service connects as its own
+     database login, `database-url-<service>`, unless database.perServiceLogins is false). */}}
 {{- define "offboarding.commonEnv" -}}
 {{- $ := .root -}}
 {{- $service := .service -}}
@@ -46,7 +48,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - name: KAFKA_SSL_CAFILE
   value: /etc/offboarding/kafka/ca.pem
 {{- end }}
+{{- if or .owner (not $.Values.database.perServiceLogins) }}
 {{ include "offboarding.secretEnv" (list $ "DATABASE_URL" "database-url") }}
+{{- else }}
+{{ include "offboarding.secretEnv" (list $ "DATABASE_URL" (printf "database-url-%s" $service)) }}
+{{- end }}
 {{ include "offboarding.secretEnv" (list $ "OFFBOARDING_API_TOKENS" "api-tokens") }}
 - name: {{ $prefix }}_LOG_FORMAT
   value: json
