@@ -106,7 +106,9 @@ def _with_headers(send: Send) -> Send:
             return
         body = b"".join(chunks)
         start = started[0]
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"cache-control")]
+        headers = [
+            (k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"cache-control")
+        ]
         headers += [
             (b"content-length", str(len(body)).encode()),
             (b"content-security-policy", policy(body).encode()),

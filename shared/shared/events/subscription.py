@@ -38,6 +38,8 @@ def _sane_moment(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_sane_moment)]
+
+
 def _not_a_dot_segment(value: str) -> str:
     # "." and ".." cannot stand for themselves in a URL path (RFC 3986 removes them), so no route could take them.
     if value in (".", ".."):

@@ -47,9 +47,11 @@ def create_app(
         CustomerPages,
         prefixes=("/u/",),
         public_url=settings.public_url,
-        refusal_page=lambda: page(
-            "This request did not come from our page", "Nothing was changed. Use the link in the email.", status=403
-        ).body,
+        refusal_page=lambda: (
+            page(
+                "This request did not come from our page", "Nothing was changed. Use the link in the email.", status=403
+            ).body
+        ),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
