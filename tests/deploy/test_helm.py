@@ -98,3 +98,17 @@ def test_secrets_stay_secrets_and_production_speaks_sasl_ssl():
     assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL" and env["KAFKA_SSL_CAFILE"]["value"]
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] and env["ORCHESTRATOR_TIMER_BATCH_SIZE"]["value"] == "200"
     assert not [d for d in production if d["kind"] == "Secret"], "production brings its own Secret"
+
+
+def test_each_service_connects_as_its_own_database_login_and_only_the_migrations_as_the_owner():
+    _, docs = render("production")
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        service = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
+        env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == f"database-url-{service}"
+        prefix = service.upper()
+        assert env[f"{prefix}_FORWARDED_ALLOW_IPS"]["value"] == values("production")["trustedProxies"]
+    (job,) = [d for d in docs if d["kind"] == "Job"]
+    for container in job["spec"]["template"]["spec"]["containers"]:
+        env = {e["name"]: e for e in container["env"]}
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url", "the owner migrates"
