@@ -2,7 +2,8 @@
 each exactly what it needs, for a cluster whose authorizer denies what no ACL allows
 (`allow.everyone.if.no.acl.found=false`):
 
-- billing: write `subscription.cancelled` / `.reactivated`; read their dead letters (what was refused, and why);
+- billing: write `subscription.cancelled` / `.reactivated`; read their dead letters (what was refused, and why)
+  and re-drive them (`make redrive-dlq`);
 - orchestrator: read those and the results (step results, survey answers); write the commands and the journey
   events; the dead letters of what it reads;
 - notifier and survey: read their commands; write the step results (the survey service also the survey answers)
@@ -78,6 +79,8 @@ def acls(names: Names) -> list[Acl]:
         *_topics(p["billing"], billing, "Write", "Describe"),
         *_topics(p["billing"], [dlq_topic(t) for t in billing], "Read", "Describe"),
         Acl(p["billing"], "group", names.billing_group_prefix, "Read", prefixed=True),
+        # `make redrive-dlq` for a billing topic, as billing (orchestrator/tools/redrive.py names its group so).
+        *(Acl(p["billing"], "group", f"redrive-{t}", "Read") for t in billing),
         *_topics(p["orchestrator"], (*billing, *orchestrator_reads), "Read"),
         *_topics(p["orchestrator"], orchestrator_writes, "Write"),
         *_topics(p["orchestrator"], [dlq_topic(t) for t in (*billing, *orchestrator_reads)], "Write"),

@@ -5,6 +5,7 @@ key is gone) is refused before anything is handled (shared.messaging.authenticit
 import pytest
 
 from notifier.bootstrap import bootstrap
+from shared.played_orchestrator import sealed
 from shared.testing import read_topic
 
 from .conftest import Orchestrator, mail_to, running, send_message
@@ -19,10 +20,10 @@ async def test_a_sealed_recipient_is_opened_and_one_of_an_erased_journey_is_not_
     gone_id, gone = send_message(email_address=f"gone-{unique_name}@example.com")
     settings = settings_for()
     async with running(bootstrap(settings)), Orchestrator(settings) as orchestrator:
-        await orchestrator.keys(gone.journey_id)
-        await orchestrator.erase_keys(gone.journey_id)  # erased between the command's writing and its reading
+        written = sealed(gone, await orchestrator.keys(gone.journey_id))  # written while the journey had its keys
+        await orchestrator.erase_keys(gone.journey_id)  # erased before the notifier reads it
         await orchestrator.send(kept_id, kept)
-        await orchestrator.send(gone_id, gone)
+        await orchestrator.send(gone_id, written)
         results = await orchestrator.results({kept_id})
         dead = await read_topic(settings.kafka_bootstrap_servers, f"{settings.topic_commands}.dlq", until=bool)
     assert results[kept_id]["outcome"] == "succeeded"

@@ -94,7 +94,8 @@ def support_router(
         if principal.role != "operator":
             raise ApiError(403, "forbidden", "including the customer's email needs the operator role")
         if not reason or not reason.strip():
-            raise ApiError(422, "reason_required", "include=email shows personal data: say why in `reason` (audited)")
+            # 403 like a viewer's: the address is not shown to anyone who does not say why (kept in the audit log).
+            raise ApiError(403, "reason_required", "include=email shows personal data: say why in `reason` (audited)")
         return True
 
     async def audit_reveal(session: AsyncSession, principal: Principal, journeys: list[dict], reason: str) -> None:

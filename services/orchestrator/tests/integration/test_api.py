@@ -134,7 +134,7 @@ async def test_operator_actions_are_applied_and_audited(orchestrator, billing, a
         assert no_reason.status_code == 422 and "reason" in no_reason.json()["error"]["message"]
         assert (await client.post(f"{base}/cancel", json={"reason": "   "})).status_code == 422
         no_why = await client.get(f"{base}?include=email")
-        assert no_why.status_code == 422 and no_why.json()["error"]["code"] == "reason_required"
+        assert no_why.status_code == 403 and no_why.json()["error"]["code"] == "reason_required"
         with_email = (await client.get(f"{base}?include=email&reason=customer+called+about+the+invoice")).json()
         assert with_email["email"] == "sub_ops@example.com"
         cancelled = (await client.post(f"{base}/cancel", json=REASON)).json()
