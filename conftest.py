@@ -123,6 +123,18 @@ async def schema_engine(database_url: str, unique_name: str) -> AsyncIterator[As
     await engine.dispose()
 
 
+@pytest.fixture
+async def keyring_schema(database_url: str, unique_name: str) -> AsyncIterator[str]:
+    """The journey keys of an orchestrator played by a test (the notifier's and the survey service's tests): its
+    `journey_keys` table in a schema of the test's own (shared.played_orchestrator)."""
+    from shared.played_orchestrator import create_keyring, drop_keyring
+
+    schema = f"{unique_name}_keys"
+    await create_keyring(database_url, schema)
+    yield schema
+    await drop_keyring(database_url, schema)
+
+
 @dataclass(frozen=True)
 class SmtpSink:
     host: str

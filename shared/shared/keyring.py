@@ -9,7 +9,8 @@
 
 The orchestrator creates both when the journey starts; the notifier and the survey service only read them
 (their database roles may SELECT this one table of the orchestrator's). Every call runs in the caller's
-transaction.
+transaction, and what one call read is kept for the next ones of the same session (`session.info`): the
+consumer's signature check, the handler's opening of recipients and its signed answers read the keys once.
 """
 
 import os
@@ -24,6 +25,7 @@ from shared.sealing import new_key
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 MAC_KEY_BYTES = 32
+CACHE = "offboarding.journey_keys"  # session.info key: (table, journey id) -> JourneyKeys, or None (no keys)
 
 # The table as the orchestrator's migrations leave it, for tests that play the orchestrator's part.
 DDL = """
@@ -63,6 +65,7 @@ class Keyring:
     async def create(self, journey_ids: list[uuid.UUID]) -> dict[str, JourneyKeys]:
         """Fresh keys for each of these journeys (new ones: none has keys yet)."""
         keys = {str(i): JourneyKeys(new_key(), new_mac_key()) for i in journey_ids}
+        self._cache().update({(self._table, i): k for i, k in keys.items()})
         if keys:
             await self._session.execute(
                 sa.text(
@@ -77,18 +80,20 @@ class Keyring:
     async def get(self, journey_ids: list[str]) -> dict[str, JourneyKeys]:
         """The keys of these journeys that exist (erased ones without their sealing key); one statement."""
         canonical = {given: _canonical(given) for given in journey_ids}
-        ids = sorted({c for c in canonical.values() if c is not None})
-        if not ids:
-            return {}
-        rows = await self._session.execute(
-            sa.text(
-                f"SELECT journey_id, key, mac_key FROM {self._table} "  # noqa: S608 (a checked schema name)
-                "WHERE journey_id = ANY(CAST(:ids AS uuid[]))"
-            ),
-            {"ids": ids},
-        )
-        found = {str(i): JourneyKeys(bytes(key) if key is not None else None, bytes(mac)) for i, key, mac in rows}
-        return {given: found[c] for given, c in canonical.items() if c in found}
+        cache = self._cache()
+        ids = sorted({c for c in canonical.values() if c is not None and (self._table, c) not in cache})
+        if ids:
+            rows = await self._session.execute(
+                sa.text(
+                    f"SELECT journey_id, key, mac_key FROM {self._table} "  # noqa: S608 (a checked schema name)
+                    "WHERE journey_id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": ids},
+            )
+            found = {str(i): JourneyKeys(bytes(k) if k is not None else None, bytes(mac)) for i, k, mac in rows}
+            cache.update({(self._table, i): found.get(i) for i in ids})
+        known = {given: cache.get((self._table, c)) for given, c in canonical.items() if c is not None}
+        return {given: keys for given, keys in known.items() if keys is not None}
 
     async def keys(self, journey_ids: list[str]) -> dict[str, bytes]:
         """The sealing keys these journeys still have (an erased journey has none)."""
@@ -101,6 +106,12 @@ class Keyring:
             sa.text(f"UPDATE {self._table} SET key = NULL WHERE journey_id = :id"),  # noqa: S608 (a checked schema name)
             {"id": journey_id},
         )
+        cached = self._cache().get((self._table, str(journey_id)))
+        if cached is not None:
+            self._cache()[(self._table, str(journey_id))] = JourneyKeys(None, cached.mac)
+
+    def _cache(self) -> dict[tuple[str, str], JourneyKeys | None]:
+        return self._session.info.setdefault(CACHE, {})
 
 
 def _canonical(text: object) -> str | None:

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
@@ -20,6 +21,7 @@ from shared.http import ApiError, PlainPath, PlainQuery, documented_errors
 
 CURSOR = re.compile(r"^[0-9]{1,18}$")  # a delivery id: ASCII digits that fit a bigint
 MASKED = "▒▒▒"  # what a preview shows in place of the customer's name or company
+SURVEY_LINK_HIDDEN = "hidden-in-previews"  # in place of a survey link's token
 
 
 class Delivery(BaseModel):
@@ -93,7 +95,8 @@ def delivery_log_router(
             raise ApiError(410, "erased", "the customer's personal data is erased: the message cannot be shown again")
         masked = SimpleNamespace(
             recipient=row.recipient | {"name": MASKED, "company": MASKED if row.recipient.get("company") else None},
-            facts=row.facts,
+            # The survey link is the customer's key to their survey: staff see where it leads, not the token.
+            facts=row.facts | ({"survey_url": _hidden(row.facts["survey_url"])} if row.facts.get("survey_url") else {}),
             segment=row.segment,
             subscription_id=row.subscription_id,
         )
@@ -104,3 +107,9 @@ def delivery_log_router(
         return {"subject": rendered.subject, "text": rendered.text, "html": rendered.html, "locale": rendered.locale}
 
     return router
+
+
+def _hidden(survey_url: str) -> str:
+    """The survey link with its token replaced: the same host and path, nothing that opens the survey."""
+    parts = urlsplit(survey_url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/{SURVEY_LINK_HIDDEN}"

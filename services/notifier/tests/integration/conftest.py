@@ -6,7 +6,7 @@ import email
 import email.policy
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
@@ -14,22 +14,13 @@ import pytest
 
 from notifier.config import Settings
 from shared.events.commands import CustomerUnsubscribed, Recipient
-from shared.played_orchestrator import PlainSend, PlayedOrchestrator, create_keyring, drop_keyring
+from shared.played_orchestrator import PlainSend, PlayedOrchestrator
 from shared.runtime import Runtime
 from shared.testing import read_topic
 from shared.testing import running as shared_running
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 TOKENS = "viewer-token:viewer,operator-token:operator"
-
-
-@pytest.fixture
-async def keyring_schema(database_url, unique_name) -> AsyncIterator[str]:
-    """The played orchestrator's keyring (its `journey_keys` table) in a schema of this test's own."""
-    schema = f"{unique_name}_keys"
-    await create_keyring(database_url, schema)
-    yield schema
-    await drop_keyring(database_url, schema)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from notifier.bootstrap import bootstrap
@@ -100,3 +101,24 @@ async def test_forged_altered_replayed_and_stale_commands_are_refused_and_send_n
     assert not any(PHISHING in p.read_text(errors="replace") for p in (smtp_sink.maildir / "new").glob("*"))
     after = {r: REJECTED.labels(topic, r)._value.get() for r in before}
     assert {r: after[r] - before[r] for r in before} == {"unsigned": 2, "bad_signature": 1, "unknown_journey": 1}
+
+
+async def test_the_survey_link_is_sent_to_the_customer_and_shown_to_no_one_else(settings_for, smtp_sink):
+    # The link is the customer's key to their survey: it travels sealed, reaches their inbox, and the delivery
+    # log's preview (which viewers read) shows where it leads without the token.
+    settings = settings_for()
+    token = f"{uuid.uuid4().hex}.signature"
+    command_id, command = send_message(
+        step="exit_survey_invitation", message="exit_survey_invitation", survey_url=f"https://survey.example/s/{token}"
+    )
+    async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
+        value, _ = await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id})
+        transport = httpx.ASGITransport(app=notifier.http_app)
+        headers = {"Authorization": "Bearer viewer-token"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as client:
+            preview = (await client.get(f"/v1/deliveries/{command_id}/preview")).json()
+    (mail,) = mail_to(smtp_sink.maildir, command.recipient.email)
+    assert token.encode() not in value, "not in the clear on the topic"
+    assert token in mail.get_body(("plain",)).get_content(), "the customer gets it"
+    assert token not in preview["text"] + preview["html"] and "https://survey.example/s/" in preview["text"]

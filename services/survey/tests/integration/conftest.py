@@ -4,14 +4,14 @@ sealed links they are answered with and reads the answers."""
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from shared.events.commands import CreateSurvey
-from shared.played_orchestrator import PlayedOrchestrator, create_keyring, drop_keyring
+from shared.played_orchestrator import PlayedOrchestrator
 from shared.runtime import Runtime
 from shared.sealing import Sealed, unseal
 from shared.testing import read_topic
@@ -19,15 +19,6 @@ from shared.testing import running as shared_running
 from survey.config import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def keyring_schema(database_url, unique_name) -> AsyncIterator[str]:
-    """The played orchestrator's keyring (its `journey_keys` table) in a schema of this test's own."""
-    schema = f"{unique_name}_keys"
-    await create_keyring(database_url, schema)
-    yield schema
-    await drop_keyring(database_url, schema)
 
 
 @pytest.fixture
