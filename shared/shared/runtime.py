@@ -22,6 +22,7 @@ from shared import tracing
 from shared.db.engine import create_engine, create_session_factory
 from shared.db.migrations import upgrade_head
 from shared.errors import describe
+from shared.inbox.table import Fingerprint
 from shared.logging import configure_logging, get_logger
 from shared.messaging.consumer import Authenticator, BatchConsumer, BatchHandler, Handler
 from shared.messaging.producer import RenewableProducer
@@ -35,12 +36,15 @@ log = get_logger(__name__)
 
 @dataclass
 class Runtime:
+    """A service's parts. A stateless service (the billing bridge) has no database: engine, sessions and relay
+    are None, and start-up neither migrates nor relays."""
+
     name: str
     settings: ServiceSettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine | None
+    sessions: async_sessionmaker[AsyncSession] | None
     producer: RenewableProducer
-    relay: OutboxRelay
+    relay: OutboxRelay | None
     consumers: list[BatchConsumer] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)  # besides the relay
     topics: dict[str, int] = field(default_factory=dict)  # topics this service creates at start-up
@@ -60,6 +64,7 @@ class Runtime:
         batch_handler: BatchHandler | None = None,
         max_records: int = 500,
         authenticate: Authenticator | None = None,
+        fingerprint: Fingerprint | None = None,
     ) -> BatchConsumer:
         """A batch consumer on this service's database, producer and Kafka settings."""
         s = self.settings
@@ -77,17 +82,19 @@ class Runtime:
             stall_seconds=s.consumer_stall_seconds,
             kafka_options=self.kafka_options,
             authenticate=authenticate,
+            **({"fingerprint": fingerprint} if fingerprint else {}),
         )
 
     async def readiness(self) -> dict[str, str]:
         """'ok' or the reason, per dependency: what /readyz reports."""
         checks = {}
-        try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), timeout=2)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"unreachable: {type(exc).__name__}"
+        if self.engine is not None:
+            try:
+                async with self.engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), timeout=2)
+                checks["database"] = "ok"
+            except Exception as exc:
+                checks["database"] = f"unreachable: {type(exc).__name__}"
         try:
             await asyncio.wait_for(self.producer.ping(), timeout=2)
             checks["kafka"] = "ok"
@@ -98,13 +105,16 @@ class Runtime:
         return checks
 
 
-def build_runtime(name: str, settings: ServiceSettings) -> Runtime:
+def build_runtime(name: str, settings: ServiceSettings, *, database: bool = True) -> Runtime:
+    """A service's runtime; `database=False` for a stateless one (no engine, no outbox relay)."""
     tracing.configure(name)  # before any Kafka client exists: the instrumentation wraps their class
+    kafka_options = settings.kafka_options()
+    producer = RenewableProducer(settings.kafka_bootstrap_servers, client_id=name, options=kafka_options)
+    if not database:
+        return Runtime(name, settings, None, None, producer, None, kafka_options=kafka_options)
     engine = create_engine(
         settings.database_url, schema=settings.database_schema, pool_size=settings.database_pool_size
     )
-    kafka_options = settings.kafka_options()
-    producer = RenewableProducer(settings.kafka_bootstrap_servers, client_id=name, options=kafka_options)
     relay = OutboxRelay(
         engine,
         producer,
@@ -132,7 +142,8 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     """Migrate, create topics, start the producer and consumers, launch the loops; returns their tasks."""
     settings = runtime.settings
     tracing.instrument(engine=runtime.engine, app=runtime.http_app)
-    await _retry("database", lambda: migrate(runtime, service_dir, unless_current=True))
+    if runtime.engine is not None:
+        await _retry("database", lambda: migrate(runtime, service_dir, unless_current=True))
     if runtime.topics:
         retention_ms = int(settings.internal_topic_retention.total_seconds() * 1000)
         await _retry(
@@ -152,7 +163,7 @@ async def start(runtime: Runtime, service_dir: Path) -> list[asyncio.Task]:
     )
     for consumer in runtime.consumers:
         await _retry("kafka", consumer.start)
-    loops = [*(c.run for c in runtime.consumers), *(w.run for w in (runtime.relay, *runtime.workers))]
+    loops = [*(c.run for c in runtime.consumers), *(w.run for w in _workers(runtime))]
     return [asyncio.create_task(run(), name=getattr(run, "__self__", run).__class__.__name__) for run in loops]
 
 
@@ -160,14 +171,19 @@ async def stop(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
     """Consumers finish and commit their batch, loops stop, then clients close."""
     for consumer in runtime.consumers:
         await consumer.stop()
-    for worker in (runtime.relay, *runtime.workers):
+    for worker in _workers(runtime):
         worker.stop()
     await asyncio.gather(*tasks, return_exceptions=True)
     for consumer in runtime.consumers:
         await consumer.close()
     await runtime.producer.stop()
-    await runtime.engine.dispose()
+    if runtime.engine is not None:
+        await runtime.engine.dispose()
     tracing.flush()
+
+
+def _workers(runtime: Runtime) -> list[Worker]:
+    return [w for w in (runtime.relay, *runtime.workers) if w is not None]
 
 
 def http_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
@@ -248,6 +264,8 @@ def main(
             await serve(runtime, service_dir)
             return
         configure_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_format)
+        if runtime.engine is None:
+            return  # a stateless service: nothing to migrate
         try:
             await migrate(runtime, service_dir)
         finally:

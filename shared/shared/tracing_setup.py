@@ -57,7 +57,8 @@ def configure(service: str) -> TracerProvider:
 
 def instrument(provider: TracerProvider, *, engine, app) -> None:
     """The service's own SQL and HTTP app."""
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider)
+    if engine is not None:  # a stateless service has none
+        SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider)
     if app is not None and not getattr(app, "_traced", False):
         FastAPIInstrumentor.instrument_app(
             app,

@@ -23,6 +23,7 @@ from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import TokenAuth, parse_tokens
 from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
+from shared.events.identity import billing_fingerprint
 from shared.messaging.authenticity import SignedByJourney, allowed_types
 from shared.runtime import Runtime, build_runtime
 
@@ -62,6 +63,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             batch_handler=billing_handler(uow_factory),
             topics=[settings.topic_subscription_cancelled, settings.topic_subscription_reactivated],
             max_records=settings.consumer_max_records,
+            # The billing bridge's events: one cancellation told twice is a duplicate, not a conflict.
+            fingerprint=billing_fingerprint,
         ),
         runtime.consumer(
             group_id=f"{settings.database_schema}-results",

@@ -7,6 +7,7 @@ duplicate: the first one stays, the second is dead-lettered).
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Literal
 
 import sqlalchemy as sa
@@ -51,13 +52,19 @@ def fingerprint(event: CloudEvent) -> str:
 Verdict = Literal["fresh", "duplicate", "conflicting"]
 
 
-async def claim_new(session: AsyncSession, consumer: str, events: list[CloudEvent]) -> list[Verdict]:
+Fingerprint = Callable[[CloudEvent], str]
+
+
+async def claim_new(
+    session: AsyncSession, consumer: str, events: list[CloudEvent], *, fingerprint: Fingerprint = fingerprint
+) -> list[Verdict]:
     """Record the events' identities for `consumer`; for each event, in order: `fresh` (handle it), `duplicate`
     (seen before with the same content: skip it) or `conflicting` (seen before with other content).
 
     Runs in the caller's transaction: if it rolls back, the claims go with it, so a message counts as
     processed exactly when its effects are committed. One statement, and a second only when some identity
-    was seen before.
+    was seen before. `fingerprint` decides what "the same content" is (the whole event unless a consumer says
+    otherwise: shared.events.identity).
     """
     if not events:
         return []

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import tracing
 from shared.errors import describe, is_transient
 from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
-from shared.inbox.table import claim_new
+from shared.inbox.table import Fingerprint, claim_new, fingerprint
 from shared.logging import bind_correlation, clear_correlation, get_logger
 from shared.messaging import dead_letters as dead_letter_log
 from shared.messaging.producer import RenewableProducer
@@ -93,6 +93,7 @@ class BatchConsumer:
         after_commit: Callable[[list[IncomingMessage]], Awaitable[None]] | None = None,
         commit_every: float = 0.5,
         authenticate: Authenticator | None = None,
+        fingerprint: Fingerprint = fingerprint,
     ) -> None:
         """`after_commit` runs after the database commit and before the offset commit (metrics, tests);
         `authenticate` before the inbox claim, in the batch's transaction: a record it refuses is dead-lettered
@@ -118,6 +119,7 @@ class BatchConsumer:
         self._max_attempts, self._retry_delay = max(max_attempts, 1), retry_delay
         self._after_commit = after_commit
         self._authenticate = authenticate
+        self._fingerprint = fingerprint  # what "the same content" is for a redelivery (shared.inbox.table)
         self._stopping = asyncio.Event()
         self._progress = Progress(group_id, stall_seconds=stall_seconds)
         self._stalled: list[str] = []
@@ -260,7 +262,7 @@ class BatchConsumer:
     async def _claim_and_handle(self, session: AsyncSession, items: list[Item], applied: list, conflicting: list):
         """Claim the identities in the inbox and hand the fresh messages to the handler, in `session`'s
         transaction."""
-        verdicts = await claim_new(session, self._group_id, [m.event for _, m in items])
+        verdicts = await claim_new(session, self._group_id, [m.event for _, m in items], fingerprint=self._fingerprint)
         for (record, message), verdict in zip(items, verdicts, strict=True):
             if verdict == "fresh":
                 applied.append(message)
