@@ -53,8 +53,8 @@ run: sync ## the whole system on this machine; Ctrl-C stops what it started (TRA
 traces: sync ## print the newest traces that `make run TRACES=1` collected, as trees (TRACE=<id> for one)
 	$(UV) run --frozen python deploy/trace_sink.py show $(TRACE)
 
-publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--initiated-by payment_failure", ...; SECURE=1: as billing over SASL_SSL)
-	$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator publish-sample $(ARGS)
+publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--via stripe" through the bridge; FILE=my-event.json; SECURE=1: as billing)
+	$(if $(findstring --via,$(ARGS)),$(UV) run --frozen python -m billing_bridge publish-sample $(ARGS),$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator publish-sample $(if $(FILE),--file "$(FILE)") $(ARGS))
 
 redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscription.cancelled [LIMIT=n])
 	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }

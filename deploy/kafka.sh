@@ -16,7 +16,7 @@ CONFIG=$KAFKA_DIR/server.properties
 PIDFILE=$KAFKA_DIR/kafka.pid
 LOG=$LOG_DIR/kafka.log
 TLS_DIR=$KAFKA_DIR/tls
-SCRAM_USERS=(orchestrator notifier survey billing)
+SCRAM_USERS=(orchestrator notifier survey billing billing-bridge)
 
 resolve_jars() {
   # Resolved again when the pom changes (a new version, a new tool).
@@ -89,7 +89,7 @@ JAVA_OPTS=(-Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djav
   -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG_DIR" -cp "$LIBS/*")
 
 start() {
-  if pid_alive "$PIDFILE"; then apply_acls; say "kafka: already running (pid $(cat "$PIDFILE"))"; return; fi
+  if pid_alive "$PIDFILE"; then add_scram_users_once; apply_acls; say "kafka: already running (pid $(cat "$PIDFILE"))"; return; fi
   command -v java >/dev/null || die "Java is not installed; the local Kafka broker needs Java 17+ (apt-get install openjdk-17-jre-headless)"
   require_free_port "$KAFKA_PORT" "Kafka" LOCAL_KAFKA_PORT
   require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller" LOCAL_KAFKA_CONTROLLER_PORT
@@ -105,7 +105,7 @@ start() {
     java "${JAVA_OPTS[@]}" kafka.tools.StorageTool format --standalone --cluster-id="$cluster_id" -c "$CONFIG" -g \
       "${scram[@]}" >>"$LOG" 2>&1 \
       || { tail -n 5 "$LOG" >&2; die "formatting Kafka storage failed; the lines above are the end of $LOG"; }
-    touch "$KAFKA_DIR/data/.scram-users"
+    echo "${SCRAM_USERS[*]}" >"$KAFKA_DIR/data/.scram-users"
   fi
   # setsid: the broker outlives the shell that started it and ignores its Ctrl-C.
   nohup setsid java "${JAVA_OPTS[@]}" kafka.Kafka "$CONFIG" >>"$LOG" 2>&1 </dev/null &
@@ -121,15 +121,15 @@ start() {
   say "kafka: ready on $KAFKA_HOST:$KAFKA_PORT (SASL_SSL with SCRAM on $KAFKA_SASL_PORT)"
 }
 
-# Storage formatted before the SCRAM users existed gets them once, through the admin API.
+# Storage formatted before a SCRAM user existed gets it once, through the admin API (the marker lists the users).
 add_scram_users_once() {
-  [[ -f $KAFKA_DIR/data/.scram-users ]] && return
+  [[ -f $KAFKA_DIR/data/.scram-users && $(cat "$KAFKA_DIR/data/.scram-users") == "${SCRAM_USERS[*]}" ]] && return
   for user in "${SCRAM_USERS[@]}"; do
     java "${JAVA_OPTS[@]}" kafka.admin.ConfigCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --alter \
       --add-config "SCRAM-SHA-512=[password=dev-$user-password]" --entity-type users --entity-name "$user" \
       >>"$LOG" 2>&1 || die "adding the SCRAM user $user failed; see $LOG"
   done
-  touch "$KAFKA_DIR/data/.scram-users"
+  echo "${SCRAM_USERS[*]}" >"$KAFKA_DIR/data/.scram-users"
 }
 
 # The ACLs of every principal (shared/messaging/acls.py), through the admin API as the super user; existing

@@ -8,8 +8,21 @@ source "$(dirname "$0")/common.sh"
 
 export OFFBOARDING_API_TOKENS=${OFFBOARDING_API_TOKENS:-dev-viewer:viewer,dev-operator:operator}
 export OFFBOARDING_ENV=${OFFBOARDING_ENV:-development}
-SERVICES=(orchestrator notifier survey)
-PORTS=("${ORCHESTRATOR_HTTP_PORT:-8000}" "${NOTIFIER_HTTP_PORT:-8001}" "${SURVEY_HTTP_PORT:-8002}")
+SERVICES=(orchestrator notifier survey billing_bridge)
+PORTS=("${ORCHESTRATOR_HTTP_PORT:-8000}" "${NOTIFIER_HTTP_PORT:-8001}" "${SURVEY_HTTP_PORT:-8002}" "${BILLING_HTTP_PORT:-8003}")
+
+# The billing bridge's development secrets (contract 1b) and, for the customers it looks up, the local stand-in
+# of the providers' APIs (billing_bridge/tools/standin.py), unless others are given.
+STANDIN_PORT=${LOCAL_STANDIN_PORT:-8090}
+export BILLING_STRIPE_WEBHOOK_SECRET=${BILLING_STRIPE_WEBHOOK_SECRET:-whsec_dev_offboarding}
+export BILLING_PADDLE_WEBHOOK_SECRET=${BILLING_PADDLE_WEBHOOK_SECRET:-pdl_dev_offboarding}
+export BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS=${BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS:-dev:dev-offboarding}
+export BILLING_RECURLY_WEBHOOK_SECRET=${BILLING_RECURLY_WEBHOOK_SECRET:-recurly_dev_offboarding}
+export BILLING_WEBHOOK_SECRET=${BILLING_WEBHOOK_SECRET:-whsec_ZGV2LW9mZmJvYXJkaW5nLXNlY3JldA==}
+for provider in STRIPE PADDLE CHARGEBEE RECURLY; do
+  base=BILLING_${provider}_API_BASE key=BILLING_${provider}_API_KEY
+  export "$base=${!base:-http://127.0.0.1:$STANDIN_PORT/${provider,,}}" "$key=${!key:-dev-standin-key}"
+done
 
 infra_was_up=true
 for part in postgres kafka smtp; do
@@ -38,6 +51,9 @@ if [ "${TRACES:-}" = 1 ]; then
   wait_for "the trace sink" 10 port_open 4318 || die "the trace sink did not start; see $LOG_DIR/traces.log"
   say "traces: spans go to .local/traces/spans.jsonl; \`make traces\` prints the newest"
 fi
+port_open "$STANDIN_PORT" && die "port $STANDIN_PORT (the providers' API stand-in) is already in use; set LOCAL_STANDIN_PORT"
+"$VENV_PYTHON" -m billing_bridge standin --port "$STANDIN_PORT" >>"$LOG_DIR/provider-standin.log" 2>&1 &
+pids+=($!)
 stopping=false
 cleanup() {
   trap - INT TERM EXIT
@@ -59,8 +75,9 @@ service_env() {
     echo "DATABASE_URL=${DATABASE_URL%%://*}://$service:dev-$service-password@${rest#*@}"
   fi
   if [[ ${SECURE:-} == 1 ]]; then
+    local user=${service//_/-}  # the billing bridge's principal is billing-bridge
     printf '%s\n' "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_SASL_PORT" KAFKA_SECURITY_PROTOCOL=SASL_SSL \
-      KAFKA_SASL_MECHANISM=SCRAM-SHA-512 "KAFKA_SASL_USERNAME=$service" "KAFKA_SASL_PASSWORD=dev-$service-password" \
+      KAFKA_SASL_MECHANISM=SCRAM-SHA-512 "KAFKA_SASL_USERNAME=$user" "KAFKA_SASL_PASSWORD=dev-$user-password" \
       "KAFKA_SSL_CAFILE=$LOCAL_DIR/kafka/tls/ca.pem"
   fi
 }
@@ -81,7 +98,8 @@ for i in "${!SERVICES[@]}"; do
   wait_for "${SERVICES[$i]}" 60 port_open "${PORTS[$i]}" || die "the ${SERVICES[$i]} did not start; see $LOG_DIR/${SERVICES[$i]}.log"
 done
 say ""
-say "running: orchestrator http://127.0.0.1:${PORTS[0]}/docs  notifier :${PORTS[1]}  survey :${PORTS[2]}"
+say "running: orchestrator http://127.0.0.1:${PORTS[0]}/docs  notifier :${PORTS[1]}  survey :${PORTS[2]}  billing bridge :${PORTS[3]}"
+say "webhooks: make publish-sample ARGS=\"--via stripe\" (paddle, chargebee, recurly, http); provider APIs stood in for on :$STANDIN_PORT"
 say "mail lands in $MAIL_DIR; API tokens: $OFFBOARDING_API_TOKENS; Ctrl-C stops"
 [[ ${SECURE:-} == 1 ]] && say "secured: each service on Kafka's SASL_SSL listener (127.0.0.1:$KAFKA_SASL_PORT) as its own principal; publish as billing with: make publish-sample SECURE=1"
 wait -n "${pids[@]}" || true

@@ -22,7 +22,8 @@ def test_only_the_orchestrator_writes_commands_and_only_billing_writes_cancellat
         if rule.resource == "topic" and rule.operation == "Write":
             writers.setdefault(rule.name, set()).add(rule.principal)
     assert writers["offboarding.notifier.commands"] == writers["offboarding.survey.commands"] == {"User:orchestrator"}
-    assert writers["subscription.cancelled"] == writers["subscription.reactivated"] == {"User:billing"}
+    billing = {"User:billing", "User:billing-bridge"}
+    assert writers["subscription.cancelled"] == writers["subscription.reactivated"] == billing
     assert writers["offboarding.step.results"] == {"User:notifier", "User:survey"}
     assert writers["survey.responses"] == {"User:survey"}
     assert not any(r.operation in ("Alter", "Delete", "All") for r in RULES)

@@ -22,11 +22,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.attack]
 ROOT = Path(__file__).resolve().parents[2]
 TLS_CA = ROOT / ".local" / "kafka" / "tls" / "ca.pem"
 SECURED = "127.0.0.1:9094"
-PRINCIPALS = ("orchestrator", "notifier", "survey", "billing")
+PRINCIPALS = ("orchestrator", "notifier", "survey", "billing", "billing-bridge")
 
 # Which topics each principal may write (by the System's topic names); everything else is refused.
 MAY_WRITE = {
     "billing": {"cancelled", "reactivated"},
+    "billing-bridge": {"cancelled", "reactivated"},
     "orchestrator": {
         "notifier",
         "survey",

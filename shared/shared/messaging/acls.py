@@ -4,6 +4,7 @@ each exactly what it needs, for a cluster whose authorizer denies what no ACL al
 
 - billing: write `subscription.cancelled` / `.reactivated`; read their dead letters (what was refused, and why)
   and re-drive them (`make redrive-dlq`);
+- billing-bridge (the webhook bridge, which faces the internet): write those two topics, nothing else;
 - orchestrator: read those and the results (step results, survey answers); write the commands and the journey
   events; the dead letters of what it reads;
 - notifier and survey: read their commands; write the step results (the survey service also the survey answers)
@@ -51,7 +52,9 @@ class Names:
     survey_groups: tuple[str, ...] = ("survey-commands",)
     billing_group_prefix: str = "billing"  # billing's own readers of their dead letters
     principals: dict[str, str] = field(
-        default_factory=lambda: {s: f"User:{s}" for s in ("orchestrator", "notifier", "survey", "billing")}
+        default_factory=lambda: {
+            s: f"User:{s}" for s in ("orchestrator", "notifier", "survey", "billing", "billing-bridge")
+        }
     )
 
     def billing_topics(self) -> tuple[str, str]:
@@ -81,6 +84,7 @@ def acls(names: Names) -> list[Acl]:
         Acl(p["billing"], "group", names.billing_group_prefix, "Read", prefixed=True),
         # `make redrive-dlq` for a billing topic, as billing (orchestrator/tools/redrive.py names its group so).
         *(Acl(p["billing"], "group", f"redrive-{t}", "Read") for t in billing),
+        *_topics(p["billing-bridge"], billing, "Write"),
         *_topics(p["orchestrator"], (*billing, *orchestrator_reads), "Read"),
         *_topics(p["orchestrator"], orchestrator_writes, "Write"),
         *_topics(p["orchestrator"], [dlq_topic(t) for t in (*billing, *orchestrator_reads)], "Write"),

@@ -20,6 +20,7 @@ from billing_bridge.config import Settings
 from billing_bridge.domain import chargebee, paddle, recurly, stripe
 from billing_bridge.domain.customers import CustomerFacts
 from billing_bridge.domain.events import Cancelled, Fact, Provider, Published, cloud_event
+from billing_bridge.domain.recurly import Notice
 from shared.events.envelope import InvalidMessage, parse_kafka_message
 from shared.events.subscription import SubscriptionCancelled, billing_events
 
@@ -51,26 +52,19 @@ class Webhooks:
 
     async def stripe(self, body: bytes, headers) -> Answer:
         s = self.settings
-        event = verify.stripe_event(body, headers, s.secrets("stripe_webhook_secret"), s.stripe_tolerance_seconds)
-        provider = Provider("stripe", stripe.account_of(event) or s.stripe_account)
-        return await self._deliver(provider, stripe.read(event), lambda f: self.stripe_customers.facts(f.customer_ref))
+        return await self.stripe_event(
+            verify.stripe_event(body, headers, s.secrets("stripe_webhook_secret"), s.stripe_tolerance_seconds)
+        )
 
     async def paddle(self, body: bytes, headers) -> Answer:
         s = self.settings
-        event = verify.paddle_event(body, headers, s.secrets("paddle_webhook_secret"), s.paddle_tolerance_seconds)
-
-        def lookup(fact: Cancelled) -> Awaitable[CustomerFacts | None]:
-            return self.paddle_customers.facts(
-                fact.customer_ref, business_id=fact.lookup.get("business_id"), address_id=fact.lookup.get("address_id")
-            )
-
-        return await self._deliver(Provider("paddle", s.paddle_account), paddle.read(event), lookup)
+        return await self.paddle_event(
+            verify.paddle_event(body, headers, s.secrets("paddle_webhook_secret"), s.paddle_tolerance_seconds)
+        )
 
     async def chargebee(self, body: bytes, headers) -> Answer:
-        s = self.settings
-        event = verify.chargebee_event(body, headers, s.secrets("chargebee_webhook_credentials"))
-        facts = chargebee.read(event, b2b_rule=s.b2b_when)
-        return await self._deliver(Provider("chargebee", s.chargebee_account), facts, _carried)
+        credentials = self.settings.secrets("chargebee_webhook_credentials")
+        return await self.chargebee_event(verify.chargebee_event(body, headers, credentials))
 
     async def recurly(self, body: bytes, headers) -> Answer:
         s = self.settings
@@ -83,8 +77,29 @@ class Webhooks:
             return Answer(200, "unusable", "subscription_unknown")
         account_id = (subscription.get("account") or {}).get("id")
         account = (await self.recurly_api.account(account_id) if isinstance(account_id, str) else None) or {}
-        facts = recurly.facts(notice, subscription, account, b2b_rule=s.b2b_when)
-        return await self._deliver(Provider("recurly", s.recurly_account), facts, _carried)
+        return await self.recurly_subscription(notice, subscription, account)
+
+    # ----- verified events (a webhook's, or the backfill's from a provider's listing) ---------------------------
+
+    async def stripe_event(self, event: dict) -> Answer:
+        provider = Provider("stripe", stripe.account_of(event) or self.settings.stripe_account)
+        return await self._deliver(provider, stripe.read(event), lambda f: self.stripe_customers.facts(f.customer_ref))
+
+    async def paddle_event(self, event: dict) -> Answer:
+        def lookup(fact: Cancelled) -> Awaitable[CustomerFacts | None]:
+            return self.paddle_customers.facts(
+                fact.customer_ref, business_id=fact.lookup.get("business_id"), address_id=fact.lookup.get("address_id")
+            )
+
+        return await self._deliver(Provider("paddle", self.settings.paddle_account), paddle.read(event), lookup)
+
+    async def chargebee_event(self, event: dict) -> Answer:
+        facts = chargebee.read(event, b2b_rule=self.settings.b2b_when)
+        return await self._deliver(Provider("chargebee", self.settings.chargebee_account), facts, _carried)
+
+    async def recurly_subscription(self, notice: Notice, subscription: dict, account: dict) -> Answer:
+        facts = recurly.facts(notice, subscription, account, b2b_rule=self.settings.b2b_when)
+        return await self._deliver(Provider("recurly", self.settings.recurly_account), facts, _carried)
 
     async def standard(self, body: bytes, headers) -> Answer:
         """A CloudEvent of contract section 1 from an in-house billing system: checked as the orchestrator would

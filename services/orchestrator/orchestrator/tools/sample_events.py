@@ -2,18 +2,21 @@
 
 python -m orchestrator publish-sample [--segment b2b] [--initiated-by payment_failure] [--consent]
                                       [--effective-in P30D] [--subscription sub_x] [--reactivate] [--hostile]
+python -m orchestrator publish-sample --file my-event.json   (your own event, checked first)
 """
 
 import argparse
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from orchestrator.config import Settings
 from orchestrator.domain.templates import parse_duration
 from orchestrator.tools.hostile_events import hostile_cases
-from shared.events.envelope import CloudEvent
+from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_message
+from shared.events.subscription import SubscriptionCancelled, billing_events
 from shared.messaging.producer import create_producer
 
 
@@ -77,8 +80,42 @@ def reactivation(subscription_id: str, *, reactivated_at: datetime | None = None
     )
 
 
+def read_file(path: str, settings: Settings) -> tuple[str, str, bytes]:
+    """A billing engineer's own event from a file: (topic, key, the bytes) once it reads as the orchestrator would
+    read it; else SystemExit naming the problem as the dead-letter topic would (error.reason, error.detail)."""
+    try:
+        value = Path(path).read_bytes()
+    except OSError as error:
+        raise SystemExit(f"error: cannot read {path}: {error.strerror}") from None
+    try:
+        event = parse_kafka_message(value, [])
+        data = billing_events.read(event)
+    except InvalidMessage as error:
+        raise SystemExit(
+            f"refused, as the DLQ would say: error.reason={error.reason} error.detail={error.detail}"
+        ) from None
+    topic = (
+        settings.topic_subscription_cancelled
+        if isinstance(data, SubscriptionCancelled)
+        else settings.topic_subscription_reactivated
+    )
+    return topic, data.subscription_id, value
+
+
 async def publish(args: argparse.Namespace) -> None:
     settings = Settings()
+    if args.file:
+        topic, key, value = read_file(args.file, settings)
+        producer = create_producer(
+            settings.kafka_bootstrap_servers, client_id="publish-sample", options=settings.kafka_options()
+        )
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, value, key=key.encode())
+        finally:
+            await producer.stop()
+        print(f"published {args.file} to {topic} with key {key}")
+        return
     subscription = args.subscription or f"sub_{uuid.uuid4().hex[:8]}"
     producer = create_producer(
         settings.kafka_bootstrap_servers, client_id="publish-sample", options=settings.kafka_options()
@@ -123,5 +160,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--reactivate", action="store_true", help="publish a reactivation of --subscription")
     parser.add_argument(
         "--hostile", action="store_true", help="publish the attack corpus (docs/input-limits.md), each case's outcome"
+    )
+    parser.add_argument(
+        "--file",
+        help="publish your own event (a structured CloudEvent, JSON) after reading it as the orchestrator does",
     )
     asyncio.run(publish(parser.parse_args(argv)))
