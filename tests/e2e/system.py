@@ -28,7 +28,8 @@ from shared.messaging.producer import create_producer
 from shared.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("orchestrator", "notifier", "survey")
+SERVICES = ("orchestrator", "notifier", "survey")  # the billing bridge runs where a test starts it
+BRIDGE_STRIPE_SECRET = "whsec_e2e_stripe_secret"
 KINDS = [("b2c", "customer"), ("b2b", "customer"), ("b2c", "payment_failure"), ("b2b", "merchant")]
 
 
@@ -96,7 +97,7 @@ class System:
             "OFFBOARDING_API_TOKENS": "viewer-token:viewer,operator-token:operator",
             "PYTHONUNBUFFERED": "1",
         }
-        prefix = service.upper() + "_"
+        prefix = "BILLING_" if service == "billing_bridge" else service.upper() + "_"
         common = {
             "DATABASE_SCHEMA": f"{t}_{service}",
             "HTTP_PORT": str(port),
@@ -130,6 +131,13 @@ class System:
                 "SEND_LEASE_SECONDS": "5",
                 "WEBHOOK_URL": "http://127.0.0.1:9/none",
                 "WEBHOOK_ATTEMPTS": "1",
+            },
+            "billing_bridge": {
+                "TOPIC_SUBSCRIPTION_CANCELLED": topics["cancelled"],
+                "TOPIC_SUBSCRIPTION_REACTIVATED": topics["reactivated"],
+                "STRIPE_WEBHOOK_SECRET": BRIDGE_STRIPE_SECRET,
+                "STRIPE_API_KEY": "sk_test_standin",
+                "KAFKA_TIMEOUT_SECONDS": "3",
             },
             "survey": {
                 "KEYRING_SCHEMA": f"{t}_orchestrator",  # the journey keys that check commands and seal links

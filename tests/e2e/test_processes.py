@@ -3,15 +3,28 @@ kill -9 of each service mid-stream, two replicas with one killed, a poison messa
 check: every journey once, in its expected state, no customer message twice."""
 
 import asyncio
+import json
 import os
 import re
+import time
 
 import httpx
 import pytest
 
+from billing_bridge.tools import signing
+from billing_bridge.tools.samples import stripe_customer, stripe_deleted
+from billing_bridge.tools.standin import serving
 from shared.testing import read_topic, wait_until
 
-from .system import ROOT, Billing, check_no_duplicates_and_expected_states, converge, mail
+from .system import (
+    BRIDGE_STRIPE_SECRET,
+    ROOT,
+    Billing,
+    check_no_duplicates_and_expected_states,
+    converge,
+    free_port,
+    mail,
+)
 
 pytestmark = pytest.mark.integration
 # `make soak` runs these with E2E_SCALE=10: ten times the events in every stream.
@@ -123,15 +136,37 @@ async def infra(*command: str) -> None:
 
 
 async def test_kafka_broker_stop_and_start_mid_stream(full_system):
+    """Also the billing bridge: a Stripe webhook while the broker is down is answered 503 (Stripe retries), and
+    the retries once it is back start exactly one journey."""
     local_stack()
     system = full_system
-    async with Billing(system) as billing:
+    async with serving(free_port()) as (standin, store), Billing(system) as billing:
+        system.service_env["billing_bridge"] = {"BILLING_STRIPE_API_BASE": f"{standin}/stripe"}
+        bridge = await system.start("billing_bridge")
+        sub, customer = f"sub_{system.name}_webhook", f"cus_{system.name}"
+        store.put("stripe", "customers", customer, stripe_customer(customer, email=f"{sub}@{system.name}.example"))
+        webhook = json.dumps(stripe_deleted(sub, customer, int(time.time()), days=0)).encode()
         await billing.cancel(10 * SCALE, pause=0.02)
         await infra("kafka.sh", "stop")
+        while_down = await _post_webhook(bridge.port, webhook)
         await infra("kafka.sh", "start")
         await billing.cancel(10 * SCALE, pause=0.02, start=10 * SCALE)
+        retries = [await _post_webhook(bridge.port, webhook)]
+        while retries[-1].status_code != 200 and len(retries) < 30:  # as Stripe would, a little faster
+            await asyncio.sleep(1)
+            retries.append(await _post_webhook(bridge.port, webhook))
         journeys = await converge(system, billing, within=150)
+        async with system.orchestrator_api() as api:
+            from_the_webhook = (await api.get("/v1/journeys", params={"subscription_id": sub})).json()["items"]
     check_no_duplicates_and_expected_states(system, billing, journeys)
+    assert while_down.status_code == 503 and int(while_down.headers["retry-after"]) > 0
+    assert retries[-1].status_code == 200 and len(from_the_webhook) == 1, [r.status_code for r in retries]
+
+
+async def _post_webhook(port: int, body: bytes) -> httpx.Response:
+    headers = signing.stripe_headers(body, BRIDGE_STRIPE_SECRET)
+    async with httpx.AsyncClient(timeout=15) as client:
+        return await client.post(f"http://127.0.0.1:{port}/webhooks/stripe", content=body, headers=headers)
 
 
 async def test_postgres_immediate_restart_mid_stream(full_system):

@@ -11,6 +11,9 @@ What it holds is put in with `PUT /_standin/<provider>/<collection>/<id>` (JSON 
 """
 
 import argparse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -121,3 +124,20 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=8090)
     args = parser.parse_args(argv)
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+
+
+@contextlib.asynccontextmanager
+async def serving(port: int) -> AsyncIterator[tuple[str, Store]]:
+    """The stand-in on 127.0.0.1:`port` in this event loop, for a test: (its URL, what it holds)."""
+    import uvicorn
+
+    store = Store()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", store
+    finally:
+        server.should_exit = True
+        await task

@@ -2,7 +2,6 @@
 topics (it creates them), the bridge in-process answering HTTP through its app, and the local stand-in for the
 providers' APIs (billing_bridge/tools/standin.py) on a free port."""
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -11,11 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from billing_bridge.bootstrap import bootstrap as bridge_bootstrap
 from billing_bridge.config import Settings
-from billing_bridge.tools.standin import Store, create_app
+from billing_bridge.tools.standin import Store, serving
 from orchestrator.bootstrap import bootstrap as orchestrator_bootstrap
 from orchestrator.config import Settings as OrchestratorSettings
 from shared.runtime import Runtime
@@ -49,17 +47,8 @@ class Standin:
 
 @pytest.fixture
 async def standin() -> AsyncIterator[Standin]:
-    store, port = Store(), free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_config=None))
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        return server.started
-
-    await wait_until(started)
-    yield Standin(f"http://127.0.0.1:{port}", store)
-    server.should_exit = True
-    await task
+    async with serving(free_port()) as (url, store):
+        yield Standin(url, store)
 
 
 @pytest.fixture
