@@ -74,16 +74,23 @@ def test_each_service_runs_as_platform_teams_expect(variant):
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
         env = {e["name"]: e for e in container["env"]}
-        assert env[f"{service.upper()}_HTTP_HOST"]["value"] == "0.0.0.0"
+        prefix = settings.get("envPrefix", service.upper())
+        assert env[f"{prefix}_HTTP_HOST"]["value"] == "0.0.0.0"
         assert env["KAFKA_BOOTSTRAP_SERVERS"]["value"] == wanted["kafka"]["bootstrapServers"]
-        for secret in ("DATABASE_URL", "OFFBOARDING_API_TOKENS"):
-            assert "value" not in env[secret] and env[secret]["valueFrom"]["secretKeyRef"]["key"]
+        secrets = [name for name in env if name.endswith(("_SECRET", "_KEY", "_CREDENTIALS", "_PASSWORD"))]
+        if not settings.get("stateless"):
+            secrets += ["DATABASE_URL", "OFFBOARDING_API_TOKENS"]
+        else:
+            assert "DATABASE_URL" not in env, "a stateless service gets no database"
+        for secret in secrets:
+            assert "value" not in env[secret] and env[secret]["valueFrom"]["secretKeyRef"]["key"], secret
         assert by_kind["PodDisruptionBudget"][name]["spec"]["maxUnavailable"] == 1
         assert by_kind["Service"][name]["spec"]["ports"][0]["port"] == settings["port"]
     job = by_kind["Job"]["offboarding-migrate"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     commands = [c["args"] for c in job["spec"]["template"]["spec"]["containers"]]
-    assert sorted(commands) == [["python", "-m", s, "migrate"] for s in sorted(wanted["services"])]
+    stateful = sorted(s for s, c in wanted["services"].items() if not c.get("stateless"))
+    assert sorted(commands) == [["python", "-m", s, "migrate"] for s in stateful]
 
 
 def test_secrets_stay_secrets_and_production_speaks_sasl_ssl():
@@ -104,11 +111,25 @@ def test_each_service_connects_as_its_own_database_login_and_only_the_migrations
     _, docs = render("production")
     for deployment in (d for d in docs if d["kind"] == "Deployment"):
         service = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
+        if values("production")["services"][service].get("stateless"):
+            continue
         env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == f"database-url-{service}"
-        prefix = service.upper()
+        prefix = values("production")["services"][service].get("envPrefix", service.upper())
         assert env[f"{prefix}_FORWARDED_ALLOW_IPS"]["value"] == values("production")["trustedProxies"]
     (job,) = [d for d in docs if d["kind"] == "Job"]
     for container in job["spec"]["template"]["spec"]["containers"]:
         env = {e["name"]: e for e in container["env"]}
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url", "the owner migrates"
+
+
+def test_the_billing_bridge_is_stateless_with_its_own_principal_and_only_its_providers_secrets():
+    _, docs = render("production")
+    (bridge,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "offboarding-billing-bridge"]
+    (container,) = bridge["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert container["args"] == ["sh", "-c", "exec python -m billing_bridge serve"]
+    assert env["KAFKA_SASL_USERNAME"]["value"] == "billing-bridge"
+    assert {"BILLING_STRIPE_WEBHOOK_SECRET", "BILLING_STRIPE_API_KEY", "BILLING_WEBHOOK_SECRET"} <= set(env)
+    assert "BILLING_PADDLE_WEBHOOK_SECRET" not in env, "a provider that is off gets no secret"
+    assert "DATABASE_URL" not in env and "OFFBOARDING_API_TOKENS" not in env

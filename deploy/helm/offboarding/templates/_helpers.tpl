@@ -30,7 +30,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "offboarding.commonEnv" -}}
 {{- $ := .root -}}
 {{- $service := .service -}}
-{{- $prefix := upper $service -}}
+{{- $cfg := index $.Values.services $service -}}
+{{- $prefix := $cfg.envPrefix | default (upper $service) -}}
 - name: OFFBOARDING_ENV
   value: {{ $.Values.environment | quote }}
 - name: KAFKA_BOOTSTRAP_SERVERS
@@ -48,12 +49,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - name: KAFKA_SSL_CAFILE
   value: /etc/offboarding/kafka/ca.pem
 {{- end }}
+{{- if not $cfg.stateless }}
 {{- if or .owner (not $.Values.database.perServiceLogins) }}
 {{ include "offboarding.secretEnv" (list $ "DATABASE_URL" "database-url") }}
 {{- else }}
 {{ include "offboarding.secretEnv" (list $ "DATABASE_URL" (printf "database-url-%s" $service)) }}
 {{- end }}
 {{ include "offboarding.secretEnv" (list $ "OFFBOARDING_API_TOKENS" "api-tokens") }}
+{{- end }}
 - name: {{ $prefix }}_LOG_FORMAT
   value: json
 - name: {{ $prefix }}_TOPIC_PARTITIONS
