@@ -1,9 +1,12 @@
 """One cancellation is one connected trace across the three services, each its own process, exporting over
 OTLP/HTTP to the local trace sink (deploy/trace_sink.py): from the billing system's own span (its `traceparent`
 header) through the orchestrator's intake, the outbox and Kafka, the survey service, the notifier's send
-(SMTP), the results back, the journey events out, and a step the timers run seconds later. No span holds personal data or a link token."""
+(SMTP), the results back, the journey events out, and a step the timers run seconds later. No span holds personal data or a link token.
+A webhook to the billing bridge continues its caller's trace (the request's `traceparent`) into the Kafka
+record it publishes, and on into the orchestrator."""
 
 import asyncio
+import json
 import re
 import secrets
 import sys
@@ -11,6 +14,8 @@ import sys
 import httpx
 import pytest
 
+from billing_bridge.tools import signing
+from billing_bridge.tools.samples import standard_cancellation
 from orchestrator.tools.sample_events import cancellation
 from shared.messaging.producer import create_producer
 from shared.testing import wait_until
@@ -19,6 +24,7 @@ from .system import ROOT, free_port, mail
 
 pytestmark = pytest.mark.integration
 SINK = ROOT / "deploy" / "trace_sink.py"
+BRIDGE_SECRET = "whsec_dHJhY2VkLWluLWhvdXNlLWJpbGxpbmc="  # Standard Webhooks: whsec_ and base64
 sys.path.insert(0, str(SINK.parent))
 import trace_sink  # noqa: E402 (deploy/ is not a package: the sink is a script)
 
@@ -33,8 +39,9 @@ async def traced_system(system, tmp_path):
         sys.executable, str(SINK), "serve", "--port", str(port), "--out", str(out), stdout=asyncio.subprocess.DEVNULL
     )
     system.overrides |= {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    system.service_env["billing_bridge"] = {"BILLING_WEBHOOK_SECRET": BRIDGE_SECRET}
     try:
-        for service in ("orchestrator", "notifier", "survey"):
+        for service in ("orchestrator", "notifier", "survey", "billing_bridge"):
             await system.start(service)
         yield system, out
     finally:
@@ -120,3 +127,35 @@ async def test_one_cancellation_is_one_connected_trace_across_the_three_services
     text = repr([(s["name"], s["attributes"]) for s in everything])
     for secret in (address, name, link.group(2), address.split("@")[0] + "%40"):
         assert secret not in text
+
+
+async def test_a_webhook_to_the_bridge_continues_its_callers_trace_into_kafka_and_the_orchestrator(traced_system):
+    system, out = traced_system
+    trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
+    sub = f"sub_{system.name}_webhook_traced"
+    body = json.dumps(standard_cancellation(sub, email=f"{sub}@{system.name}.example")).encode()
+    headers = signing.standard_headers(body, BRIDGE_SECRET) | {"traceparent": f"00-{trace_id}-{caller_span}-01"}
+    bridge = next(r for r in system.replicas if r.service == "billing_bridge")
+    async with httpx.AsyncClient(timeout=15) as client:
+        answer = await client.post(f"http://127.0.0.1:{bridge.port}/v1/events", content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+
+    got: dict = {}
+
+    async def traced() -> bool:
+        got["spans"] = trace_sink.traces(trace_sink.read_spans(out)).get(trace_id, [])
+        names = {(s["service"], s["kind"], s["name"]) for s in got["spans"]}
+        return ("offboarding-orchestrator", "consumer", "process subscription.cancelled") in names
+
+    await wait_until(traced, within=60, every=0.3)
+    spans = got["spans"]
+    by_id = {s["span_id"]: s for s in spans}
+    server = next(s for s in spans if s["service"] == "offboarding-billing_bridge" and s["kind"] == "server")
+    assert server["parent_span_id"] == caller_span and server["attributes"]["http.route"] == "/v1/events"
+    sent = next(s for s in spans if s["service"] == "offboarding-billing_bridge" and s["kind"] == "producer")
+    intake = next(s for s in spans if s["name"] == "process subscription.cancelled")
+    chain = [intake]
+    while chain[-1]["parent_span_id"] in by_id:
+        chain.append(by_id[chain[-1]["parent_span_id"]])
+    assert sent in chain and server in chain, "the orchestrator's intake descends from the webhook's request"
+    assert f"{sub}@" not in repr([(s["name"], s["attributes"]) for s in spans])

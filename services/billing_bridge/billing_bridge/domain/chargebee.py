@@ -15,7 +15,7 @@ merchant's; none, the customer's. `cancel_reason_code` (the site's own reason li
 
 from typing import Any
 
-from billing_bridge.domain.customers import CustomerFacts, full_name, text
+from billing_bridge.domain.customers import CustomerFacts, first, full_name, obj, text
 from billing_bridge.domain.events import Cancelled, Fact, Reactivated, from_unix
 
 PAYMENT_FAILURE = ("not_paid", "no_card")
@@ -24,12 +24,12 @@ REACTIVATIONS = ("subscription_scheduled_cancellation_removed", "subscription_re
 
 def read(event: dict[str, Any], *, b2b_rule: str = "company_or_tax_id") -> list[Fact]:
     kind = event.get("event_type")
-    content = event.get("content") or {}
-    subscription, customer = content.get("subscription") or {}, content.get("customer") or {}
+    content = obj(event.get("content"))
+    subscription, customer = obj(content.get("subscription")), obj(content.get("customer"))
     if not isinstance(subscription.get("id"), str):
         return []
     occurred = from_unix(event.get("occurred_at"))
-    customer_id = subscription.get("customer_id") or customer.get("id") or ""
+    customer_id = text(subscription.get("customer_id")) or text(customer.get("id")) or ""
     if kind in REACTIVATIONS:
         return [Reactivated(subscription["id"], customer_id, occurred)] if occurred else []
     if kind == "subscription_cancelled":
@@ -41,7 +41,7 @@ def read(event: dict[str, Any], *, b2b_rule: str = "company_or_tax_id") -> list[
         return []
     if ended is None or requested is None:
         return []
-    reason = subscription.get("cancel_reason")
+    reason = text(subscription.get("cancel_reason"))
     return [
         Cancelled(
             subscription_id=subscription["id"],
@@ -58,7 +58,7 @@ def read(event: dict[str, Any], *, b2b_rule: str = "company_or_tax_id") -> list[
 
 
 def _customer(customer: dict, b2b_rule: str) -> CustomerFacts:
-    address = customer.get("billing_address") if isinstance(customer.get("billing_address"), dict) else {}
+    address = obj(customer.get("billing_address"))
     return CustomerFacts(
         email=text(customer.get("email")),
         name=full_name(customer.get("first_name"), customer.get("last_name")),
@@ -71,7 +71,4 @@ def _customer(customer: dict, b2b_rule: str) -> CustomerFacts:
 
 
 def _plan(subscription: dict) -> str | None:
-    items = subscription.get("subscription_items") or []
-    if items and isinstance(items[0], dict) and isinstance(items[0].get("item_price_id"), str):
-        return items[0]["item_price_id"]
-    return text(subscription.get("plan_id"))
+    return text(first(subscription.get("subscription_items")).get("item_price_id")) or text(subscription.get("plan_id"))

@@ -62,6 +62,16 @@ def text(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def obj(value: object) -> dict:
+    """A JSON object, or an empty one for anything else (a webhook may say anything)."""
+    return value if isinstance(value, dict) else {}
+
+
+def first(value: object) -> dict:
+    """The first element of a JSON array when it is an object, else an empty one."""
+    return obj(value[0]) if isinstance(value, list) and value else {}
+
+
 def zone_of_country(country: str | None) -> str | None:
     """The IANA zone of a country (ISO 3166 alpha-2) whose zones all keep the same time, winter and summer: the
     first the system's zone.tab lists for it (the country's main one)."""

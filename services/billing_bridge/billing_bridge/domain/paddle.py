@@ -16,13 +16,14 @@ sets it, and `custom_data.initiated_by` (`payment_failure`, `merchant`) likewise
 
 from typing import Any
 
+from billing_bridge.domain.customers import first, obj, text
 from billing_bridge.domain.events import Cancelled, Fact, Reactivated, from_iso
 
 INITIATED_BY = ("customer", "merchant", "payment_failure")
 
 
 def read(event: dict[str, Any]) -> list[Fact]:
-    kind, subscription = event.get("event_type"), event.get("data") or {}
+    kind, subscription = event.get("event_type"), obj(event.get("data"))
     if kind not in ("subscription.canceled", "subscription.updated") or not isinstance(subscription.get("id"), str):
         return []
     occurred = from_iso(event.get("occurred_at"))
@@ -31,7 +32,7 @@ def read(event: dict[str, Any]) -> list[Fact]:
         return [_cancelled(subscription, requested=ended, effective=ended)] if ended else []
     if subscription.get("status") == "canceled" or occurred is None:
         return []
-    change = subscription.get("scheduled_change") or {}
+    change = obj(subscription.get("scheduled_change"))
     if change.get("action") == "cancel":
         end = from_iso(change.get("effective_at"))
         return [_cancelled(subscription, requested=occurred, effective=end)] if end else []
@@ -39,7 +40,7 @@ def read(event: dict[str, Any]) -> list[Fact]:
 
 
 def _cancelled(subscription: dict, *, requested, effective) -> Cancelled:
-    custom = subscription.get("custom_data") if isinstance(subscription.get("custom_data"), dict) else {}
+    custom = obj(subscription.get("custom_data"))
     initiated_by = custom.get("initiated_by") if custom.get("initiated_by") in INITIATED_BY else "customer"
     lookup = {k: subscription[k] for k in ("business_id", "address_id") if isinstance(subscription.get(k), str)}
     return Cancelled(
@@ -56,9 +57,7 @@ def _cancelled(subscription: dict, *, requested, effective) -> Cancelled:
 
 
 def _plan(subscription: dict) -> str | None:
-    items = subscription.get("items") or []
-    price = (items[0].get("price") or {}) if items and isinstance(items[0], dict) else {}
-    return price.get("id") if isinstance(price.get("id"), str) else None
+    return text(obj(first(subscription.get("items")).get("price")).get("id"))
 
 
 def _text(value: object) -> str:

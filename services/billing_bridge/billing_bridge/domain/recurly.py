@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from billing_bridge.domain.customers import CustomerFacts, full_name, text
+from billing_bridge.domain.customers import CustomerFacts, full_name, obj, text
 from billing_bridge.domain.events import Cancelled, Fact, Reactivated, from_iso
 
 KINDS = {"subscription.canceled", "subscription.expired", "subscription.reactivated"}
@@ -42,7 +42,7 @@ def read(webhook: dict[str, Any]) -> Notice | None:
 
 
 def facts(notice: Notice, subscription: dict[str, Any], account: dict[str, Any], *, b2b_rule: str) -> list[Fact]:
-    account_id = text(account.get("id")) or text((subscription.get("account") or {}).get("id")) or ""
+    account_id = text(account.get("id")) or text(obj(subscription.get("account")).get("id")) or ""
     if notice.kind == "subscription.reactivated":
         return [Reactivated(notice.subscription_id, account_id, notice.at)]
     expires = from_iso(subscription.get("expires_at")) or from_iso(subscription.get("current_period_ends_at"))
@@ -53,7 +53,7 @@ def facts(notice: Notice, subscription: dict[str, Any], account: dict[str, Any],
         effective = expires or notice.at
         requested = canceled or effective
     reason = text(subscription.get("expiration_reason"))
-    plan = subscription.get("plan") if isinstance(subscription.get("plan"), dict) else {}
+    plan = obj(subscription.get("plan"))
     return [
         Cancelled(
             subscription_id=notice.subscription_id,
@@ -76,8 +76,7 @@ def facts(notice: Notice, subscription: dict[str, Any], account: dict[str, Any],
 
 
 def customer(account: dict[str, Any], b2b_rule: str) -> CustomerFacts:
-    address = account.get("address") if isinstance(account.get("address"), dict) else {}
-    billing = account.get("billing_info") if isinstance(account.get("billing_info"), dict) else {}
+    address, billing = obj(account.get("address")), obj(account.get("billing_info"))
     return CustomerFacts(
         email=text(account.get("email")),
         name=full_name(account.get("first_name"), account.get("last_name")),

@@ -15,6 +15,7 @@ also for one at the period's end, and keeps it on the `deleted` event): so the `
 
 from typing import Any
 
+from billing_bridge.domain.customers import first, obj, text
 from billing_bridge.domain.events import Cancelled, Fact, Reactivated, from_unix
 
 FEEDBACK_REASONS = {
@@ -39,13 +40,13 @@ def account_of(event: dict[str, Any]) -> str | None:
 def read(event: dict[str, Any]) -> list[Fact]:
     if event.get("type") not in RELEVANT:
         return []
-    data = event.get("data") or {}
-    subscription = data.get("object") or {}
+    data = obj(event.get("data"))
+    subscription = obj(data.get("object"))
     if subscription.get("object") != "subscription" or not isinstance(subscription.get("id"), str):
         return []
     if event["type"] == "customer.subscription.deleted":
         return _ended(subscription, event)
-    return _scheduled_or_taken_back(subscription, data.get("previous_attributes") or {}, event)
+    return _scheduled_or_taken_back(subscription, obj(data.get("previous_attributes")), event)
 
 
 def _ended(subscription: dict, event: dict) -> list[Fact]:
@@ -80,15 +81,15 @@ def _scheduled(values: dict) -> bool:
 
 
 def _cancelled(subscription: dict, *, requested, effective) -> Cancelled:
-    details = subscription.get("cancellation_details") or {}
+    details = obj(subscription.get("cancellation_details"))
     return Cancelled(
         subscription_id=subscription["id"],
         customer_ref=_customer(subscription),
         requested_at=requested,
         cancelled_at=requested,
         effective_at=effective,
-        initiated_by=INITIATED_BY.get(details.get("reason"), "customer"),
-        reason=FEEDBACK_REASONS.get(details.get("feedback")) or _reason_code(details.get("reason")),
+        initiated_by=INITIATED_BY.get(text(details.get("reason")) or "", "customer"),
+        reason=FEEDBACK_REASONS.get(text(details.get("feedback")) or "") or _reason_code(details.get("reason")),
         plan=_plan(subscription),
     )
 
@@ -104,13 +105,12 @@ def _period_end(subscription: dict):
     """The current period's end: on the subscription (older API versions) or its first item (2025-03 on)."""
     if subscription.get("current_period_end") is not None:
         return from_unix(subscription["current_period_end"])
-    items = (subscription.get("items") or {}).get("data") or []
-    return from_unix(items[0].get("current_period_end")) if items else None
+    return from_unix(first(obj(subscription.get("items")).get("data")).get("current_period_end"))
 
 
 def _plan(subscription: dict) -> str | None:
-    items = (subscription.get("items") or {}).get("data") or []
-    price = (items[0].get("price") or items[0].get("plan") or {}) if items else {}
+    item = first(obj(subscription.get("items")).get("data"))
+    price = obj(item.get("price")) or obj(item.get("plan"))
     for key in ("lookup_key", "nickname", "id"):
         if isinstance(price.get(key), str) and price[key]:
             return price[key]
@@ -118,4 +118,4 @@ def _plan(subscription: dict) -> str | None:
 
 
 def _reason_code(reason: object) -> str | None:
-    return {"payment_failed": "payment_failed", "payment_disputed": "payment_disputed"}.get(reason)  # type: ignore[arg-type]
+    return reason if reason in ("payment_failed", "payment_disputed") else None  # type: ignore[return-value]
