@@ -25,10 +25,10 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from common import KAFKA, PG, PRODUCTION, ROOT, finish, percentile, prepare_topics, sql
+from e2e.system import System
 
 from orchestrator.tools.sample_events import cancellation
 from shared.messaging.producer import create_producer
-from tests.e2e.system import System
 
 MAILDIR = ROOT / ".local" / "mail"
 SMTP_PORT = 1025

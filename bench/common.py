@@ -8,14 +8,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The end-to-end tests' System, imported as `e2e.system`: `tests` is taken (paddle-python-sdk installs a top-level
+# `tests` package, and a regular package wins over our directory, which has no __init__.py).
+sys.path.insert(0, str(ROOT / "tests"))
 
 import sqlalchemy as sa  # noqa: E402
+from e2e.system import System  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from orchestrator.tools.sample_events import cancellation  # noqa: E402
 from shared.messaging.producer import create_producer  # noqa: E402
 from shared.messaging.topics import drop_topics, ensure_topics  # noqa: E402
-from tests.e2e.system import System  # noqa: E402
 
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 # The fault tests' short step timeout (20 s) would resend every step of a backlog that waits longer than that,

@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 from common import KAFKA, PG, ROOT, finish, prepare_topics, seed_orchestrator
 from cost import CpuMeter, cpu_seconds, postgres_cpu
-
-from tests.e2e.system import System
+from e2e.system import System
 
 SEED = """
 INSERT INTO journeys (id, subscription_id, customer_id, email_hash, template, template_version, segment, initiated_by,

@@ -21,10 +21,10 @@ from pathlib import Path
 import cost
 import run
 from common import ROOT, wait_for
+from e2e.system import free_port
 from temporalio.client import Client
 
 from orchestrator.tools.sample_events import cancellation
-from tests.e2e.system import free_port
 
 TEMPORAL = ROOT / ".local" / "tools" / "bin" / "temporal"
 WARM_UP = 10

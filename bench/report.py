@@ -50,6 +50,17 @@ def table(r: dict) -> str:
                 f"{d['replays']:,} replays; runs {d['seconds']} s",
             )
         )
+    for provider, note in (("stripe", "customer read from its API"), ("chargebee", "customer in the webhook")):
+        if provider in r.get("bridge", {}):
+            b = r["bridge"][provider]
+            rows.append(
+                (
+                    f"billing bridge, {provider} webhooks accepted end to end ({r['bridge']['concurrency']} in flight)",
+                    f"{b['per_s']} webhooks/s",
+                    f"bridge CPU {b['bridge_cpu_ms_per_webhook']} ms/webhook; 2xx p50 {b['p50_ms']} ms, "
+                    f"p99 {b['p99_ms']} ms; {note}",
+                )
+            )
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:

@@ -9,7 +9,9 @@ Measures, on the local stack (started if needed) with every service as its own p
     cancellation (bench/cost.py): CPU ms of every process, SQL statements and transactions, Kafka messages;
   - latency from the event's time to the confirmation's arrival at the sink, at half the sustained rate;
   - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests;
-  - the notifier's CPU per email before the wire (bench/email_build.py): context, blocks, layout, MIME bytes.
+  - the notifier's CPU per email before the wire (bench/email_build.py): context, blocks, layout, MIME bytes;
+  - the billing bridge (bench/bridge.py): signed webhooks accepted end to end (verified, published with
+    acks=all) per second, its CPU ms per webhook, the p99 of the 2xx answer.
 Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
 """
 
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # bench/common.py, beside this file, puts the project on the import path: it comes before the project's imports.
+import bridge
 import cost
 import dry_run
 import email_build
@@ -44,9 +47,8 @@ from common import (
     start_all,
     wait_for,
 )
+from e2e.system import System, free_port, mail
 from report import machine, table
-
-from tests.e2e.system import System, free_port, mail
 
 # ----- the system -------------------------------------------------------------------------------------------
 
@@ -223,6 +225,8 @@ async def main(args: argparse.Namespace) -> dict:
         report["dry_run"] = await SINGLE["dry_run"](database, sink_port, work / "mail", work, args)
         step("building emails")
         report["email_build"] = email_build.email_build(args.emails)
+        step(f"billing bridge, {args.webhooks:,} webhooks per provider")
+        report["bridge"] = await SINGLE["bridge"](database, sink_port, work / "mail", work, args)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -245,6 +249,9 @@ SINGLE = {
     "latency": lambda db, port, mail, work, a: latency(db, port, mail, work, a.latency_rate, a.latency_seconds),
     "dry_run": lambda db, port, mail, work, a: dry_run.dry_run(db, port, mail, work, a.dry_run_journeys),
     "email_build": lambda db, port, mail, work, a: email_build.email_build(a.emails),
+    "bridge": lambda db, port, mail, work, a: bridge.bridge(
+        f"{PG}/{db}", port, mail, work, a.webhooks, a.webhook_concurrency
+    ),
 }
 
 
@@ -262,6 +269,8 @@ def cli() -> None:
     parser.add_argument("--api-concurrency", type=int, default=8)
     parser.add_argument("--console-concurrency", type=int, default=2, help="staff members using the console at once")
     parser.add_argument("--emails", type=int, default=2000, help="emails built per round (5 rounds)")
+    parser.add_argument("--webhooks", type=int, default=3000, help="signed webhooks per provider for the bridge row")
+    parser.add_argument("--webhook-concurrency", type=int, default=16, help="webhooks in flight at once")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))

@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from common import KAFKA, PG, finish, percentile, prepare_topics, seed_orchestrator
+from e2e.system import System
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from tests.e2e.system import System
 
 SEED = """
 INSERT INTO journeys (id, subscription_id, customer_id, email_hash, template, template_version, segment, initiated_by,
