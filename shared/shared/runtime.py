@@ -6,6 +6,7 @@ before stopping.
 """
 
 import asyncio
+import importlib
 import signal
 import sys
 from collections.abc import Callable
@@ -247,11 +248,16 @@ def main(
     runtime_factory: Callable[[], Runtime],
     service_dir: Path,
     argv: list[str],
+    tools: dict[str, str] | None = None,
 ) -> None:
-    """A service's command line: `serve` (the default) or `migrate` (apply migrations and exit)."""
+    """A service's command line: `serve` (the default), `migrate` (apply migrations and exit), or one of its
+    `tools` (command -> the module whose `main(argv)` runs it; imported only when asked for)."""
+    if argv[:1] and argv[0] in (tools or {}):
+        importlib.import_module(tools[argv[0]]).main(argv[1:])
+        return
     command = argv[0] if argv else "serve"
     if command not in ("serve", "migrate"):
-        raise SystemExit("usage: python -m <service> [serve|migrate]")
+        raise SystemExit(f"usage: python -m <service> [{'|'.join(['serve', 'migrate', *(tools or {})])}]")
 
     async def run() -> None:
         # Kafka clients must be created inside the running event loop, so the runtime is built here.

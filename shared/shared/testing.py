@@ -1,13 +1,21 @@
-"""Helpers for the services' integration tests: wait for a condition, read what a topic holds."""
+"""Helpers for the services' integration tests: wait for a condition, read what a topic holds, a free port."""
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from shared.runtime import Runtime, start, stop
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def wait_until(condition: Callable[[], Awaitable[bool]], *, within: float = 20.0, every: float = 0.05) -> None:

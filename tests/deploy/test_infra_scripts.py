@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from shared.testing import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA = ROOT / "deploy" / "kafka.sh"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def path_without(tmp_path: Path, *missing: str) -> str:

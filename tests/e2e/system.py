@@ -12,7 +12,6 @@ import email.policy
 import os
 import shutil
 import signal
-import socket
 import sys
 import uuid
 from collections import Counter
@@ -25,18 +24,12 @@ import httpx
 from orchestrator.config import SHIPPED_TEMPLATES
 from orchestrator.tools.sample_events import cancellation, reactivation
 from shared.messaging.producer import create_producer
-from shared.testing import wait_until
+from shared.testing import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("orchestrator", "notifier", "survey")  # the billing bridge runs where a test starts it
 BRIDGE_STRIPE_SECRET = "whsec_e2e_stripe_secret"
 KINDS = [("b2c", "customer"), ("b2b", "customer"), ("b2c", "payment_failure"), ("b2b", "merchant")]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -3,7 +3,6 @@ cancellations a provider knows of since then (those already handled change nothi
 <provider>` sends a signed sample webhook to a running bridge; `... standin` serves the local stand-in for the
 providers' APIs (billing_bridge/tools/standin.py)."""
 
-import importlib
 import sys
 from pathlib import Path
 
@@ -16,7 +15,4 @@ TOOLS = {
     "standin": "billing_bridge.tools.standin",
 }
 
-if sys.argv[1:2] and sys.argv[1] in TOOLS:
-    importlib.import_module(TOOLS[sys.argv[1]]).main(sys.argv[2:])
-else:
-    main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:])
+main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:], TOOLS)

@@ -14,9 +14,4 @@ TOOLS = {
     "templates": "orchestrator.tools.templates",
 }
 
-if sys.argv[1:2] and sys.argv[1] in TOOLS:
-    import importlib
-
-    importlib.import_module(TOOLS[sys.argv[1]]).main(sys.argv[2:])
-else:
-    main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:])
+main(bootstrap, Path(__file__).resolve().parents[1], sys.argv[1:], TOOLS)

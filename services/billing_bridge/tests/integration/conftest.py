@@ -3,7 +3,6 @@ topics (it creates them), the bridge in-process answering HTTP through its app, 
 providers' APIs (billing_bridge/tools/standin.py) on a free port."""
 
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from billing_bridge.tools.standin import Store, serving
 from orchestrator.bootstrap import bootstrap as orchestrator_bootstrap
 from orchestrator.config import Settings as OrchestratorSettings
 from shared.runtime import Runtime
-from shared.testing import running, wait_until
+from shared.testing import free_port, running, wait_until
 
 BRIDGE_DIR = Path(__file__).resolve().parents[2]
 ORCHESTRATOR_DIR = BRIDGE_DIR.parent / "orchestrator"
@@ -28,12 +27,6 @@ SECRETS = {
     "recurly": "test_recurly_secret",
     "http": "whsec_dGVzdC1zdGFuZGFyZC13ZWJob29rcy1zZWNyZXQ=",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -3,7 +3,6 @@ does not make a guesser on the host a new client each time, unless that proxy is
 
 import asyncio
 import contextlib
-import socket
 
 import httpx
 import pytest
@@ -11,15 +10,9 @@ import uvicorn
 
 from orchestrator.bootstrap import bootstrap
 from shared.runtime import http_config
-from shared.testing import wait_until
+from shared.testing import free_port, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.attack]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.asynccontextmanager

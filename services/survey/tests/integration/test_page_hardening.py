@@ -4,7 +4,6 @@ page says what the browser may do, and a post from another site is refused befor
 browser part runs in headless Chromium: another site's page frames the survey and posts to it."""
 
 import asyncio
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from shared.testing import chromium, wait_until
+from shared.testing import chromium, free_port, wait_until
 from survey.adapters.tables import answers
 from survey.bootstrap import bootstrap
 
@@ -64,12 +63,6 @@ async def test_every_page_and_error_page_is_hardened_and_a_cross_site_post_is_re
 async def _answers(survey, journey_id: str) -> int:
     async with survey.sessions() as session:
         return await session.scalar(sa.select(sa.func.count()).where(answers.c.journey_id == journey_id))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class AttackerSite:
