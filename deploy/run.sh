@@ -19,6 +19,8 @@ export BILLING_PADDLE_WEBHOOK_SECRET=${BILLING_PADDLE_WEBHOOK_SECRET:-pdl_dev_of
 export BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS=${BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS:-dev:dev-offboarding}
 export BILLING_RECURLY_WEBHOOK_SECRET=${BILLING_RECURLY_WEBHOOK_SECRET:-recurly_dev_offboarding}
 export BILLING_WEBHOOK_SECRET=${BILLING_WEBHOOK_SECRET:-whsec_ZGV2LW9mZmJvYXJkaW5nLXNlY3JldA==}
+# Bounces and complaints mailed to the return paths (docs/deliverability.md): the notifier's own SMTP listener.
+export NOTIFIER_FEEDBACK_SMTP_PORT=${NOTIFIER_FEEDBACK_SMTP_PORT:-2526}
 for provider in STRIPE PADDLE CHARGEBEE RECURLY; do
   base=BILLING_${provider}_API_BASE key=BILLING_${provider}_API_KEY
   export "$base=${!base:-http://127.0.0.1:$STANDIN_PORT/${provider,,}}" "$key=${!key:-dev-standin-key}"
@@ -100,7 +102,7 @@ done
 say ""
 say "running: orchestrator http://127.0.0.1:${PORTS[0]}/docs  notifier :${PORTS[1]}  survey :${PORTS[2]}  billing bridge :${PORTS[3]}"
 say "webhooks: make publish-sample ARGS=\"--via stripe\" (paddle, chargebee, recurly, http); provider APIs stood in for on :$STANDIN_PORT"
-say "mail lands in $MAIL_DIR; API tokens: $OFFBOARDING_API_TOKENS; Ctrl-C stops"
+say "mail lands in $MAIL_DIR; bounces and complaints to 127.0.0.1:$NOTIFIER_FEEDBACK_SMTP_PORT; API tokens: $OFFBOARDING_API_TOKENS; Ctrl-C stops"
 [[ ${SECURE:-} == 1 ]] && say "secured: each service on Kafka's SASL_SSL listener (127.0.0.1:$KAFKA_SASL_PORT) as its own principal; publish as billing with: make publish-sample SECURE=1"
 wait -n "${pids[@]}" || true
 $stopping || say "a service exited; see $LOG_DIR/"

@@ -1,7 +1,8 @@
 """Local SMTP sink: accepts every message on 127.0.0.1 and keeps it in a Maildir (the dev stand-in for a mail provider).
 
 aiosmtpd's Mailbox handler records the envelope (X-MailFrom, X-RcptTo) in each stored message; this one also
-stamps the arrival time (X-Sink-Received-At).
+writes the envelope sender as `Return-Path`, as the final mail server does, and stamps the arrival time
+(X-Sink-Received-At).
 """
 
 import argparse
@@ -19,6 +20,7 @@ class StampingMailbox(Mailbox):
 
     def prepare_message(self, session, envelope):
         message = super().prepare_message(session, envelope)
+        message["Return-Path"] = f"<{envelope.mail_from or ''}>"
         message["X-Sink-Received-At"] = f"{time.time():.6f}"
         return message
 

@@ -8,9 +8,11 @@ from notifier.adapters.smtp import SmtpChannel, SmtpConfig
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.entrypoints.consumers import commands_handler
+from notifier.entrypoints.feedback_smtp import FeedbackListener
 from notifier.entrypoints.http import create_app
 from notifier.entrypoints.sender import SenderLoop
 from notifier.service_layer.channels import Channels
+from notifier.service_layer.feedback import FeedbackDesk
 from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
 from shared.db.wakeup import Wakeup
@@ -41,7 +43,16 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     )
     renderer = Renderer(settings.templates_dir, brand=settings.brand())
     channels = Channels(settings=settings, renderer=renderer, smtp=smtp, webhook=webhook)
-    sender = Sender(runtime.sessions, engine=runtime.engine, settings=settings, channels=channels, clock=clock)
+    feedback = FeedbackDesk(
+        runtime.sessions,
+        return_path_key=settings.return_path_key.get_secret_value().encode(),
+        bounce_domain=settings.bounce_domain,
+        soft_window=settings.soft_bounce_window,
+        clock=clock,
+    )
+    sender = Sender(
+        runtime.sessions, engine=runtime.engine, settings=settings, channels=channels, feedback=feedback, clock=clock
+    )
     runtime.topics = {
         settings.topic_commands: settings.topic_partitions,
         settings.topic_step_results: settings.topic_partitions,
@@ -71,6 +82,16 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             sweep_every=min(settings.send_lease_seconds / 4, 30.0),
         )
     ]
+    if settings.feedback_smtp_port:
+        runtime.workers.append(
+            FeedbackListener(
+                feedback,
+                host=settings.feedback_smtp_host,
+                port=settings.feedback_smtp_port,
+                max_bytes=settings.feedback_max_bytes,
+                hostname=settings.bounce_domain,
+            )
+        )
     runtime.http_app = create_app(
         sessions=runtime.sessions,
         auth=TokenAuth(parse_tokens(settings.api_tokens)),

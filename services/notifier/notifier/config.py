@@ -40,6 +40,15 @@ class Settings(ServiceSettings, BrandSettings):
     mail_from: str = "Acme <goodbye@acme.example>"
     message_id_domain: str = "offboarding.acme.example"
 
+    # What comes back (bounces, complaints; docs/deliverability.md). Each email's envelope sender is its own
+    # return path, bounce+<delivery>-<mac>@<bounce domain>; the MX of that domain must reach the listener.
+    bounce_domain: str = Field("bounces.acme.example", pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    return_path_key: SecretStr = SecretStr("dev-return-path-key")
+    feedback_smtp_host: str = "127.0.0.1"
+    feedback_smtp_port: int = Field(0, ge=0, le=65535)  # 0: no listener (`make run`: 2526)
+    feedback_max_bytes: int = Field(1_048_576, ge=16_384, le=26_214_400)  # a report quotes the message, at most
+    soft_bounce_window: timedelta = timedelta(hours=72)  # soft bounces for longer than this count as hard
+
     # What the messages show and link to ({subscription_id} is filled in, percent-encoded: shared/links.py)
     # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,
     # _SUPPORT_EMAIL, _PRIVACY_URL; shared/brand.py)
@@ -93,4 +102,5 @@ class Settings(ServiceSettings, BrandSettings):
     @model_validator(mode="after")
     def _real_secret_in_production(self) -> "Settings":
         self.refuse_development_secret("NOTIFIER_WEBHOOK_SECRET", self.webhook_secret.get_secret_value())
+        self.refuse_development_secret("NOTIFIER_RETURN_PATH_KEY", self.return_path_key.get_secret_value())
         return self

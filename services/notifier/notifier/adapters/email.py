@@ -34,9 +34,10 @@ MAX_SUBJECT = 500  # characters; a longer one is cut (documented in docs/input-l
 class SendFailed(Exception):
     """The channel did not take the message; `retryable` says whether trying again may help."""
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(self, reason: str, *, retryable: bool, refused: tuple[int, str | None] | None = None) -> None:
         super().__init__(reason)
         self.reason, self.retryable = reason, retryable
+        self.refused = refused  # the server refused the recipient: (reply code, enhanced status code or None)
 
 
 class AnswerLost(SendFailed):

@@ -61,7 +61,9 @@ SENT = sa.text(
         SELECT * FROM unnest(CAST(:journeys AS text[]), CAST(:steps AS text[])))
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
-SUPPRESSED = sa.text("SELECT recipient_hash FROM suppressions WHERE recipient_hash = ANY(CAST(:hashes AS text[]))")
+SUPPRESSED = sa.text(
+    "SELECT recipient_hash, scope FROM suppressions WHERE recipient_hash = ANY(CAST(:hashes AS text[]))"
+)
 LAST_MARKETING = sa.text(
     """
     SELECT recipient_hash, max(sent_at) FROM deliveries
@@ -144,13 +146,14 @@ class DeliveryRepository:
         return {(d.journey_id, d.step): d for d in found}
 
     async def known(self, batch: list[Delivery], *, marketing_hashes: set[str]) -> Known:
-        """What the decisions about `batch` need; the consent checks only for addresses that may get marketing."""
-        hashes = {"hashes": sorted(marketing_hashes)}
+        """What the decisions about `batch` need: what went out already, which addresses are suppressed (every
+        email's: a bounced address gets nothing), and the marketing cap for addresses that may get marketing."""
         sent = await self.sent({(d.journey_id, d.step) for d in batch})
+        addresses = sorted({d.recipient_hash for d in batch if d.channel == "email" and d.recipient_hash})
+        suppressed = dict((await self.session.execute(SUPPRESSED, {"hashes": addresses})).all()) if addresses else {}
         if not marketing_hashes:
-            return Known(sent, set(), {})
-        suppressed = set((await self.session.execute(SUPPRESSED, hashes)).scalars())
-        last = dict((await self.session.execute(LAST_MARKETING, hashes)).all())
+            return Known(sent, suppressed, {})
+        last = dict((await self.session.execute(LAST_MARKETING, {"hashes": sorted(marketing_hashes)})).all())
         return Known(sent, suppressed, last)
 
     async def claim(self, limit: int, *, now: datetime) -> list[Delivery]:

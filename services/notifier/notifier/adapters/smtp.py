@@ -15,6 +15,7 @@ from notifier.adapters.email import AnswerLost, Mailbox, OutgoingEmail, SendFail
 from shared.logging import EMAIL_PATTERN
 
 PERIOD_AT_LINE_START = re.compile(rb"(?m)^\.")
+ENHANCED_STATUS = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 LINE_END = re.compile(rb"\r\n|\r|\n")
 # Called after the message's content; it calls its argument (which writes the end of data) or raises.
 BeforeEnd = Callable[[Callable[[], None]], Awaitable[None]]
@@ -82,7 +83,9 @@ class SmtpChannel:
                 ) from None
             except aiosmtplib.SMTPRecipientRefused as exc:
                 await self._discard(client)
-                raise SendFailed(f"recipient refused: {exc.code}", retryable=exc.code < 500) from None
+                enhanced = ENHANCED_STATUS.match(exc.message or "")
+                refused = (exc.code, enhanced.group(1) if enhanced else None)
+                raise SendFailed(f"recipient refused: {exc.code}", retryable=exc.code < 500, refused=refused) from None
             except aiosmtplib.SMTPResponseException as exc:
                 await self._discard(client)
                 said = EMAIL_PATTERN.sub("[email]", exc.message[:200])

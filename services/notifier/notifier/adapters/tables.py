@@ -1,5 +1,5 @@
 """The notifier's tables: deliveries (the send queue and the delivery log in one), the suppression list,
-unsubscribe tokens, plus the shared outbox and inbox."""
+unsubscribe tokens, what came back about each email (delivery feedback), plus the shared outbox and inbox."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -13,7 +13,7 @@ TZ = sa.DateTime(timezone=True)
 
 # One row per send command. status: queued -> sending -> sent | failed | skipped | deferred | unconfirmed
 # (a send interrupted by a crash after its hand-over: possibly delivered, never resent automatically) | duplicate
-# | erased. A `sending` delivery whose process died before the hand-over goes back to `queued`.
+# | erased | bounced | complained (feedback after it was sent: feedback_kind, feedback_code). A `sending` delivery whose process died before the hand-over goes back to `queued`.
 deliveries = sa.Table(
     "deliveries",
     metadata,
@@ -42,6 +42,8 @@ deliveries = sa.Table(
     sa.Column("claims", sa.Integer, nullable=False, server_default="0"),  # the lease: a claim's number (0009)
     sa.Column("handed_over_at", TZ, nullable=True),  # just before the end of data went to the server (0009)
     sa.Column("sent_at", TZ, nullable=True),
+    sa.Column("feedback_kind", sa.Text, nullable=True),  # hard | soft | complaint: the latest feedback (0010)
+    sa.Column("feedback_code", sa.Text, nullable=True),  # its status code (5.1.1) or complaint type (0010)
     sa.Column("updated_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Index("ix_deliveries_queue", "id", postgresql_where=sa.text("status = 'queued'")),
     sa.Index("ix_deliveries_sending", "claimed_at", postgresql_where=sa.text("status = 'sending'")),
@@ -60,6 +62,25 @@ suppressions = sa.Table(
     sa.Column("recipient_hash", sa.Text, primary_key=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
+    # marketing (an unsubscribe) | all (a hard bounce or a complaint: nothing goes to the address) (0010)
+    sa.Column("scope", sa.Text, nullable=False, server_default="marketing"),
+    sa.Column("delivery_id", sa.BigInteger, nullable=True),  # the delivery whose feedback suppressed it (0010)
+)
+
+# One row per delivery, kind and source: a report that arrives twice is written once.
+delivery_feedback = sa.Table(
+    "delivery_feedback",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("delivery_id", sa.BigInteger, nullable=False),
+    sa.Column("recipient_hash", sa.Text, nullable=True),  # NULL once the journey is erased
+    sa.Column("kind", sa.Text, nullable=False),  # hard | soft | complaint (after the soft-bounce window: hard)
+    sa.Column("reason_code", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),  # smtp_report | arf_report | smtp_answer | ses | sendgrid | postmark
+    sa.Column("occurred_at", TZ, nullable=False),
+    sa.Column("received_at", TZ, nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("delivery_id", "kind", "source", name="uq_delivery_feedback_once"),
+    sa.Index("ix_delivery_feedback_address", "recipient_hash", "kind"),
 )
 
 unsubscribe_tokens = sa.Table(
@@ -73,4 +94,13 @@ unsubscribe_tokens = sa.Table(
     sa.Index("ix_unsubscribe_tokens_journey", "journey_id"),
 )
 
-__all__ = ["dead_letters", "deliveries", "inbox", "metadata", "outbox", "suppressions", "unsubscribe_tokens"]
+__all__ = [
+    "dead_letters",
+    "deliveries",
+    "delivery_feedback",
+    "inbox",
+    "metadata",
+    "outbox",
+    "suppressions",
+    "unsubscribe_tokens",
+]

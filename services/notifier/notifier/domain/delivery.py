@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from notifier.domain.consent import Defer, Protection, Skip, decide
+from notifier.domain.feedback import UNREACHABLE, Feedback
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Outcome:
     provider_message_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # of an email that went out: the delivery log shows it
+    feedback: Feedback | None = None  # the server refused the address at send time (5xx hard, 4xx soft)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Known:
     """What the decisions of a batch need to know, read for the whole batch at once."""
 
     sent: dict[tuple[str, str], Delivery]  # (journey, step) -> the delivery that already went out
-    suppressed: set[str]
+    suppressed: dict[str, str]  # address hash -> scope: marketing (unsubscribed) | all (bounced, complained)
     last_marketing: dict[str, datetime]  # address hash -> when the last marketing message went
 
 
@@ -70,8 +72,8 @@ def next_move(
     now: datetime,
     protection: Protection,
 ) -> Outcome | SendNow:
-    """Send it now, or the outcome without sending: erased, already sent, skipped (consent, suppression, the
-    marketing cap) or deferred (quiet hours). `category_of` is the message file's own tag."""
+    """Send it now, or the outcome without sending: erased, already sent, skipped (an unreachable address,
+    consent, an unsubscribe, the marketing cap) or deferred (quiet hours). `category_of` is the message file's own tag."""
     if delivery.recipient is None:
         return Outcome("erased", "failed", "personal data erased", retryable=False)
     earlier = known.sent.get((delivery.journey_id, delivery.step))
@@ -82,13 +84,18 @@ def next_move(
             f"already sent as {earlier.command_id}",
             provider_message_id=earlier.provider_message_id,
         )
+    scope = known.suppressed.get(delivery.recipient_hash) if delivery.recipient_hash else None
+    if delivery.channel == "email" and scope == "all":
+        # A hard bounce or a complaint: nothing more goes there, from any journey (skipped, not failed: a retry
+        # cannot help and the journey goes on).
+        return Outcome("skipped", "skipped", UNREACHABLE, retryable=False)
     category = delivery.category
     if delivery.channel == "email" and category_of(delivery) == "marketing":
         category = "marketing"  # the notifier's own tag wins when it is the stricter one
     decision = decide(
         category=category,
         consent=delivery.marketing_consent,
-        suppressed=delivery.recipient_hash in known.suppressed,
+        suppressed=scope is not None,
         last_marketing_at=known.last_marketing.get(delivery.recipient_hash),
         now=now,
         timezone=delivery.recipient.get("timezone"),

@@ -39,6 +39,8 @@ class Delivery(BaseModel):
     subject: str | None
     created_at: datetime
     sent_at: datetime | None
+    feedback_kind: str | None = None  # what came back: hard | soft | complaint (status bounced | complained)
+    feedback_code: str | None = None  # its status code (5.1.1, 421) or the complaint's feedback type (abuse)
 
 
 class DeliveryPage(BaseModel):

@@ -4,7 +4,6 @@ before the channel can accept the message, and raises what the channel raised (S
 UndeliverableAddress); the Sender turns that into an Outcome."""
 
 from collections.abc import Awaitable, Callable
-from email.utils import parseaddr
 
 from notifier.adapters.context import message_context
 from notifier.adapters.email import build_email, mailbox, message_id
@@ -13,6 +12,7 @@ from notifier.adapters.smtp import SmtpChannel
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.delivery import Delivery, Outcome
+from notifier.domain.return_path import return_path
 
 # Records the hand-over; calls its argument (the end of the SMTP data; None for a webhook) once it is committed.
 HandOver = Callable[[Callable[[], None] | None], Awaitable[None]]
@@ -21,7 +21,7 @@ HandOver = Callable[[Callable[[], None] | None], Awaitable[None]]
 class Channels:
     def __init__(self, *, settings: Settings, renderer: Renderer, smtp: SmtpChannel, webhook: WebhookChannel) -> None:
         self._settings, self._renderer, self._smtp, self._webhook = settings, renderer, smtp, webhook
-        self._envelope_sender = parseaddr(settings.mail_from)[1]
+        self._return_path_key = settings.return_path_key.get_secret_value().encode()
 
     def category_of(self, delivery: Delivery) -> str:
         """The message file's own tag (transactional or marketing)."""
@@ -48,7 +48,9 @@ class Channels:
             journey_id=delivery.journey_id,
             step=delivery.step,
         )
-        server_answer = await self._smtp.send(outgoing, sender=self._envelope_sender, to=to, before_end=hand_over)
+        # The envelope sender is this message's own return path: what bounces comes back naming the delivery.
+        envelope_sender = return_path(delivery.id, key=self._return_path_key, domain=self._settings.bounce_domain)
+        server_answer = await self._smtp.send(outgoing, sender=envelope_sender, to=to, before_end=hand_over)
         return Outcome(
             "sent",
             "succeeded",

@@ -25,8 +25,10 @@ from notifier.adapters.repository import DeliveryRepository
 from notifier.config import Settings
 from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move
+from notifier.domain.feedback import from_smtp_answer
 from notifier.metrics import SENDS
 from notifier.service_layer.channels import Channels
+from notifier.service_layer.feedback import FeedbackDesk
 from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
 from shared import tracing
@@ -54,9 +56,11 @@ class Sender:
         engine: AsyncEngine,
         settings: Settings,
         channels: Channels,
+        feedback: FeedbackDesk,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions, self._settings, self._channels, self._clock = sessions, settings, channels, clock
+        self._feedback = feedback
         self._limits = {
             "email": RateLimiter(settings.rate_email_per_second),
             "webhook": RateLimiter(settings.rate_webhook_per_second),
@@ -118,7 +122,8 @@ class Sender:
         except AnswerLost as exc:
             return Outcome("unconfirmed", "failed", exc.reason, retryable=False)
         except SendFailed as exc:
-            return Outcome("failed", "failed", exc.reason, retryable=exc.retryable)
+            feedback = from_smtp_answer(*exc.refused, self._clock()) if exc.refused else None
+            return Outcome("failed", "failed", exc.reason, retryable=exc.retryable, feedback=feedback)
         except Exception as exc:
             # Nothing was accepted by the channel (its acceptance is the last thing that can happen), so this
             # is an honest failure with its real reason, not the crash window's `unconfirmed`.
@@ -188,6 +193,7 @@ class Sender:
             recorded = await DeliveryRepository(session).record(done, now=self._clock())
             # A delivery whose claim was lost (queued again after its lease) is another round's to answer.
             done = [(d, o) for d, o in done if d.id in recorded]
+            await self._feedback.at_send(session, done)
             await self._answer(session, done)
         for delivery, outcome in done:
             SENDS.labels(delivery.channel, outcome.status).inc()

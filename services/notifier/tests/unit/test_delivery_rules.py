@@ -6,7 +6,7 @@ from notifier.domain.consent import Protection
 from notifier.domain.delivery import Delivery, Known, Outcome, SendNow, next_move, one_per_customer_step
 
 NOON_BERLIN = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
-NOTHING_KNOWN = Known({}, set(), {})
+NOTHING_KNOWN = Known({}, {}, {})
 
 
 def delivery(id=1, *, journey="j1", step="confirmation", category="transactional", consent=False, **changes):
@@ -46,10 +46,10 @@ def test_an_erased_recipient_fails_for_good():
 
 def test_a_step_already_sent_by_another_command_is_answered_without_sending():
     earlier = delivery(id=7, status="sent", provider_message_id="<c7@x>")
-    outcome = move(delivery(id=8), Known({("j1", "confirmation"): earlier}, set(), {}))
+    outcome = move(delivery(id=8), Known({("j1", "confirmation"): earlier}, {}, {}))
     assert isinstance(outcome, Outcome)
     assert (outcome.status, outcome.result, outcome.provider_message_id) == ("duplicate", "succeeded", "<c7@x>")
-    assert move(earlier, Known({("j1", "confirmation"): earlier}, set(), {})) == SendNow(marketing=False)
+    assert move(earlier, Known({("j1", "confirmation"): earlier}, {}, {})) == SendNow(marketing=False)
 
 
 def test_the_message_files_marketing_tag_wins_over_the_commands_transactional_one():
@@ -59,11 +59,26 @@ def test_the_message_files_marketing_tag_wins_over_the_commands_transactional_on
 
 def test_marketing_respects_suppression_the_cap_and_quiet_hours():
     offer = delivery(category="marketing", consent=True)
-    assert move(offer, Known({}, {"h1"}, {})).result == "skipped"
-    assert move(offer, Known({}, set(), {"h1": NOON_BERLIN - timedelta(days=1)})).result == "skipped"
+    assert move(offer, Known({}, {"h1": "marketing"}, {})).result == "skipped"
+    assert move(offer, Known({}, {}, {"h1": NOON_BERLIN - timedelta(days=1)})).result == "skipped"
     night = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
     deferred = move(offer, now=night)
     assert deferred.result == "deferred" and deferred.not_before > night
+
+
+def test_an_address_that_bounced_or_complained_gets_nothing_more_but_an_unsubscribe_stops_only_marketing():
+    bounced = Known({}, {"h1": "all"}, {})
+    for d in (delivery(), delivery(category="marketing", consent=True)):
+        outcome = move(d, bounced)
+        assert (outcome.status, outcome.result, outcome.reason, outcome.retryable) == (
+            "skipped",
+            "skipped",
+            "address_unreachable",
+            False,
+        )
+    assert move(delivery(), Known({}, {"h1": "marketing"}, {})) == SendNow(marketing=False), "transactional goes"
+    hand_off = delivery(channel="webhook", recipient={"email": "ada@example.com"})
+    assert move(hand_off, bounced) == SendNow(marketing=False), "the account manager's hand-off is not to the address"
 
 
 def test_a_webhook_is_never_asked_for_a_message_files_tag():

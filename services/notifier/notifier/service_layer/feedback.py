@@ -1,0 +1,84 @@
+"""What came back about an email becomes one feedback record: the desk takes a mailed report (from the SMTP
+listener) or a refusal at send time, finds the delivery, writes the feedback once, marks the delivery bounced
+or complained and suppresses the address (domain/feedback.py has the rules)."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from notifier.adapters.feedback_repository import Addressed, FeedbackRepository
+from notifier.adapters.reports import read_report
+from notifier.domain.delivery import Delivery, Outcome
+from notifier.domain.return_path import delivery_of
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+FEEDBACK_LOOP = "fbl"  # the local part to register with mailbox providers' feedback loops
+FEEDBACK = Counter(
+    "notifier_delivery_feedback_total",
+    "What came back about sent email, by source and outcome (hard, soft, complaint; duplicate: told before; "
+    "unknown_delivery: no delivery of ours; unreadable: no report we can read)",
+    ["source", "outcome"],
+)
+
+
+class FeedbackDesk:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        return_path_key: bytes,
+        bounce_domain: str,
+        soft_window: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessions, self._key, self._domain = sessions, return_path_key, bounce_domain
+        self._window, self._clock = soft_window, clock
+
+    def takes(self, address: str) -> bool:
+        """Mail for the listener: a return path of ours, or the feedback-loop address `fbl@<bounce domain>` (a
+        complaint sent there names its delivery by the return path or Message-ID of the message it quotes).
+        Any other recipient is refused at RCPT."""
+        if address.strip().strip("<>").lower() == f"{FEEDBACK_LOOP}@{self._domain}".lower():
+            return True
+        return delivery_of(address, key=self._key, domain=self._domain) is not None
+
+    async def mailed(self, recipients: list[str], raw: bytes) -> str:
+        """A report mailed to a return path; returns what became of it (the metric's outcome)."""
+        report = read_report(raw, received_at=self._clock())
+        if report is None:
+            return self._count("mail", "unreadable")
+        source = report.feedback.source
+        ids = [delivery_of(a, key=self._key, domain=self._domain) for a in (*recipients, *report.return_paths)]
+        delivery_id = next((i for i in ids if i is not None), None)
+        async with self._sessions() as session, session.begin():
+            repository = FeedbackRepository(session)
+            delivery = await repository.find(delivery_id=delivery_id, message_ids=report.message_ids)
+            if delivery is None:
+                return self._count(source, "unknown_delivery")
+            kind = await repository.record(delivery, report.feedback, soft_window=self._window)
+        log.info(
+            "delivery_feedback",
+            journey_id=delivery.journey_id,
+            source=source,
+            kind=kind or "duplicate",
+            reason_code=report.feedback.reason_code,
+        )
+        return self._count(source, kind or "duplicate")
+
+    async def at_send(self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]) -> None:
+        """The server's refusals at send time, in the transaction that records the sends."""
+        repository = FeedbackRepository(session)
+        for delivery, outcome in done:
+            if outcome.feedback is None:
+                continue
+            addressed = Addressed(delivery.id, delivery.journey_id, delivery.recipient_hash)
+            kind = await repository.record(addressed, outcome.feedback, soft_window=self._window)
+            self._count("smtp_answer", kind or "duplicate")
+
+    @staticmethod
+    def _count(source: str, outcome: str) -> str:
+        FEEDBACK.labels(source, outcome).inc()
+        return outcome
