@@ -20,7 +20,7 @@ kafka_as = $(if $(filter 1,$(SECURE)),env KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(or
 	KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME=$(1) \
 	KAFKA_SASL_PASSWORD=dev-$(1)-password KAFKA_SSL_CAFILE=$(LOCAL)/kafka/tls/ca.pem)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample redrive-dlq browser soak test test-attacks test-unit lint fmt bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample dns-records redrive-dlq browser soak test test-attacks test-unit lint fmt bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ traces: sync ## print the newest traces that `make run TRACES=1` collected, as t
 
 publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --consent", "--via stripe" through the bridge; FILE=my-event.json; SECURE=1: as billing)
 	$(if $(findstring --via,$(ARGS)),$(UV) run --frozen python -m billing_bridge publish-sample $(ARGS),$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator publish-sample $(if $(FILE),--file "$(FILE)") $(ARGS))
+
+dns-records: sync ## the SPF, DKIM and DMARC records to publish for the configured sender (NOTIFIER_* settings; docs/deliverability.md)
+	@NOTIFIER_DKIM_PRIVATE_KEY_FILE=$${NOTIFIER_DKIM_PRIVATE_KEY_FILE:-$(if $(wildcard $(LOCAL)/dkim/offboarding.pem),$(LOCAL)/dkim/offboarding.pem)} \
+		$(UV) run --frozen python -m notifier dns-records
 
 redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscription.cancelled [LIMIT=n])
 	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }

@@ -21,6 +21,11 @@ export BILLING_RECURLY_WEBHOOK_SECRET=${BILLING_RECURLY_WEBHOOK_SECRET:-recurly_
 export BILLING_WEBHOOK_SECRET=${BILLING_WEBHOOK_SECRET:-whsec_ZGV2LW9mZmJvYXJkaW5nLXNlY3JldA==}
 # Bounces and complaints mailed to the return paths (docs/deliverability.md): the notifier's own SMTP listener.
 export NOTIFIER_FEEDBACK_SMTP_PORT=${NOTIFIER_FEEDBACK_SMTP_PORT:-2526}
+# Mail is DKIM-signed with a development key made once under .local/dkim/ (`make dns-records` prints its record).
+if [[ -z ${NOTIFIER_DKIM_PRIVATE_KEY:-} && -z ${NOTIFIER_DKIM_PRIVATE_KEY_FILE:-} ]]; then
+  export NOTIFIER_DKIM_PRIVATE_KEY_FILE="$LOCAL_DIR/dkim/offboarding.pem"
+  "$VENV_PYTHON" -m notifier dkim-key --out "$NOTIFIER_DKIM_PRIVATE_KEY_FILE" >/dev/null
+fi
 for provider in STRIPE PADDLE CHARGEBEE RECURLY; do
   base=BILLING_${provider}_API_BASE key=BILLING_${provider}_API_KEY
   export "$base=${!base:-http://127.0.0.1:$STANDIN_PORT/${provider,,}}" "$key=${!key:-dev-standin-key}"

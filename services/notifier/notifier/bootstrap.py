@@ -3,10 +3,12 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from notifier.adapters.dkim_signing import signer_from
 from notifier.adapters.rendering import Renderer
 from notifier.adapters.smtp import SmtpChannel, SmtpConfig
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
+from notifier.domain.authentication import alignment_warnings
 from notifier.entrypoints.consumers import commands_handler
 from notifier.entrypoints.feedback_smtp import FeedbackListener
 from notifier.entrypoints.http import create_app
@@ -17,8 +19,11 @@ from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
 from shared.db.wakeup import Wakeup
 from shared.events.commands import ErasePersonalData
+from shared.logging import get_logger
 from shared.messaging.authenticity import SignedByJourney, allowed_types
 from shared.runtime import Runtime, build_runtime
+
+log = get_logger(__name__)
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
@@ -35,7 +40,19 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             timeout=settings.smtp_timeout_seconds,
         ),
         pool_size=settings.sender_concurrency,
+        signer=signer_from(
+            selector=settings.dkim_selector,
+            domain=settings.dkim_signing_domain(),
+            pem=settings.dkim_private_key.get_secret_value() if settings.dkim_private_key else None,
+            path=settings.dkim_private_key_file,
+        ),
     )
+    for warning in alignment_warnings(
+        from_domain=settings.from_domain(),
+        dkim_domain=settings.dkim_signing_domain() if settings.dkim_configured() else None,
+        bounce_domain=settings.bounce_domain,
+    ):
+        log.warning("mail_authentication", problem=warning)
     webhook = WebhookChannel(
         secret=settings.webhook_secret.get_secret_value().encode(),
         timeout=settings.webhook_timeout_seconds,

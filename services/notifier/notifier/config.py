@@ -1,6 +1,7 @@
 """The notifier's settings: environment variables prefixed NOTIFIER_ (shared ones have no prefix)."""
 
 from datetime import time, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -48,6 +49,24 @@ class Settings(ServiceSettings, BrandSettings):
     feedback_smtp_port: int = Field(0, ge=0, le=65535)  # 0: no listener (`make run`: 2526)
     feedback_max_bytes: int = Field(1_048_576, ge=16_384, le=26_214_400)  # a report quotes the message, at most
     soft_bounce_window: timedelta = timedelta(hours=72)  # soft bounces for longer than this count as hard
+
+    # Authentication of our mail (docs/deliverability.md; `make dns-records` prints what to publish)
+    dkim_selector: str = Field("offboarding", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    dkim_domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")  # default: the From domain
+    dkim_private_key: SecretStr | None = None  # PEM, from a secret; or a file:
+    dkim_private_key_file: Path | None = None
+    spf_senders: str = "mx"  # SPF mechanisms of the hosts that send our mail, e.g. "include:amazonses.com"
+    feedback_mx_host: str = "feedback.acme.example"  # the host the bounce domain's MX names (the listener)
+    dmarc_reports: str | None = None  # where DMARC aggregate reports go (an address)
+
+    def from_domain(self) -> str:
+        return parseaddr(self.mail_from)[1].rpartition("@")[2].lower()
+
+    def dkim_signing_domain(self) -> str:
+        return (self.dkim_domain or self.from_domain()).lower()
+
+    def dkim_configured(self) -> bool:
+        return bool(self.dkim_private_key or self.dkim_private_key_file)
 
     # What the messages show and link to ({subscription_id} is filled in, percent-encoded: shared/links.py)
     # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from notifier.adapters.dkim_signing import DkimSigner
 from notifier.adapters.email import AnswerLost, Mailbox, OutgoingEmail, SendFailed
 from shared.logging import EMAIL_PATTERN
 
@@ -51,8 +52,8 @@ class SmtpChannel:
 
     IDLE_SECONDS = 10.0
 
-    def __init__(self, config: SmtpConfig, *, pool_size: int = 4) -> None:
-        self._config = config
+    def __init__(self, config: SmtpConfig, *, pool_size: int = 4, signer: DkimSigner | None = None) -> None:
+        self._config, self._signer = config, signer
         self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
         self._slots = asyncio.Semaphore(pool_size)
 
@@ -69,6 +70,8 @@ class SmtpChannel:
                 if to.needs_smtputf8 and not client.supports_extension("smtputf8"):
                     raise NoSmtpUtf8
                 raw, options = _wire_format(email, to, eight_bit=client.supports_extension("8bitmime"))
+                if self._signer is not None:
+                    raw = self._signer.sign(LINE_END.sub(b"\r\n", raw))  # signed as it goes on the wire
                 answer = await _transmit(client, sender, to, raw, options, before_end)
             except AnswerLost:
                 client.close()
