@@ -57,8 +57,9 @@ publish-sample: sync ## publish a sample cancellation (ARGS="--segment b2b --con
 	$(if $(findstring --via,$(ARGS)),$(UV) run --frozen python -m billing_bridge publish-sample $(ARGS),$(call kafka_as,billing) $(UV) run --frozen python -m orchestrator publish-sample $(if $(FILE),--file "$(FILE)") $(ARGS))
 
 dns-records: sync ## the SPF, DKIM and DMARC records to publish for the configured sender (NOTIFIER_* settings; docs/deliverability.md)
-	@NOTIFIER_DKIM_PRIVATE_KEY_FILE=$${NOTIFIER_DKIM_PRIVATE_KEY_FILE:-$(if $(wildcard $(LOCAL)/dkim/offboarding.pem),$(LOCAL)/dkim/offboarding.pem)} \
-		$(UV) run --frozen python -m notifier dns-records
+	@key=$${NOTIFIER_DKIM_PRIVATE_KEY_FILE:-$(LOCAL)/dkim/offboarding.pem}; \
+	if [ -f "$$key" ]; then export NOTIFIER_DKIM_PRIVATE_KEY_FILE=$$key; else unset NOTIFIER_DKIM_PRIVATE_KEY_FILE; fi; \
+	$(UV) run --frozen python -m notifier dns-records
 
 redrive-dlq: sync ## after a fix, move dead letters of TOPIC back (TOPIC=subscription.cancelled [LIMIT=n])
 	@test -n "$(TOPIC)" || { echo "usage: make redrive-dlq TOPIC=subscription.cancelled [LIMIT=100]" >&2; exit 2; }

@@ -105,6 +105,11 @@ class Settings(ServiceSettings, BrandSettings):
     def _link_template(cls, value: str) -> str:
         return links.check_template(value, allowed=LINK_PLACEHOLDERS)
 
+    @field_validator("dkim_private_key_file", "dkim_domain", "dmarc_reports", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value  # an empty variable (compose, Helm) means "not set"
+
     @field_validator("webhook_urls")
     @classmethod
     def _pairs(cls, value: str) -> str:
