@@ -1,5 +1,5 @@
 """Delivery feedback: what came back about each email (bounces, complaints, the server's refusal at send time),
-written once per delivery, kind and source; suppressions get a scope (an unsubscribe: marketing; a hard bounce
+written once per delivery, kind and source; who lifted a suppression and why; suppressions get a scope (an unsubscribe: marketing; a hard bounce
 or a complaint: all) and the delivery that caused them; deliveries show their latest feedback. Additive only:
 a notifier of the previous version keeps working against it during a rolling update.
 
@@ -35,9 +35,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("delivery_id", "kind", "source", name="uq_delivery_feedback_once"),
     )
     op.create_index("ix_delivery_feedback_address", "delivery_feedback", ["recipient_hash", "kind"])
+    op.create_table(
+        "suppression_audit",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("at", TZ, nullable=False, server_default=sa.func.now()),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("recipient_hash", sa.Text, nullable=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("suppression_audit")
     op.drop_table("delivery_feedback")
     op.drop_column("deliveries", "feedback_code")
     op.drop_column("deliveries", "feedback_kind")

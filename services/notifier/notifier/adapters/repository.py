@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.adapters.tables import deliveries, suppressions, unsubscribe_tokens
+from notifier.adapters.tables import deliveries, delivery_feedback, suppressions, unsubscribe_tokens
 from notifier.domain.delivery import Delivery, Known, Outcome
 
 COLUMNS = ", ".join(f.name for f in fields(Delivery))
@@ -259,6 +259,17 @@ class DeliveryRepository:
             .values(recipient=None, recipient_hash=None, subject=None, updated_at=sa.func.now())
         )
         await self.session.execute(sa.delete(unsubscribe_tokens).where(unsubscribe_tokens.c.journey_id == journey_id))
+        # What came back about its emails stays (kinds, codes, dates), not whose address it was. A suppression
+        # keeps its hash: nothing must go to a bounced address again, whichever journey it comes from.
+        await self.session.execute(
+            sa.update(delivery_feedback)
+            .where(
+                delivery_feedback.c.delivery_id.in_(
+                    sa.select(deliveries.c.id).where(deliveries.c.journey_id == journey_id)
+                )
+            )
+            .values(recipient_hash=None)
+        )
         return unsent
 
     async def _deliveries(self, statement, params: dict) -> list[Delivery]:

@@ -67,6 +67,19 @@ suppressions = sa.Table(
     sa.Column("delivery_id", sa.BigInteger, nullable=True),  # the delivery whose feedback suppressed it (0010)
 )
 
+# Who lifted or looked up a suppression, when and why (operators through the API; 0010). No address, its hash.
+suppression_audit = sa.Table(
+    "suppression_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("at", TZ, nullable=False, server_default=sa.func.now()),
+    sa.Column("actor", sa.Text, nullable=False),  # the token's fingerprint
+    sa.Column("action", sa.Text, nullable=False),  # lifted
+    sa.Column("recipient_hash", sa.Text, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),  # what was lifted
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 # One row per delivery, kind and source: a report that arrives twice is written once.
 delivery_feedback = sa.Table(
     "delivery_feedback",

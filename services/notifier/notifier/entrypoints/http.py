@@ -14,6 +14,7 @@ from notifier.adapters.tables import unsubscribe_tokens
 from notifier.config import Settings
 from notifier.entrypoints.delivery_log import delivery_log_router
 from notifier.entrypoints.renders import renders_router
+from notifier.entrypoints.suppressions import suppressions_router
 from notifier.service_layer.unsubscribes import unsubscribe
 from shared.auth import TokenAuth
 from shared.http import (
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
+    app.include_router(suppressions_router(sessions, auth))
     app.include_router(renders_router(auth, settings, renderer))
     return app
 

@@ -12,9 +12,11 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from notifier.adapters.tables import delivery_feedback, suppressions
+from notifier.adapters.tables import delivery_feedback, suppression_audit, suppressions
 from notifier.bootstrap import bootstrap
-from shared.testing import free_port
+from shared.events.commands import ErasePersonalData
+from shared.personal import address_hash
+from shared.testing import free_port, wait_until
 
 from .conftest import Orchestrator, mail_to, running, send_message
 
@@ -81,6 +83,20 @@ async def test_a_bounce_and_a_complaint_mailed_back_suppress_their_addresses_onc
             feedback = (await session.execute(sa.select(delivery_feedback.c.kind, delivery_feedback.c.source))).all()
             scopes = set((await session.execute(sa.select(suppressions.c.scope))).scalars())
 
+        # The bounced journey is erased: its feedback no longer says whose address it was; the suppression stays.
+        erase = ErasePersonalData(**bounced.model_dump(include={"journey_id", "subscription_id", "customer_id"}))
+        await orchestrator.send("erase-" + bounced_id, erase)
+
+        async def forgotten() -> bool:
+            async with notifier.sessions() as session:
+                hashes = (await session.execute(sa.select(delivery_feedback.c.recipient_hash))).scalars().all()
+            return sorted(hashes, key=lambda h: h or "") == [None, address_hash(complained.recipient.email)]
+
+        await wait_until(forgotten)
+        async with notifier.sessions() as session:
+            still = set((await session.execute(sa.select(suppressions.c.recipient_hash))).scalars())
+    assert address_hash(bounced.recipient.email) in still, "erasure does not lift the suppression"
+
     assert (log[bounced.journey_id]["status"], log[bounced.journey_id]["feedback_kind"]) == ("bounced", "hard")
     assert log[bounced.journey_id]["feedback_code"] == "5.1.1"
     assert (log[complained.journey_id]["status"], log[complained.journey_id]["feedback_code"]) == (
@@ -92,6 +108,48 @@ async def test_a_bounce_and_a_complaint_mailed_back_suppress_their_addresses_onc
     assert {(a["outcome"], a["reason"]) for a in answers.values()} == {("skipped", "address_unreachable")}
     for command in (bounced, complained):
         assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1, "nothing more went to it"
+
+
+async def test_an_operator_lifts_a_suppression_with_a_reason_and_mail_goes_again(settings_for, smtp_sink):
+    port = free_port()
+    settings = settings_for(feedback_smtp_port=port)
+    command_id, command = send_message()
+    address = command.recipient.email
+    async with notifier_with_listener(settings) as (notifier, orchestrator):
+        await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id})
+        (sent,) = mail_to(smtp_sink.maildir, address)
+        return_path = sent["Return-Path"].strip("<>")
+        dsn = report("postfix_dsn.eml", return_path=return_path, recipient=address, message_id=sent["Message-ID"])
+        await mail_report(port, return_path, dsn)
+        transport = httpx.ASGITransport(app=notifier.http_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            viewer, operator = {"Authorization": "Bearer viewer-token"}, {"Authorization": "Bearer operator-token"}
+            looked_up = await api.get("/v1/suppressions", params={"email": address}, headers=viewer)
+            by_viewer = await api.delete("/v1/suppressions", params={"email": address, "reason": "x"}, headers=viewer)
+            no_reason = await api.delete("/v1/suppressions", params={"email": address}, headers=operator)
+            lifted = await api.delete(
+                "/v1/suppressions",
+                params={"email": address, "reason": "customer fixed their mailbox"},
+                headers=operator,
+            )
+            again = await api.delete("/v1/suppressions", params={"email": address, "reason": "x"}, headers=operator)
+        again_id, again_command = send_message(email_address=address, step="access_ended")
+        await orchestrator.send(again_id, again_command)
+        answer = (await orchestrator.results({again_id}))[again_id]
+        async with notifier.sessions() as session:
+            audit = (await session.execute(sa.select(suppression_audit))).all()
+    state = looked_up.json()
+    assert looked_up.status_code == 200 and state["suppressed"] and state["scope"] == "all"
+    assert [(f["kind"], f["reason_code"], f["source"]) for f in state["feedback"]] == [("hard", "5.1.1", "smtp_report")]
+    assert address not in looked_up.text, "the answer names the hash, not the address"
+    assert by_viewer.status_code == 403 and no_reason.status_code == 422
+    assert no_reason.json()["error"]["code"] == "reason_required"
+    assert lifted.status_code == 200 and lifted.json()["suppressed"] is False
+    assert again.status_code == 404
+    assert [(a.action, a.scope, a.reason) for a in audit] == [("lifted", "all", "customer fixed their mailbox")]
+    assert address not in repr(audit)
+    assert answer["outcome"] == "succeeded" and len(mail_to(smtp_sink.maildir, address)) == 2
 
 
 async def test_the_listener_takes_only_its_return_paths_and_never_answers_junk(settings_for, smtp_sink):
