@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from datetime import datetime
 
+import httpx
+
 from notifier.adapters.dkim_signing import signer_from
 from notifier.adapters.rendering import Renderer
 from notifier.adapters.smtp import SmtpChannel, SmtpConfig
@@ -10,6 +12,7 @@ from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.authentication import alignment_warnings
 from notifier.entrypoints.consumers import commands_handler
+from notifier.entrypoints.email_webhooks import email_webhooks_router
 from notifier.entrypoints.feedback_smtp import FeedbackListener
 from notifier.entrypoints.http import create_app
 from notifier.entrypoints.sender import SenderLoop
@@ -109,11 +112,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                 hostname=settings.bounce_domain,
             )
         )
+    client = httpx.AsyncClient(timeout=10)  # SNS: the signing certificates, the subscription's confirmation
     runtime.http_app = create_app(
         sessions=runtime.sessions,
         auth=TokenAuth(parse_tokens(settings.api_tokens)),
         readiness=runtime.readiness,
         settings=settings,
         renderer=renderer,
+        email_webhooks=email_webhooks_router(feedback, settings, client, clock=clock),
     )
+    runtime.http_app.router.on_shutdown.append(client.aclose)
     return runtime

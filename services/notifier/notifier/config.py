@@ -50,6 +50,12 @@ class Settings(ServiceSettings, BrandSettings):
     feedback_max_bytes: int = Field(1_048_576, ge=16_384, le=26_214_400)  # a report quotes the message, at most
     soft_bounce_window: timedelta = timedelta(hours=72)  # soft bounces for longer than this count as hard
 
+    # The email providers' feedback webhooks (POST /webhooks/email/<provider>; each off until configured)
+    ses_topic_arns: str = ""  # the SNS topics of the SES notifications, comma-separated
+    sns_cert_url_pattern: str = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"  # where SNS URLs may point
+    sendgrid_webhook_public_key: str | None = None  # the signed event webhook's verification key (base64)
+    postmark_webhook_credentials: SecretStr | None = None  # user:password of the webhook URL, comma-separated
+
     # Authentication of our mail (docs/deliverability.md; `make dns-records` prints what to publish)
     dkim_selector: str = Field("offboarding", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     dkim_domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")  # default: the From domain

@@ -28,13 +28,23 @@ class FeedbackRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def find(self, *, delivery_id: int | None, message_ids: tuple[str, ...] = ()) -> Addressed | None:
-        """By the return path's delivery id, else by the Message-ID the report quotes."""
+    async def find(
+        self, *, delivery_id: int | None, message_ids: tuple[str, ...] = (), recipient_hash: str | None = None
+    ) -> Addressed | None:
+        """By the return path's delivery id, else by the Message-ID the report quotes, else the latest email
+        that went out to the address (a provider that names only the address)."""
         columns = (deliveries.c.id, deliveries.c.journey_id, deliveries.c.recipient_hash)
         if delivery_id is not None:
             query = sa.select(*columns).where(deliveries.c.id == delivery_id)
         elif message_ids:
             query = sa.select(*columns).where(deliveries.c.provider_message_id.in_(message_ids)).limit(1)
+        elif recipient_hash:
+            query = (
+                sa.select(*columns)
+                .where(deliveries.c.recipient_hash == recipient_hash, deliveries.c.status.in_(WENT_OUT))
+                .order_by(deliveries.c.id.desc())
+                .limit(1)
+            )
         else:
             return None
         row = (await self.session.execute(query)).first()

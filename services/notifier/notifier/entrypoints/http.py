@@ -28,7 +28,13 @@ from shared.v1 import dead_letters_router
 
 
 def create_app(
-    *, sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, readiness, settings: Settings, renderer: Renderer
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    auth: TokenAuth,
+    readiness,
+    settings: Settings,
+    renderer: Renderer,
+    email_webhooks: APIRouter | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding notifier",
@@ -59,6 +65,8 @@ def create_app(
     app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
     app.include_router(suppressions_router(sessions, auth))
+    if email_webhooks is not None:
+        app.include_router(email_webhooks)
     app.include_router(renders_router(auth, settings, renderer))
     return app
 

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.feedback_repository import Addressed, FeedbackRepository
 from notifier.adapters.reports import read_report
 from notifier.domain.delivery import Delivery, Outcome
+from notifier.domain.provider_events import ProviderFeedback
 from notifier.domain.return_path import delivery_of
 from shared.logging import get_logger
+from shared.personal import address_hash
 
 log = get_logger(__name__)
 FEEDBACK_LOOP = "fbl"  # the local part to register with mailbox providers' feedback loops
@@ -67,6 +69,28 @@ class FeedbackDesk:
             reason_code=report.feedback.reason_code,
         )
         return self._count(source, kind or "duplicate")
+
+    async def from_provider(self, items: list[ProviderFeedback]) -> dict[str, int]:
+        """A provider's webhook events, in one transaction; how many of each outcome."""
+        outcomes: dict[str, int] = {}
+        async with self._sessions() as session, session.begin():
+            repository = FeedbackRepository(session)
+            for item in items:
+                delivery = await repository.find(
+                    delivery_id=delivery_of(item.return_path, key=self._key, domain=self._domain)
+                    if item.return_path
+                    else None,
+                    message_ids=(item.message_id,) if item.message_id else (),
+                    recipient_hash=address_hash(item.email) if item.email else None,
+                )
+                if delivery is None:
+                    outcome = "unknown_delivery"
+                else:
+                    outcome = await repository.record(delivery, item.feedback, soft_window=self._window) or "duplicate"
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        for outcome, n in outcomes.items():
+            FEEDBACK.labels(items[0].feedback.source, outcome).inc(n)
+        return outcomes
 
     async def at_send(self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]) -> None:
         """The server's refusals at send time, in the transaction that records the sends."""
