@@ -65,8 +65,9 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def ops_router(readiness: ReadinessCheck) -> APIRouter:
-    """/healthz (the process answers), /readyz (its dependencies answer), /metrics (Prometheus text)."""
+def ops_router(readiness: ReadinessCheck, details: ReadinessCheck | None = None) -> APIRouter:
+    """/healthz (the process answers), /readyz (its dependencies answer; `details` adds what an operator should
+    see without making the service unready), /metrics (Prometheus text)."""
     router = APIRouter(tags=["operations"], responses=documented_errors())
 
     @router.get("/healthz", summary="Liveness")
@@ -81,9 +82,10 @@ def ops_router(readiness: ReadinessCheck) -> APIRouter:
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
-        )
+        body: dict = {"status": "ok" if ready else "unavailable", "checks": checks}
+        if details is not None:
+            body["details"] = await details()
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:

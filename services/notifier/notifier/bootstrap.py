@@ -11,6 +11,7 @@ from notifier.adapters.smtp import SmtpChannel, SmtpConfig
 from notifier.adapters.webhook import WebhookChannel
 from notifier.config import Settings
 from notifier.domain.authentication import alignment_warnings
+from notifier.domain.reputation import Thresholds
 from notifier.entrypoints.consumers import commands_handler
 from notifier.entrypoints.email_webhooks import email_webhooks_router
 from notifier.entrypoints.feedback_smtp import FeedbackListener
@@ -18,6 +19,7 @@ from notifier.entrypoints.http import create_app
 from notifier.entrypoints.sender import SenderLoop
 from notifier.service_layer.channels import Channels
 from notifier.service_layer.feedback import FeedbackDesk
+from notifier.service_layer.reputation import ReputationGuard
 from notifier.service_layer.sending import Sender, utc_now
 from shared.auth import TokenAuth, parse_tokens
 from shared.db.wakeup import Wakeup
@@ -112,6 +114,19 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
                 hostname=settings.bounce_domain,
             )
         )
+    guard = ReputationGuard(
+        runtime.sessions,
+        window=settings.reputation_window,
+        thresholds=Thresholds(
+            complaint_rate=settings.reputation_complaint_threshold,
+            bounce_rate=settings.reputation_bounce_threshold,
+            min_sent=settings.reputation_min_sent,
+        ),
+        sender_domain=settings.from_domain(),
+        every=settings.reputation_check_seconds,
+        clock=clock,
+    )
+    runtime.workers.append(guard)
     client = httpx.AsyncClient(timeout=10)  # SNS: the signing certificates, the subscription's confirmation
     runtime.http_app = create_app(
         sessions=runtime.sessions,
@@ -120,6 +135,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         settings=settings,
         renderer=renderer,
         email_webhooks=email_webhooks_router(feedback, settings, client, clock=clock),
+        reputation=guard,
     )
     runtime.http_app.router.on_shutdown.append(client.aclose)
     return runtime

@@ -56,6 +56,13 @@ class Settings(ServiceSettings, BrandSettings):
     sendgrid_webhook_public_key: str | None = None  # the signed event webhook's verification key (base64)
     postmark_webhook_credentials: SecretStr | None = None  # user:password of the webhook URL, comma-separated
 
+    # The reputation guard: rates over the window; marketing pauses at either threshold past a minimum volume
+    reputation_window: timedelta = timedelta(hours=24)
+    reputation_complaint_threshold: float = Field(0.003, gt=0, le=1)
+    reputation_bounce_threshold: float = Field(0.05, gt=0, le=1)
+    reputation_min_sent: int = Field(200, ge=1)
+    reputation_check_seconds: float = Field(60, gt=0)
+
     # Authentication of our mail (docs/deliverability.md; `make dns-records` prints what to publish)
     dkim_selector: str = Field("offboarding", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     dkim_domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")  # default: the From domain

@@ -1,5 +1,5 @@
 """Delivery feedback: what came back about each email (bounces, complaints, the server's refusal at send time),
-written once per delivery, kind and source; who lifted a suppression and why; suppressions get a scope (an unsubscribe: marketing; a hard bounce
+written once per delivery, kind and source; who lifted a suppression and why; marketing paused by the reputation guard and resumed; suppressions get a scope (an unsubscribe: marketing; a hard bounce
 or a complaint: all) and the delivery that caused them; deliveries show their latest feedback. Additive only:
 a notifier of the previous version keeps working against it during a rolling update.
 
@@ -36,6 +36,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_delivery_feedback_address", "delivery_feedback", ["recipient_hash", "kind"])
     op.create_table(
+        "sending_pauses",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("stream", sa.Text, nullable=False),
+        sa.Column("paused_at", TZ, nullable=False, server_default=sa.func.now()),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("resumed_at", TZ, nullable=True),
+        sa.Column("resumed_by", sa.Text, nullable=True),
+        sa.Column("resume_reason", sa.Text, nullable=True),
+    )
+    op.create_index(
+        "uq_sending_pauses_open",
+        "sending_pauses",
+        ["stream"],
+        unique=True,
+        postgresql_where=sa.text("resumed_at IS NULL"),
+    )
+    op.create_table(
         "suppression_audit",
         sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
         sa.Column("at", TZ, nullable=False, server_default=sa.func.now()),
@@ -49,6 +66,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("suppression_audit")
+    op.drop_table("sending_pauses")
     op.drop_table("delivery_feedback")
     op.drop_column("deliveries", "feedback_code")
     op.drop_column("deliveries", "feedback_kind")

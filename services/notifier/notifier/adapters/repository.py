@@ -61,6 +61,7 @@ SENT = sa.text(
         SELECT * FROM unnest(CAST(:journeys AS text[]), CAST(:steps AS text[])))
     """  # noqa: S608 (COLUMNS is a constant, not input)
 ).columns(**TYPED)
+OPEN_MARKETING_PAUSE = sa.text("SELECT reason FROM sending_pauses WHERE stream = 'marketing' AND resumed_at IS NULL")
 SUPPRESSED = sa.text(
     "SELECT recipient_hash, scope FROM suppressions WHERE recipient_hash = ANY(CAST(:hashes AS text[]))"
 )
@@ -154,7 +155,8 @@ class DeliveryRepository:
         if not marketing_hashes:
             return Known(sent, suppressed, {})
         last = dict((await self.session.execute(LAST_MARKETING, {"hashes": sorted(marketing_hashes)})).all())
-        return Known(sent, suppressed, last)
+        paused = await self.session.scalar(OPEN_MARKETING_PAUSE)
+        return Known(sent, suppressed, last, marketing_paused=paused)
 
     async def claim(self, limit: int, *, now: datetime) -> list[Delivery]:
         """Mark up to `limit` queued deliveries `sending` (replicas share the queue through SKIP LOCKED)."""

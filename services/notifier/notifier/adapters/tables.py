@@ -80,6 +80,20 @@ suppression_audit = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
 )
 
+# Marketing mail paused by the reputation guard, and resumed by an operator (who, when, why): the history.
+sending_pauses = sa.Table(
+    "sending_pauses",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    sa.Column("stream", sa.Text, nullable=False),  # marketing
+    sa.Column("paused_at", TZ, nullable=False, server_default=sa.func.now()),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("resumed_at", TZ, nullable=True),
+    sa.Column("resumed_by", sa.Text, nullable=True),  # the token's fingerprint
+    sa.Column("resume_reason", sa.Text, nullable=True),
+    sa.Index("uq_sending_pauses_open", "stream", unique=True, postgresql_where=sa.text("resumed_at IS NULL")),
+)
+
 # One row per delivery, kind and source: a report that arrives twice is written once.
 delivery_feedback = sa.Table(
     "delivery_feedback",

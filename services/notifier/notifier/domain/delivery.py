@@ -3,11 +3,13 @@ out now, what to answer when it does not, and which deliveries of a batch may go
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from notifier.domain.consent import Defer, Protection, Skip, decide
 from notifier.domain.feedback import UNREACHABLE, Feedback
+
+PAUSED_RETRY = timedelta(hours=1)  # when a marketing email held by the reputation guard is asked for again
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Known:
     sent: dict[tuple[str, str], Delivery]  # (journey, step) -> the delivery that already went out
     suppressed: dict[str, str]  # address hash -> scope: marketing (unsubscribed) | all (bounced, complained)
     last_marketing: dict[str, datetime]  # address hash -> when the last marketing message went
+    marketing_paused: str | None = None  # why the reputation guard paused marketing mail (None: it goes)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ def next_move(
     category = delivery.category
     if delivery.channel == "email" and category_of(delivery) == "marketing":
         category = "marketing"  # the notifier's own tag wins when it is the stricter one
+    if category == "marketing" and known.marketing_paused and delivery.channel == "email":
+        # Held, not dropped: the orchestrator asks again in an hour, and an operator's resume lets it go.
+        return Outcome(
+            "deferred", "deferred", f"marketing paused: {known.marketing_paused}", not_before=now + PAUSED_RETRY
+        )
     decision = decide(
         category=category,
         consent=delivery.marketing_consent,

@@ -14,7 +14,9 @@ from notifier.adapters.tables import unsubscribe_tokens
 from notifier.config import Settings
 from notifier.entrypoints.delivery_log import delivery_log_router
 from notifier.entrypoints.renders import renders_router
+from notifier.entrypoints.reputation import reputation_router
 from notifier.entrypoints.suppressions import suppressions_router
+from notifier.service_layer.reputation import ReputationGuard
 from notifier.service_layer.unsubscribes import unsubscribe
 from shared.auth import TokenAuth
 from shared.http import (
@@ -35,6 +37,7 @@ def create_app(
     settings: Settings,
     renderer: Renderer,
     email_webhooks: APIRouter | None = None,
+    reputation: ReputationGuard | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding notifier",
@@ -60,13 +63,15 @@ def create_app(
             ).body
         ),
     )
-    app.include_router(ops_router(readiness))
+    app.include_router(ops_router(readiness, reputation.readiness_details if reputation else None))
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
     app.include_router(suppressions_router(sessions, auth))
     if email_webhooks is not None:
         app.include_router(email_webhooks)
+    if reputation is not None:
+        app.include_router(reputation_router(sessions, auth, reputation))
     app.include_router(renders_router(auth, settings, renderer))
     return app
 
