@@ -1,22 +1,24 @@
 """The support console in headless Chromium, every service its own process: an operator signs in, finds a
 customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message and a
-whole journey, reads the attention list, the insights, an experiment and the audit; a viewer sees no buttons; German
+whole journey, reads the attention list (with a customer whose confirmation bounced), the insights, an experiment and the audit; a viewer sees no buttons; German
 is German. Every page passes axe-core's accessibility checks; screenshots of each go to
 .local/screenshots/console-*.png."""
 
 import asyncio
 import re
 
+import aiosmtplib
 import httpx
 import pytest
 
-from shared.testing import accessibility_violations, chromium, navigate
+from shared.testing import accessibility_violations, chromium, free_port, navigate, wait_until
 
 from .system import ROOT, Billing, converge, mail
 
 pytestmark = pytest.mark.integration
 SCREENSHOTS = ROOT / ".local" / "screenshots"
 AXE = ROOT / ".local" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+DSN = ROOT / "services" / "notifier" / "tests" / "integration" / "reports" / "postfix_dsn.eml"
 
 
 # The b2c journeys run an experiment: half of the customers get no win-back offer.
@@ -35,6 +37,7 @@ async def console_system(system):
         pytest.fail("axe-core is missing: `make test` installs it (deploy/browser.sh)")
     b2c = system.templates() / "b2c-voluntary.v1.yaml"
     b2c.write_text(b2c.read_text() + EXPERIMENT)
+    system.service_env["notifier"] = {"NOTIFIER_FEEDBACK_SMTP_PORT": str(free_port())}
     for service in ("notifier", "survey", "orchestrator"):  # the orchestrator's console reads the other two
         await system.start(service)
     return system
@@ -46,8 +49,10 @@ async def test_support_staff_use_the_console_in_a_browser(console_system):
         subs = await billing.cancel(4)
         await converge(system, billing)
     await answer_the_first_survey(system)
+    await bounce_the_confirmation(system, billing.address(subs[1]), subs[1])
     port = next(r.port for r in system.replicas if r.service == "orchestrator")
     seen = await asyncio.to_thread(operator_session, f"http://127.0.0.1:{port}", billing.address(subs[0]), subs[0])
+    assert subs[1] in seen["attention"] and "5.1.1" in seen["attention"], "the bounced customer needs attention"
     assert seen["paused"] and seen["resumed"] and seen["revealed"] == billing.address(subs[0])
     assert "Confirmation" in seen["preview"] or "cancel" in seen["preview"].lower()
     assert seen["preview_plan"] == "b2b-voluntary, version 1" and seen["preview_rows"] == 13
@@ -57,6 +62,29 @@ async def test_support_staff_use_the_console_in_a_browser(console_system):
     viewer = await asyncio.to_thread(viewer_session, f"http://127.0.0.1:{port}", seen["journey_url"])
     assert viewer["action_links"] == 0 and viewer["reveal"] == 0 and viewer["german"]
     assert not seen["violations"] and not viewer["violations"], seen["violations"] | viewer["violations"]
+
+
+async def bounce_the_confirmation(system, address: str, subscription: str) -> None:
+    """The customer's mail server bounces the confirmation (a Postfix DSN to its return path, over SMTP to the
+    notifier's listener); the orchestrator hears of it and puts it on the journey's timeline."""
+    sent = next(
+        m
+        for m in mail(system.maildir, f"@{system.name}.example")
+        if address in m["To"] and m["X-Offboarding-Step"] == "confirmation"
+    )
+    return_path = sent["Return-Path"].strip("<>")
+    dsn = DSN.read_text().format(return_path=return_path, recipient=address, message_id=sent["Message-ID"])
+    listener = int(system.service_env["notifier"]["NOTIFIER_FEEDBACK_SMTP_PORT"])
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=listener) as client:
+        await client.sendmail("", [return_path], dsn.encode())
+
+    async def on_the_timeline() -> bool:
+        async with system.orchestrator_api() as api:
+            (journey,) = (await api.get("/v1/journeys", params={"subscription_id": subscription})).json()["items"]
+            detail = (await api.get(f"/v1/journeys/{journey['id']}")).json()
+        return any(e["what"] == "email_bounced" for e in detail.get("timeline", []))
+
+    await wait_until(on_the_timeline, within=30, every=0.3)
 
 
 async def answer_the_first_survey(system) -> None:
@@ -138,6 +166,8 @@ def operator_session(base: str, email: str, subscription: str) -> dict:
         for name in ("attention", "insights", "audit"):
             driver.get(f"{base}/console/{name}")
             page(name)
+            if name == "attention":
+                seen["attention"] = driver.find_element(By.TAG_NAME, "main").text
         seen["audit_entries"] = len(driver.find_elements(By.CSS_SELECTOR, "main tbody tr"))
     finally:
         driver.quit()

@@ -71,6 +71,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         bounce_domain=settings.bounce_domain,
         soft_window=settings.soft_bounce_window,
         clock=clock,
+        topic=settings.topic_step_results,
+        keyring_schema=settings.keyring_schema,
     )
     sender = Sender(
         runtime.sessions, engine=runtime.engine, settings=settings, channels=channels, feedback=feedback, clock=clock

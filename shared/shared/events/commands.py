@@ -124,6 +124,24 @@ class CustomerUnsubscribed(EventData):
 
 
 @service_messages.register
+class DeliveryFeedbackReported(EventData):
+    """The notifier to the orchestrator, on the step results topic: something came back about an email of this
+    journey (a hard or soft bounce, a complaint), once per email, kind and source. Codes only, no address: the
+    journey's timeline shows the email's fate, and an unreachable customer goes on support's attention list."""
+
+    event_type = "offboarding.delivery.feedback"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    step: str
+    kind: Literal["hard", "soft", "complaint"]
+    reason_code: str = Field(max_length=40)
+    source: str = Field(max_length=20)
+    occurred_at: datetime
+
+
+@service_messages.register
 class SurveyResponseSubmitted(EventData):
     """Public (contract section 2): one per exit-survey answer, on survey.responses."""
 

@@ -17,11 +17,14 @@ WENT_OUT = ("sent", "unconfirmed", "failed", "bounced", "complained")
 
 @dataclass(frozen=True)
 class Addressed:
-    """The delivery a report is about: its id, the journey, and its address's hash (None once erased)."""
+    """The delivery a report is about: its id, where it belongs, and its address's hash (None once erased)."""
 
     id: int
     journey_id: str
     recipient_hash: str | None
+    subscription_id: str = ""
+    customer_id: str = ""
+    step: str = ""
 
 
 class FeedbackRepository:
@@ -33,7 +36,14 @@ class FeedbackRepository:
     ) -> Addressed | None:
         """By the return path's delivery id, else by the Message-ID the report quotes, else the latest email
         that went out to the address (a provider that names only the address)."""
-        columns = (deliveries.c.id, deliveries.c.journey_id, deliveries.c.recipient_hash)
+        columns = (
+            deliveries.c.id,
+            deliveries.c.journey_id,
+            deliveries.c.recipient_hash,
+            deliveries.c.subscription_id,
+            deliveries.c.customer_id,
+            deliveries.c.step,
+        )
         if delivery_id is not None:
             query = sa.select(*columns).where(deliveries.c.id == delivery_id)
         elif message_ids:
@@ -48,7 +58,7 @@ class FeedbackRepository:
         else:
             return None
         row = (await self.session.execute(query)).first()
-        return Addressed(row.id, row.journey_id, row.recipient_hash) if row else None
+        return Addressed(**row._asdict()) if row else None
 
     async def record(self, delivery: Addressed, feedback: Feedback, *, soft_window: timedelta) -> str | None:
         """Write the feedback (once per delivery, kind and source); returns the kind written (a soft bounce

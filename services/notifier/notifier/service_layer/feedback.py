@@ -11,12 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.feedback_repository import Addressed, FeedbackRepository
 from notifier.adapters.reports import read_report
 from notifier.domain.delivery import Delivery, Outcome
+from notifier.domain.feedback import Feedback
 from notifier.domain.provider_events import ProviderFeedback
 from notifier.domain.return_path import delivery_of
+from shared.events.commands import DeliveryFeedbackReported
+from shared.events.envelope import new_event
+from shared.keyring import Keyring
 from shared.logging import get_logger
+from shared.outbox.step_results import queue_signed
 from shared.personal import address_hash
 
 log = get_logger(__name__)
+SOURCE = "offboarding/notifier"
 FEEDBACK_LOOP = "fbl"  # the local part to register with mailbox providers' feedback loops
 FEEDBACK = Counter(
     "notifier_delivery_feedback_total",
@@ -35,9 +41,12 @@ class FeedbackDesk:
         bounce_domain: str,
         soft_window: timedelta,
         clock: Callable[[], datetime],
+        topic: str,
+        keyring_schema: str,
     ) -> None:
         self._sessions, self._key, self._domain = sessions, return_path_key, bounce_domain
         self._window, self._clock = soft_window, clock
+        self._topic, self._keyring_schema = topic, keyring_schema
 
     def takes(self, address: str) -> bool:
         """Mail for the listener: a return path of ours, or the feedback-loop address `fbl@<bounce domain>` (a
@@ -61,6 +70,7 @@ class FeedbackDesk:
             if delivery is None:
                 return self._count(source, "unknown_delivery")
             kind = await repository.record(delivery, report.feedback, soft_window=self._window)
+            await self._tell(session, [(delivery, report.feedback, kind)])
         log.info(
             "delivery_feedback",
             journey_id=delivery.journey_id,
@@ -74,7 +84,7 @@ class FeedbackDesk:
         """A provider's webhook events, in one transaction; how many of each outcome."""
         outcomes: dict[str, int] = {}
         async with self._sessions() as session, session.begin():
-            repository = FeedbackRepository(session)
+            repository, told = FeedbackRepository(session), []
             for item in items:
                 delivery = await repository.find(
                     delivery_id=delivery_of(item.return_path, key=self._key, domain=self._domain)
@@ -86,21 +96,59 @@ class FeedbackDesk:
                 if delivery is None:
                     outcome = "unknown_delivery"
                 else:
-                    outcome = await repository.record(delivery, item.feedback, soft_window=self._window) or "duplicate"
+                    kind = await repository.record(delivery, item.feedback, soft_window=self._window)
+                    told.append((delivery, item.feedback, kind))
+                    outcome = kind or "duplicate"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            await self._tell(session, told)
         for outcome, n in outcomes.items():
             FEEDBACK.labels(items[0].feedback.source, outcome).inc(n)
         return outcomes
 
     async def at_send(self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]) -> None:
         """The server's refusals at send time, in the transaction that records the sends."""
-        repository = FeedbackRepository(session)
+        repository, told = FeedbackRepository(session), []
         for delivery, outcome in done:
             if outcome.feedback is None:
                 continue
-            addressed = Addressed(delivery.id, delivery.journey_id, delivery.recipient_hash)
+            addressed = Addressed(
+                delivery.id,
+                delivery.journey_id,
+                delivery.recipient_hash,
+                delivery.subscription_id,
+                delivery.customer_id,
+                delivery.step,
+            )
             kind = await repository.record(addressed, outcome.feedback, soft_window=self._window)
+            told.append((addressed, outcome.feedback, kind))
             self._count("smtp_answer", kind or "duplicate")
+        await self._tell(session, told)
+
+    async def _tell(self, session: AsyncSession, told: list[tuple[Addressed, Feedback, str | None]]) -> None:
+        """The orchestrator hears of each new record (signed, through the outbox, in this transaction); not of
+        duplicates, nor of journeys already erased (their keys are gone)."""
+        new = [(d, f, k) for d, f, k in told if k is not None]
+        if not new:
+            return
+        keyring = Keyring(session, self._keyring_schema)
+        known = await keyring.get(sorted({d.journey_id for d, _, _ in new}))
+        rows = []
+        for delivery, feedback, kind in new:
+            if delivery.journey_id not in known or known[delivery.journey_id].seal is None:
+                continue  # erased: the orchestrator keeps nothing more about it
+            data = DeliveryFeedbackReported(
+                journey_id=delivery.journey_id,
+                subscription_id=delivery.subscription_id,
+                customer_id=delivery.customer_id,
+                step=delivery.step,
+                kind=kind,
+                reason_code=feedback.reason_code[:40],
+                source=feedback.source,
+                occurred_at=feedback.occurred_at,
+            )
+            event = new_event(data.event_type, SOURCE, data.model_dump(mode="json"), subject=delivery.journey_id)
+            rows.append((self._topic, delivery.subscription_id, event))
+        await queue_signed(session, rows, keyring)
 
     @staticmethod
     def _count(source: str, outcome: str) -> str:

@@ -1,5 +1,5 @@
 """What the support console reads besides the journeys themselves: the attention list (failed steps, late
-timers), the audit log, and a journey's customer (personal data: only when an operator reveals it)."""
+timers, customers their emails do not reach), the audit log, and a journey's customer (personal data: only when an operator reveals it)."""
 
 import uuid
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.adapters.queries import filtered
-from orchestrator.adapters.tables import audit_log, journey_steps, journeys
+from orchestrator.adapters.tables import audit_log, delivery_feedback, journey_steps, journeys
 
 LATE_AFTER = timedelta(minutes=5)  # a due step still not run this long after its time is "late"
 
@@ -31,6 +31,28 @@ async def failed_steps(session: AsyncSession, *, limit: int = 50) -> list[dict[s
         .join(journeys, journeys.c.id == journey_steps.c.journey_id)
         .where(journey_steps.c.status == "failed")
         .order_by(journey_steps.c.completed_at.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def unreachable_customers(session: AsyncSession, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Journeys whose emails bounced for good or drew a complaint, newest first: the customer may not have got
+    what they were told (their later emails are skipped)."""
+    rows = await session.execute(
+        sa.select(
+            delivery_feedback.c.journey_id,
+            delivery_feedback.c.step,
+            delivery_feedback.c.kind,
+            delivery_feedback.c.reason_code,
+            delivery_feedback.c.occurred_at,
+            journeys.c.subscription_id,
+            journeys.c.template,
+            journeys.c.status,
+        )
+        .join(journeys, journeys.c.id == delivery_feedback.c.journey_id)
+        .where(delivery_feedback.c.kind != "soft")
+        .order_by(delivery_feedback.c.occurred_at.desc())
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]

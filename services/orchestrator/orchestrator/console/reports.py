@@ -28,6 +28,7 @@ def reports_router(console: Console) -> APIRouter:
         async with console.db() as session:
             failed = await console_queries.failed_steps(session)
             late = await console_queries.late_journeys(session, now=now)
+            unreachable = await console_queries.unreachable_customers(session)
             own = await dead_letters.summary(session, since=now - timedelta(days=7), latest=20)
         others = await console.peers.dead_letters()
         return console.page(
@@ -35,6 +36,7 @@ def reports_router(console: Console) -> APIRouter:
             staff,
             failed=failed,
             late=late,
+            unreachable=unreachable,
             dead={"orchestrator": own, **others},
         )
 

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.service_layer import handlers
 from orchestrator.service_layer.unit_of_work import UnitOfWork
-from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted, service_messages
+from shared.events.commands import (
+    CustomerUnsubscribed,
+    DeliveryFeedbackReported,
+    StepResult,
+    SurveyResponseSubmitted,
+    service_messages,
+)
 from shared.events.envelope import InvalidMessage
 from shared.events.subscription import SubscriptionCancelled, SubscriptionReactivated, billing_events
 from shared.messaging.consumer import BatchHandler, IncomingMessage
@@ -36,13 +42,16 @@ def billing_handler(uow_factory: UowFactory) -> BatchHandler:
 
 
 def results_handler(uow_factory: UowFactory) -> BatchHandler:
-    """Step results from the notifier and the survey service, exit-survey answers, and unsubscribes."""
+    """Step results from the notifier and the survey service, exit-survey answers, unsubscribes, and what came
+    back about emails (bounces, complaints)."""
 
     async def handle(messages: list[IncomingMessage], session: AsyncSession) -> None:
         uow = uow_factory(session)
         read = [service_messages.read(m.event) for m in messages]
         for data, message in zip(read, messages, strict=True):
-            if not isinstance(data, StepResult | SurveyResponseSubmitted | CustomerUnsubscribed):
+            if not isinstance(
+                data, StepResult | SurveyResponseSubmitted | CustomerUnsubscribed | DeliveryFeedbackReported
+            ):
                 raise InvalidMessage("unknown_type", f"{message.event.type} is not a result or a survey answer")
         results = [data for data in read if isinstance(data, StepResult)]
         if results:
@@ -50,6 +59,9 @@ def results_handler(uow_factory: UowFactory) -> BatchHandler:
         unsubscribes = [data for data in read if isinstance(data, CustomerUnsubscribed)]
         if unsubscribes:
             await handlers.record_unsubscribes(unsubscribes, uow)
+        feedback = [data for data in read if isinstance(data, DeliveryFeedbackReported)]
+        if feedback:
+            await handlers.record_delivery_feedback(feedback, uow)
         for data in read:
             if isinstance(data, SurveyResponseSubmitted):
                 await handlers.record_survey_answer(data, uow)

@@ -11,7 +11,12 @@ from orchestrator.domain.journey import Journey
 from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared import tracing
-from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
+from shared.events.commands import (
+    CustomerUnsubscribed,
+    DeliveryFeedbackReported,
+    StepResult,
+    SurveyResponseSubmitted,
+)
 from shared.events.envelope import CloudEvent
 from shared.events.subscription import SubscriptionCancelled, SubscriptionReactivated
 from shared.logging import get_logger
@@ -122,6 +127,18 @@ async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork)
     known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
     new = await uow.journeys.record_unsubscribes(known)
     log.info("unsubscribes_recorded", received=len(told), new=new)
+
+
+async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: UnitOfWork) -> None:
+    """What came back about the journeys' emails: on their timelines, and the unreachable on the attention list.
+    The journeys' later emails are skipped by the notifier itself (address_unreachable), not from here."""
+    rows = [
+        (ident, t.step, t.kind, t.source, t.reason_code, t.occurred_at)
+        for t in told
+        if (ident := _uuid(t.journey_id)) is not None
+    ]
+    new = await uow.journeys.record_delivery_feedback(rows)
+    log.info("delivery_feedback_recorded", received=len(told), new=new)
 
 
 async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork) -> None:
