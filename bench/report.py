@@ -50,6 +50,24 @@ def table(r: dict) -> str:
                 f"{d['replays']:,} replays; runs {d['seconds']} s",
             )
         )
+    if "feedback" in r:
+        f = r["feedback"]
+        rows.append(
+            (
+                f"bounce reports mailed to the notifier ({f['connections']} connections)",
+                f"{f['per_s']} reports/s",
+                f"notifier CPU {f['notifier_cpu_ms_per_report']} ms/report; {f['sql_statements_per_report']} statements",
+            )
+        )
+    if "email_build" in r and "dkim_us_per_email_median" in r["email_build"]:
+        e = r["email_build"]
+        rows.append(
+            (
+                "per sent email: DKIM signature / return path (median)",
+                f"{e['dkim_us_per_email_median']} µs / {e['return_path_us_per_email_median']} µs",
+                "CPU, in-process",
+            )
+        )
     for provider, note in (("stripe", "customer read from its API"), ("chargebee", "customer in the webhook")):
         if provider in r.get("bridge", {}):
             b = r["bridge"][provider]

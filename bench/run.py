@@ -10,6 +10,8 @@ Measures, on the local stack (started if needed) with every service as its own p
   - latency from the event's time to the confirmation's arrival at the sink, at half the sustained rate;
   - the support API at 1,000,000 journeys: search and detail, p50/p99 under concurrent requests;
   - the notifier's CPU per email before the wire (bench/email_build.py): context, blocks, layout, MIME bytes;
+  - delivery feedback (bench/feedback.py): bounce reports mailed to the notifier's listener per second, its CPU
+    and SQL statements per report;
   - the billing bridge (bench/bridge.py): signed webhooks accepted end to end (verified, published with
     acks=all) per second, its CPU ms per webhook, the p99 of the 2xx answer.
 Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
@@ -30,6 +32,7 @@ import bridge
 import cost
 import dry_run
 import email_build
+import feedback
 import limits
 import support
 from common import (
@@ -227,6 +230,8 @@ async def main(args: argparse.Namespace) -> dict:
         report["email_build"] = email_build.email_build(args.emails)
         step(f"billing bridge, {args.webhooks:,} webhooks per provider")
         report["bridge"] = await SINGLE["bridge"](database, sink_port, work / "mail", work, args)
+        step(f"delivery feedback, {args.feedback_reports:,} bounce reports")
+        report["feedback"] = await SINGLE["feedback"](database, sink_port, work / "mail", work, args)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -249,6 +254,7 @@ SINGLE = {
     "latency": lambda db, port, mail, work, a: latency(db, port, mail, work, a.latency_rate, a.latency_seconds),
     "dry_run": lambda db, port, mail, work, a: dry_run.dry_run(db, port, mail, work, a.dry_run_journeys),
     "email_build": lambda db, port, mail, work, a: email_build.email_build(a.emails),
+    "feedback": lambda db, port, mail, work, a: feedback.feedback(db, port, mail, work, a.feedback_reports),
     "bridge": lambda db, port, mail, work, a: bridge.bridge(
         f"{PG}/{db}", port, mail, work, a.webhooks, a.webhook_concurrency
     ),
@@ -269,6 +275,7 @@ def cli() -> None:
     parser.add_argument("--api-concurrency", type=int, default=8)
     parser.add_argument("--console-concurrency", type=int, default=2, help="staff members using the console at once")
     parser.add_argument("--emails", type=int, default=2000, help="emails built per round (5 rounds)")
+    parser.add_argument("--feedback-reports", type=int, default=2000, help="bounce reports mailed to the notifier")
     parser.add_argument("--webhooks", type=int, default=3000, help="signed webhooks per provider for the bridge row")
     parser.add_argument("--webhook-concurrency", type=int, default=16, help="webhooks in flight at once")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")

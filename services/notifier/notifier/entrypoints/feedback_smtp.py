@@ -58,7 +58,8 @@ class FeedbackListener(Worker):
                 enable_SMTPUTF8=True,
                 hostname=self._hostname,
                 timeout=60,
-                command_call_limit=50,
+                # A mail server delivers its queued bounces in one session: many transactions, few other commands.
+                command_call_limit={"*": 50, "MAIL": 5000, "RCPT": 10000, "DATA": 5000, "RSET": 5000},
             ),
             self._host,
             self._port,

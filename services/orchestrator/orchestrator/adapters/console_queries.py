@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.adapters.queries import filtered
-from orchestrator.adapters.tables import audit_log, delivery_feedback, journey_steps, journeys
+from orchestrator.adapters.tables import audit_log, email_feedback, journey_steps, journeys
 
 LATE_AFTER = timedelta(minutes=5)  # a due step still not run this long after its time is "late"
 
@@ -41,18 +41,18 @@ async def unreachable_customers(session: AsyncSession, *, limit: int = 50) -> li
     what they were told (their later emails are skipped)."""
     rows = await session.execute(
         sa.select(
-            delivery_feedback.c.journey_id,
-            delivery_feedback.c.step,
-            delivery_feedback.c.kind,
-            delivery_feedback.c.reason_code,
-            delivery_feedback.c.occurred_at,
+            email_feedback.c.journey_id,
+            email_feedback.c.step,
+            email_feedback.c.kind,
+            email_feedback.c.reason_code,
+            email_feedback.c.occurred_at,
             journeys.c.subscription_id,
             journeys.c.template,
             journeys.c.status,
         )
-        .join(journeys, journeys.c.id == delivery_feedback.c.journey_id)
-        .where(delivery_feedback.c.kind != "soft")
-        .order_by(delivery_feedback.c.occurred_at.desc())
+        .join(journeys, journeys.c.id == email_feedback.c.journey_id)
+        .where(email_feedback.c.kind != "soft")
+        .order_by(email_feedback.c.occurred_at.desc())
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]

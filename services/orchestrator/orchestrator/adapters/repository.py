@@ -104,7 +104,7 @@ RECORD_UNSUBSCRIBES = sa.text(
 RECORD_DELIVERY_FEEDBACK = sa.text(
     """
     WITH new AS (
-        INSERT INTO delivery_feedback (journey_id, step, kind, source, reason_code, occurred_at)
+        INSERT INTO email_feedback (journey_id, step, kind, source, reason_code, occurred_at)
         SELECT f.id, f.step, f.kind, f.source, f.code, f.at
         FROM unnest(CAST(:ids AS uuid[]), CAST(:steps AS text[]), CAST(:kinds AS text[]), CAST(:sources AS text[]),
                     CAST(:codes AS text[]), CAST(:ats AS timestamptz[])) AS f(id, step, kind, source, code, at)

@@ -107,8 +107,8 @@ unsubscribes = sa.Table(
 
 # What came back about a journey's emails (the notifier tells: bounces, complaints), once per step, kind and
 # source: the journey's timeline shows it, and unreachable customers are on the console's attention list.
-delivery_feedback = sa.Table(
-    "delivery_feedback",
+email_feedback = sa.Table(
+    "email_feedback",
     metadata,
     sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("step", sa.Text, primary_key=True),
@@ -116,7 +116,7 @@ delivery_feedback = sa.Table(
     sa.Column("source", sa.Text, primary_key=True),
     sa.Column("reason_code", sa.Text, nullable=False),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_delivery_feedback_unreachable", "occurred_at", postgresql_where=sa.text("kind <> 'soft'")),
+    sa.Index("ix_email_feedback_unreachable", "occurred_at", postgresql_where=sa.text("kind <> 'soft'")),
 )
 
 # Two keys per journey (shared.keyring): `key` seals the personal data in its commands on Kafka and is deleted
@@ -149,7 +149,7 @@ audit_log = sa.Table(
 __all__ = [
     "audit_log",
     "dead_letters",
-    "delivery_feedback",
+    "email_feedback",
     "inbox",
     "journey_keys",
     "journey_steps",

@@ -17,7 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "delivery_feedback",
+        "email_feedback",
         sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("step", sa.Text, primary_key=True),
         sa.Column("kind", sa.Text, primary_key=True),
@@ -26,12 +26,12 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index(
-        "ix_delivery_feedback_unreachable",
-        "delivery_feedback",
+        "ix_email_feedback_unreachable",
+        "email_feedback",
         ["occurred_at"],
         postgresql_where=sa.text("kind <> 'soft'"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("delivery_feedback")
+    op.drop_table("email_feedback")
