@@ -132,3 +132,20 @@ def navigate(driver, element) -> None:
 
     WebDriverWait(driver, 20).until(replaced)
     WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def json_shaped_like(keys: list[str]):
+    """A hypothesis strategy: any JSON, and objects keyed mostly with `keys` (a provider's field names), nested,
+    so that the documents come close to the real shape where parsers assume things. For the hostile-input
+    tests of whatever reads a webhook or report (hypothesis is a test dependency: imported here, on use)."""
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63) | st.floats()
+    json = st.recursive(
+        scalars | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+        max_leaves=25,
+    )
+    return st.recursive(
+        json, lambda children: st.dictionaries(st.sampled_from(keys), children, max_size=6), max_leaves=40
+    )

@@ -98,3 +98,11 @@ def test_a_batch_never_sends_one_step_twice_nor_two_offers_to_one_address_at_onc
     other = delivery(5, journey="j4", recipient_hash="h2")
     now, later = one_per_customer_step([first, retry, offer_a, offer_b, other])
     assert [d.id for d in now] == [1, 3, 5] and [d.id for d in later] == [2, 4]
+
+
+def test_while_marketing_is_paused_it_is_held_and_transactional_goes():
+    paused = Known({}, {}, {}, marketing_paused="complaint rate 0.40% of 500 marketing emails")
+    held = move(delivery(category="marketing", consent=True), paused, tag="marketing")
+    assert (held.result, held.not_before) == ("deferred", NOON_BERLIN + timedelta(hours=1))
+    assert "complaint rate" in held.reason
+    assert move(delivery(), paused) == SendNow(marketing=False)
