@@ -1,5 +1,5 @@
 """Reads from the other services' APIs: the notifier's delivery log, previews and renders, the survey
-service's answers and insights, and both services' dead letters. A service that does not answer in time
+service's answers and insights, the notifier's reputation figures, and both services' dead letters. A service that does not answer in time
 leaves its part of the page empty with a note (None here), never a broken page."""
 
 import asyncio
@@ -48,6 +48,10 @@ class Peers:
 
     async def insights(self, params: dict[str, str]) -> dict | None:
         return await self._get("survey", "/v1/insights", params)
+
+    async def reputation(self) -> dict | None:
+        """The notifier's bounce and complaint rates, and whether marketing mail is paused."""
+        return await self._get("notifier", "/v1/reputation", {})
 
     async def dead_letters(self) -> dict[str, dict | None]:
         notifier, survey = await asyncio.gather(

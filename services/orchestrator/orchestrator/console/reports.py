@@ -1,6 +1,7 @@
 """The console's overview pages: what needs attention, why customers leave (charts with their numbers), and
 the audit log."""
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -58,7 +59,7 @@ def reports_router(console: Console) -> APIRouter:
         params = {k: v for k, v in chosen.items() if v}
         if not params.get("from"):
             params["from"] = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
-        found = await console.peers.insights(params)
+        found, reputation = await asyncio.gather(console.peers.insights(params), console.peers.reputation())
         return console.page(
             "insights.html.j2",
             staff,
@@ -66,6 +67,7 @@ def reports_router(console: Console) -> APIRouter:
             templates=console.catalogue.names(),
             data=found,
             charts=_charts(found, staff.lang) if found else {},
+            reputation=reputation,
         )
 
     @router.get("/console/audit")
