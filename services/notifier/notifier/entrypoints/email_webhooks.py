@@ -22,7 +22,7 @@ from notifier.config import Settings
 from notifier.domain import provider_events
 from notifier.service_layer.feedback import FeedbackDesk
 from shared.errors import is_transient
-from shared.http import ApiError
+from shared.http import ApiError, documented_errors
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -32,7 +32,9 @@ RETRY_AFTER = {"Retry-After": "60"}
 def email_webhooks_router(
     desk: FeedbackDesk, settings: Settings, client: httpx.AsyncClient, *, clock: Callable[[], datetime]
 ) -> APIRouter:
-    router = APIRouter(prefix="/webhooks/email", tags=["email feedback"])
+    router = APIRouter(
+        prefix="/webhooks/email", tags=["email feedback"], responses=documented_errors(400, 404, 413, 503)
+    )
     topics = {t.strip() for t in settings.ses_topic_arns.split(",") if t.strip()}
     sns = SnsVerifier(client, url_pattern=settings.sns_cert_url_pattern, topic_arns=topics) if topics else None
     postmark = settings.postmark_webhook_credentials

@@ -13,6 +13,7 @@ from notifier.domain.reputation import per_stream
 from notifier.service_layer.reputation import ReputationGuard
 from shared.auth import TokenAuth
 from shared.http import ApiError, documented_errors
+from shared.text import VISIBLE_PATTERN
 
 
 class Rates(BaseModel):
@@ -63,10 +64,9 @@ def reputation_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAut
         summary="Resume marketing mail (operators; with a reason, kept with the pause)",
     )
     async def resume(
-        principal: Operator, reason: Annotated[str | None, Query(max_length=500, description="why (kept)")] = None
+        principal: Operator,
+        reason: Annotated[str, Query(min_length=1, max_length=500, pattern=VISIBLE_PATTERN, description="why (kept)")],
     ) -> dict:
-        if not reason or not reason.strip():
-            raise ApiError(422, "reason_required", "say why marketing mail may go again in `reason` (kept)")
         async with sessions() as session, session.begin():
             if not await ReputationRepository(session).resume(actor=principal.name, reason=reason.strip()):
                 raise ApiError(409, "not_paused", "marketing mail is not paused")

@@ -14,9 +14,13 @@ from notifier.adapters.tables import delivery_feedback, suppression_audit, suppr
 from shared.auth import TokenAuth
 from shared.http import ApiError, documented_errors
 from shared.personal import address_hash
+from shared.text import VISIBLE_PATTERN
 
-Email = Annotated[str, Query(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", description="the address")]
-Reason = Annotated[str | None, Query(max_length=500, description="why (audited); required")]
+_ADDRESS_PART = r"[^@\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]+"
+Email = Annotated[
+    str, Query(min_length=3, max_length=320, pattern=f"^{_ADDRESS_PART}@{_ADDRESS_PART}$", description="the address")
+]
+Reason = Annotated[str, Query(min_length=1, max_length=500, pattern=VISIBLE_PATTERN, description="why (audited)")]
 
 
 class FeedbackItem(BaseModel):
@@ -51,9 +55,7 @@ def suppressions_router(sessions: async_sessionmaker[AsyncSession], auth: TokenA
         responses=documented_errors(404),
         summary="Lift a suppression (operators; with a reason, audited)",
     )
-    async def lift(email: Email, principal: Operator, reason: Reason = None) -> dict:
-        if not reason or not reason.strip():
-            raise ApiError(422, "reason_required", "say why the address may get mail again in `reason` (audited)")
+    async def lift(email: Email, reason: Reason, principal: Operator) -> dict:
         hashed = address_hash(email)
         async with sessions() as session, session.begin():
             removed = await session.scalar(

