@@ -125,7 +125,7 @@ def _apply_result(journey: Journey, result: StepResult, now, uow: UnitOfWork) ->
 async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork) -> None:
     """Keep each journey's unsubscribe once: experiment insights count them per variant; support sees them."""
     known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
-    new = await uow.journeys.record_unsubscribes(known)
+    new = await uow.notices.record_unsubscribes(known)
     log.info("unsubscribes_recorded", received=len(told), new=new)
 
 
@@ -137,7 +137,7 @@ async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: Un
         for t in told
         if (ident := _uuid(t.journey_id)) is not None
     ]
-    new = await uow.journeys.record_delivery_feedback(rows)
+    new = await uow.notices.record_delivery_feedback(rows)
     log.info("delivery_feedback_recorded", received=len(told), new=new)
 
 

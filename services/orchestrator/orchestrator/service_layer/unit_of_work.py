@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.adapters.audit import AuditLog
+from orchestrator.adapters.notices import NoticeLog
 from orchestrator.adapters.repository import JourneyRepository
 from orchestrator.domain.effects import Dispatch, EraseEverywhere, JourneyEvent, Note
 from orchestrator.domain.journey import Journey
@@ -38,6 +39,7 @@ class UnitOfWork:
     ) -> None:
         self.session = session
         self.journeys = JourneyRepository(session)
+        self.notices = NoticeLog(session)
         self.audit = AuditLog(session)
         self.keyring = Keyring(session)
         self.catalogue = catalogue

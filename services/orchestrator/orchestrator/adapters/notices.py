@@ -1,0 +1,71 @@
+"""What the other services tell the orchestrator about a journey besides step results: the customer unsubscribed
+from marketing, an email bounced or drew a complaint. Each kept once per journey (and step, kind, source), with
+an entry on the journey's timeline; unknown journeys are passed over. Runs in the caller's transaction."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+RECORD_UNSUBSCRIBES = sa.text(
+    """
+    WITH new AS (
+        INSERT INTO unsubscribes (journey_id, unsubscribed_at)
+        SELECT u.id, u.at FROM unnest(CAST(:ids AS uuid[]), CAST(:ats AS timestamptz[])) AS u(id, at)
+        JOIN journeys j ON j.id = u.id
+        ON CONFLICT DO NOTHING
+        RETURNING journey_id, unsubscribed_at
+    )
+    INSERT INTO journey_timeline (journey_id, at, what, details)
+    SELECT journey_id, unsubscribed_at, 'unsubscribed', '{"from": "marketing messages"}' FROM new
+    RETURNING journey_id
+    """
+)
+
+# The email's fate on the journey's timeline: bounced (hard), bounced softly (soft), complained.
+RECORD_DELIVERY_FEEDBACK = sa.text(
+    """
+    WITH new AS (
+        INSERT INTO email_feedback (journey_id, step, kind, source, reason_code, occurred_at)
+        SELECT f.id, f.step, f.kind, f.source, f.code, f.at
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:steps AS text[]), CAST(:kinds AS text[]), CAST(:sources AS text[]),
+                    CAST(:codes AS text[]), CAST(:ats AS timestamptz[])) AS f(id, step, kind, source, code, at)
+        JOIN journeys j ON j.id = f.id
+        ON CONFLICT DO NOTHING
+        RETURNING journey_id, step, kind, source, reason_code, occurred_at
+    )
+    INSERT INTO journey_timeline (journey_id, at, what, details)
+    SELECT journey_id, occurred_at,
+           CASE kind WHEN 'hard' THEN 'email_bounced' WHEN 'soft' THEN 'email_bounced_softly' ELSE 'email_complained' END,
+           jsonb_build_object('step', step, 'reason_code', reason_code, 'source', source)
+    FROM new
+    RETURNING journey_id
+    """
+)
+
+
+class NoticeLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_unsubscribes(self, told: list[tuple[uuid.UUID, datetime]]) -> int:
+        """Keep each journey's first unsubscribe, with a timeline entry; unknown journeys are passed over.
+        Returns how many were new."""
+        if not told:
+            return 0
+        result = await self.session.execute(
+            RECORD_UNSUBSCRIBES, {"ids": [i for i, _ in told], "ats": [at for _, at in told]}
+        )
+        return len(result.all())
+
+    async def record_delivery_feedback(self, told: list[tuple[uuid.UUID, str, str, str, str, datetime]]) -> int:
+        """Keep what came back about the journeys' emails (journey, step, kind, source, code, when), each once,
+        with a timeline entry; unknown journeys are passed over. Returns how many were new."""
+        if not told:
+            return 0
+        columns = ("ids", "steps", "kinds", "sources", "codes", "ats")
+        result = await self.session.execute(
+            RECORD_DELIVERY_FEEDBACK, {name: [row[i] for row in told] for i, name in enumerate(columns)}
+        )
+        return len(result.all())
