@@ -5,7 +5,7 @@ from datetime import datetime
 
 import httpx
 
-from notifier.adapters.dkim_signing import signer_from
+from notifier.adapters.dkim_signing import signer_for
 from notifier.adapters.rendering import Renderer
 from notifier.adapters.smtp import SmtpChannel, SmtpConfig
 from notifier.adapters.webhook import WebhookChannel
@@ -34,6 +34,7 @@ log = get_logger(__name__)
 def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
     settings = settings or Settings()
     runtime = build_runtime("notifier", settings)
+    signer = signer_for(settings)
     smtp = SmtpChannel(
         SmtpConfig(
             host=settings.smtp_host,
@@ -45,16 +46,11 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             timeout=settings.smtp_timeout_seconds,
         ),
         pool_size=settings.sender_concurrency,
-        signer=signer_from(
-            selector=settings.dkim_selector,
-            domain=settings.dkim_signing_domain(),
-            pem=settings.dkim_private_key.get_secret_value() if settings.dkim_private_key else None,
-            path=settings.dkim_private_key_file,
-        ),
+        signer=signer,
     )
     for warning in alignment_warnings(
         from_domain=settings.from_domain(),
-        dkim_domain=settings.dkim_signing_domain() if settings.dkim_configured() else None,
+        dkim_domain=signer.domain if signer else None,
         bounce_domain=settings.bounce_domain,
     ):
         log.warning("mail_authentication", problem=warning)

@@ -78,9 +78,6 @@ class Settings(ServiceSettings, BrandSettings):
     def dkim_signing_domain(self) -> str:
         return (self.dkim_domain or self.from_domain()).lower()
 
-    def dkim_configured(self) -> bool:
-        return bool(self.dkim_private_key or self.dkim_private_key_file)
-
     # What the messages show and link to ({subscription_id} is filled in, percent-encoded: shared/links.py)
     # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,
     # _SUPPORT_EMAIL, _PRIVACY_URL; shared/brand.py)

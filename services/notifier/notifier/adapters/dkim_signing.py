@@ -80,10 +80,13 @@ def new_private_key_pem() -> bytes:
     )
 
 
-def signer_from(*, selector: str, domain: str, pem: str | None, path: Path | None) -> DkimSigner | None:
-    """The signer the settings ask for: a key given inline (a secret) or in a file; None without either."""
-    if pem:
-        return DkimSigner(selector=selector, domain=domain, private_key_pem=pem.encode())
-    if path is not None:
-        return DkimSigner(selector=selector, domain=domain, private_key_pem=path.read_bytes())
-    return None
+def signer_for(settings) -> DkimSigner | None:
+    """The signer the notifier's settings ask for: a key given inline (a secret) or in a file; None without
+    either (mail goes unsigned, and start-up warns)."""
+    if settings.dkim_private_key:
+        pem = settings.dkim_private_key.get_secret_value().encode()
+    elif settings.dkim_private_key_file is not None:
+        pem = Path(settings.dkim_private_key_file).read_bytes()
+    else:
+        return None
+    return DkimSigner(selector=settings.dkim_selector, domain=settings.dkim_signing_domain(), private_key_pem=pem)

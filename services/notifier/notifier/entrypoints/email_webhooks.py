@@ -54,7 +54,7 @@ def email_webhooks_router(
         except ValueError:
             raise ApiError(400, "unreadable", "the body is not JSON") from None
 
-    async def record(provider: str, items: list[provider_events.ProviderFeedback]) -> dict:
+    async def record(items: list[provider_events.ProviderFeedback]) -> dict:
         if not items:
             return {"status": "ignored", "recorded": {}}
         try:
@@ -99,7 +99,7 @@ def email_webhooks_router(
             notification = json.loads(message.get("Message") or "")
         except ValueError:
             return {"status": "ignored", "recorded": {}}
-        return await record("ses", provider_events.ses(notification, received_at=clock()))
+        return await record(provider_events.ses(notification, received_at=clock()))
 
     @router.post("/sendgrid", summary="SendGrid's signed event webhook")
     async def sendgrid(request: Request) -> dict:
@@ -110,7 +110,7 @@ def email_webhooks_router(
             payload = verify_sendgrid(body, request.headers, public_key=settings.sendgrid_webhook_public_key)
         except NotVerified as error:
             raise refused("sendgrid", error) from None
-        return await record("sendgrid", provider_events.sendgrid(parsed(payload), received_at=clock()))
+        return await record(provider_events.sendgrid(parsed(payload), received_at=clock()))
 
     @router.post("/postmark", summary="Postmark's bounce and spam-complaint webhooks")
     async def postmark_hook(request: Request) -> dict:
@@ -121,6 +121,6 @@ def email_webhooks_router(
         except NotVerified as error:
             raise refused("postmark", error) from None
         body = await body_of(request)
-        return await record("postmark", provider_events.postmark(parsed(body), received_at=clock()))
+        return await record(provider_events.postmark(parsed(body), received_at=clock()))
 
     return router

@@ -50,9 +50,7 @@ def reputation_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAut
     @router.get("/reputation", response_model=Reputation, summary="Bounce and complaint rates; marketing paused?")
     async def reputation(_principal: Viewer) -> dict:
         tallies = await guard.check()
-        async with sessions() as session:
-            pause = await ReputationRepository(session).open_pause()
-        return guard.describe(tallies, pause) | {
+        return guard.describe() | {
             "streams": [_rates(t) for t in per_stream(tallies)],
             "templates": [_rates(t) for t in sorted(tallies, key=lambda t: (t.stream, t.template))],
         }
@@ -70,7 +68,7 @@ def reputation_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAut
         async with sessions() as session, session.begin():
             if not await ReputationRepository(session).resume(actor=principal.name, reason=reason.strip()):
                 raise ApiError(409, "not_paused", "marketing mail is not paused")
-        guard.paused = None
+        guard.current = None
         return {"paused": False, "since": None, "reason": None}
 
     return router

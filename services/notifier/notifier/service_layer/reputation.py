@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.adapters.reputation_repository import ReputationRepository
+from notifier.adapters.reputation_repository import Pause, ReputationRepository
 from notifier.domain.reputation import Tally, Thresholds, pause_reason, per_stream
 from shared.errors import describe
 from shared.logging import get_logger
@@ -40,7 +40,7 @@ class ReputationGuard(Worker):
         super().__init__()
         self._sessions, self._window, self._thresholds = sessions, window, thresholds
         self._domain, self._every, self._clock = sender_domain, every, clock
-        self.paused: str | None = None  # the open pause's reason, for /readyz
+        self.current: Pause | None = None  # the open pause as of the last round (/readyz, the API)
 
     async def run(self) -> None:
         while not self.stopping:
@@ -66,12 +66,12 @@ class ReputationGuard(Worker):
                 if reason and await repository.pause(reason):
                     log.warning("marketing_paused", reason=reason)
                 open_pause = await repository.open_pause() if reason else None
-        self.paused = open_pause.reason if open_pause else None
+        self.current = open_pause
         self._export(tallies)
         return tallies
 
     def _export(self, tallies: list[Tally]) -> None:
-        PAUSED.set(1 if self.paused else 0)
+        PAUSED.set(1 if self.current else 0)
         for stream in ("transactional", "marketing"):  # both always exported, 0 when nothing went out
             for kind in ("bounce", "complaint"):
                 RATE.labels(stream, "all", self._domain, kind).set(0)
@@ -81,8 +81,9 @@ class ReputationGuard(Worker):
             RATE.labels(t.stream, t.template, self._domain, "complaint").set(t.complaint_rate)
             SENT.labels(t.stream, t.template, self._domain).set(t.sent)
 
-    def describe(self, tallies: list[Tally], pause) -> dict:
-        """The figures' frame and the pause, for the API."""
+    def describe(self) -> dict:
+        """The figures' frame and the pause of the last round, for the API."""
+        pause = self.current
         return {
             "window_hours": self._window.total_seconds() / 3600,
             "complaint_threshold": self._thresholds.complaint_rate,
@@ -96,4 +97,4 @@ class ReputationGuard(Worker):
         }
 
     async def readiness_details(self) -> dict[str, str]:
-        return {"marketing": f"paused: {self.paused}" if self.paused else "sending"}
+        return {"marketing": f"paused: {self.current.reason}" if self.current else "sending"}

@@ -5,18 +5,13 @@ _DMARC_REPORTS), as zone-file lines; then what does not line up, if anything."""
 import argparse
 import sys
 
-from notifier.adapters.dkim_signing import signer_from
+from notifier.adapters.dkim_signing import signer_for
 from notifier.config import Settings
 from notifier.domain.authentication import alignment_warnings, dns_records
 
 
 def records_text(settings: Settings) -> str:
-    signer = signer_from(
-        selector=settings.dkim_selector,
-        domain=settings.dkim_signing_domain(),
-        pem=settings.dkim_private_key.get_secret_value() if settings.dkim_private_key else None,
-        path=settings.dkim_private_key_file,
-    )
+    signer = signer_for(settings)
     records = dns_records(
         from_domain=settings.from_domain(),
         bounce_domain=settings.bounce_domain,
