@@ -1,14 +1,19 @@
 """All three services together over the real broker, database and SMTP sink: a cancellation becomes a
 confirmation email and an exit survey; a low score answered on the survey page brings the support
-follow-up (through Kafka, no shortcut)."""
+follow-up (through Kafka, no shortcut); a b2b customer whose confirmation bounces is handed over to the
+account manager through the webhook channel."""
 
 import contextlib
 import email
 import email.policy
+import json
 import re
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import aiosmtplib
 import httpx
 import pytest
 
@@ -20,16 +25,17 @@ from orchestrator.config import Settings as OrchestratorSettings
 from orchestrator.tools.sample_events import cancellation
 from shared.messaging.producer import create_producer
 from shared.runtime import start, stop
-from shared.testing import wait_until
+from shared.testing import free_port, wait_until
 from survey.bootstrap import bootstrap as survey_bootstrap
 from survey.config import Settings as SurveySettings
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+DSN = ROOT / "services" / "notifier" / "tests" / "integration" / "reports" / "postfix_dsn.eml"
 
 
 @contextlib.asynccontextmanager
-async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, templates):
+async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, templates, **notifier_settings):
     t = unique_name
     shared = dict(
         DATABASE_URL=database_url,
@@ -64,8 +70,7 @@ async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, te
             smtp_port=smtp_sink.port,
             quiet_hours_start="00:00",
             quiet_hours_end="00:00",
-            webhook_url="http://127.0.0.1:9/unused",
-            webhook_attempts=1,
+            **({"webhook_url": "http://127.0.0.1:9/unused", "webhook_attempts": 1} | notifier_settings),
         )
     )
     survey = survey_bootstrap(
@@ -161,3 +166,80 @@ async def wait_until_value(check, within: float = 30.0):
 
     await wait_until(holds, within=within)
     return found["value"]
+
+
+class Crm(BaseHTTPRequestHandler):
+    """The company's CRM: takes the webhook channel's posts (the account manager's queue)."""
+
+    received: list[dict] = []
+
+    def do_POST(self):
+        Crm.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def crm():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Crm)
+    Crm.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/crm"
+    server.shutdown()
+
+
+async def test_a_b2b_customer_whose_confirmation_bounces_is_handed_over_to_the_account_manager(
+    database_url, kafka_bootstrap, unique_name, smtp_sink, crm
+):
+    listener = free_port()
+    async with all_services(
+        database_url,
+        kafka_bootstrap,
+        unique_name,
+        smtp_sink,
+        SHIPPED_TEMPLATES,
+        webhook_url=crm,
+        feedback_smtp_port=listener,
+    ) as (o, _notifier, _survey):
+        producer = create_producer(kafka_bootstrap, client_id="billing")
+        await producer.start()
+        address, subscription = f"{unique_name}@example.com", f"sub_{unique_name}"
+        event = cancellation(subscription, segment="b2b", email=address, account_manager="Grace Hopper")
+        await producer.send_and_wait(o.settings.topic_subscription_cancelled, event.to_json_bytes())
+        await producer.stop()
+
+        async def confirmed() -> bool:
+            return any(m["X-Offboarding-Step"] == "confirmation" for m in mails(smtp_sink.maildir, address))
+
+        await wait_until(confirmed, within=30)
+        sent = next(m for m in mails(smtp_sink.maildir, address) if m["X-Offboarding-Step"] == "confirmation")
+        return_path = sent["Return-Path"].strip("<>")
+        dsn = DSN.read_text().format(return_path=return_path, recipient=address, message_id=sent["Message-ID"])
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=listener) as client:
+            for _ in range(2):  # the MTA sends its report twice: one record, one hand-over
+                await client.sendmail("", [return_path], dsn.encode())
+
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=o.http_app),
+            base_url="http://o",
+            headers={"Authorization": "Bearer viewer-token"},
+        ) as api:
+
+            async def handed_over():
+                journey = (await api.get(f"/v1/subscriptions/{subscription}/journey")).json()
+                steps = {step["name"]: step["status"] for step in journey["steps"]}
+                return steps.get("unreachable_hand_over") == "succeeded" and journey
+
+            journey = await wait_until_value(handed_over)
+    (hand_over,) = [post for post in Crm.received if post["event"] == "customer_unreachable"]
+    assert hand_over["segment"] == "b2b" and hand_over["subscription_id"] == subscription
+    assert hand_over["customer"]["email"] == address and hand_over["customer"]["account_manager"] == "Grace Hopper"
+    unreachable = hand_over["facts"]["unreachable"]
+    assert (unreachable["step"], unreachable["kind"], unreachable["reason_code"]) == ("confirmation", "hard", "5.1.1")
+    missed = [m["step"] for m in unreachable["missed"]]
+    assert missed[0] == "confirmation" and {"thanks", "access_ended", "data_deletion_notice"} <= set(missed)
+    timeline = [entry["what"] for entry in journey["timeline"]]
+    assert timeline.count("email_bounced") == 1 and timeline.count("handed_over_to_account_manager") == 1

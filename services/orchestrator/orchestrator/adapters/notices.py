@@ -35,12 +35,15 @@ RECORD_DELIVERY_FEEDBACK = sa.text(
         ON CONFLICT DO NOTHING
         RETURNING journey_id, step, kind, source, reason_code, occurred_at
     )
-    INSERT INTO journey_timeline (journey_id, at, what, details)
-    SELECT journey_id, occurred_at,
-           CASE kind WHEN 'hard' THEN 'email_bounced' WHEN 'soft' THEN 'email_bounced_softly' ELSE 'email_complained' END,
-           jsonb_build_object('step', step, 'reason_code', reason_code, 'source', source)
-    FROM new
-    RETURNING journey_id
+    , timeline AS (
+        INSERT INTO journey_timeline (journey_id, at, what, details)
+        SELECT journey_id, occurred_at,
+               CASE kind WHEN 'hard' THEN 'email_bounced' WHEN 'soft' THEN 'email_bounced_softly'
+                         ELSE 'email_complained' END,
+               jsonb_build_object('step', step, 'reason_code', reason_code, 'source', source)
+        FROM new
+    )
+    SELECT journey_id, step, kind, reason_code, occurred_at FROM new
     """
 )
 
@@ -59,13 +62,16 @@ class NoticeLog:
         )
         return len(result.all())
 
-    async def record_delivery_feedback(self, told: list[tuple[uuid.UUID, str, str, str, str, datetime]]) -> int:
+    async def record_delivery_feedback(
+        self, told: list[tuple[uuid.UUID, str, str, str, str, datetime]]
+    ) -> list[sa.Row]:
         """Keep what came back about the journeys' emails (journey, step, kind, source, code, when), each once,
-        with a timeline entry; unknown journeys are passed over. Returns how many were new."""
+        with a timeline entry; unknown journeys are passed over. Returns the new ones (journey_id, step, kind,
+        reason_code, occurred_at)."""
         if not told:
-            return 0
+            return []
         columns = ("ids", "steps", "kinds", "sources", "codes", "ats")
         result = await self.session.execute(
             RECORD_DELIVERY_FEEDBACK, {name: [row[i] for row in told] for i, name in enumerate(columns)}
         )
-        return len(result.all())
+        return list(result.all())

@@ -13,6 +13,7 @@ from orchestrator.domain.effects import JourneyEvent, Note
 from orchestrator.domain.journey_state import (
     OPEN_JOURNEY,
     TERMINAL,
+    UNREACHABLE_HAND_OVER,
     WELCOME_BACK,
     InvalidTransition,
     JourneyState,
@@ -140,6 +141,29 @@ class Journey(JourneyState):
         welcome = Step(WELCOME_BACK)
         self.steps.append(welcome)
         self._schedule(welcome, now, now)
+        self._advance(now, policy)
+        return True
+
+    def email_unreachable(
+        self, *, step_name: str, kind: str, reason_code: str, occurred_at: datetime, now: datetime, policy: RetryPolicy
+    ) -> bool:
+        """An email of this journey bounced for good or drew a complaint: the notifier skips the later emails
+        (address_unreachable); a b2b account's manager is told once, through the webhook channel, which emails
+        the customer did not get and which they will not. False when there is nothing to hand over."""
+        handed_over = any(s.name == UNREACHABLE_HAND_OVER.name for s in self.steps)
+        if self.segment != "b2b" or self.status not in OPEN_JOURNEY or self.erased_at is not None or handed_over:
+            return False
+        missed = [
+            {"step": s.name, "message": s.spec.message, "due_at": s.due_at.isoformat() if s.due_at else None}
+            for s in self.steps
+            if s.spec.kind == "notify" and s.spec.channel == "email" and (s.name == step_name or s.open)
+        ]
+        unreachable = {"step": step_name, "kind": kind, "reason_code": reason_code, "at": occurred_at.isoformat()}
+        self.facts = {**self.facts, "unreachable": unreachable | {"missed": missed}}
+        hand_over = Step(UNREACHABLE_HAND_OVER)
+        self.steps.append(hand_over)
+        self._schedule(hand_over, now, now)
+        self._record(Note("handed_over_to_account_manager", unreachable))
         self._advance(now, policy)
         return True
 

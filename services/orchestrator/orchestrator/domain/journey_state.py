@@ -31,6 +31,11 @@ ERASE_MAX_WAIT = timedelta(days=1)
 
 # Sent once when a reactivation stops a journey; it runs although the journey is cancelled.
 WELCOME_BACK = StepSpec(name="welcome_back", kind="notify", message="welcome_back", at=Timing())
+# Sent once when a b2b customer's email bounced for good or drew a complaint: the account manager (the company's
+# CRM, through the webhook channel) hears what the customer did not and will not receive, and takes over.
+UNREACHABLE_HAND_OVER = StepSpec(
+    name="unreachable_hand_over", kind="notify", channel="webhook", message="customer_unreachable", at=Timing()
+)
 
 
 class InvalidTransition(Exception):

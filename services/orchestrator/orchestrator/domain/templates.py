@@ -24,8 +24,9 @@ Anchor = Literal["start", "effective_at", "survey_answered", "step"]
 # Weeks, days, hours, minutes, seconds: years and months have no fixed length, so they are refused.
 DURATION = re.compile(r"^-?P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 _timedelta = TypeAdapter(timedelta)
-# Steps the journey adds on its own (the welcome-back message after a reactivation).
-RESERVED_STEPS = frozenset({"welcome_back"})
+# Steps the journey adds on its own (the welcome-back message after a reactivation, the account manager's
+# hand-over when a b2b customer's email cannot reach them).
+RESERVED_STEPS = frozenset({"welcome_back", "unreachable_hand_over"})
 
 
 def parse_duration(text: str) -> timedelta:

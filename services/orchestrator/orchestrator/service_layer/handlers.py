@@ -131,14 +131,33 @@ async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork)
 
 async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: UnitOfWork) -> None:
     """What came back about the journeys' emails: on their timelines, and the unreachable on the attention list.
-    The journeys' later emails are skipped by the notifier itself (address_unreachable), not from here."""
+    The journeys' later emails are skipped by the notifier itself (address_unreachable), not from here; a b2b
+    journey whose customer cannot be reached any more hands over to the account manager (once, on the first
+    hard bounce or complaint recorded)."""
     rows = [
         (ident, t.step, t.kind, t.source, t.reason_code, t.occurred_at)
         for t in told
         if (ident := _uuid(t.journey_id)) is not None
     ]
     new = await uow.notices.record_delivery_feedback(rows)
-    log.info("delivery_feedback_recorded", received=len(told), new=new)
+    unreachable = [row for row in new if row.kind in ("hard", "complaint")]
+    loaded = await uow.journeys.get_many([row.journey_id for row in unreachable])
+    changed: dict[uuid.UUID, Journey] = {}
+    now = uow.clock()
+    for row in unreachable:
+        journey = loaded.get(row.journey_id)
+        if journey is not None and journey.email_unreachable(
+            step_name=row.step,
+            kind=row.kind,
+            reason_code=row.reason_code,
+            occurred_at=row.occurred_at,
+            now=now,
+            policy=uow.policy,
+        ):
+            changed[journey.id] = journey
+    if changed:
+        await uow.commit_journeys(changed=list(changed.values()))
+    log.info("delivery_feedback_recorded", received=len(told), new=len(new), handed_over=len(changed))
 
 
 async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork) -> None:

@@ -143,6 +143,8 @@ def _command(data: SendMessage | CreateSurvey, journey: Journey, dispatch: Dispa
 def _message_facts(journey: Journey) -> dict[str, Any]:
     """What a message may show besides the recipient: no personal data."""
     facts = {k: journey.facts.get(k) for k in ("plan", "reason", "cancelled_at", "effective_at", "initiated_by")}
+    if "unreachable" in journey.facts:  # the account manager's hand-over: what the customer missed (no address)
+        facts["unreachable"] = journey.facts["unreachable"]
     facts["template"] = journey.template
     # When the personal data goes: the journey's erase step, so that every message can say so.
     erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)

@@ -291,6 +291,45 @@ def test_a_later_reactivation_stops_the_journey_and_welcomes_back_once():
     assert dispatched(journey) == [("welcome_back", 2)], "retried although the journey is cancelled"
 
 
+def test_a_b2b_customer_whose_email_bounced_is_handed_over_to_the_account_manager_once():
+    journey = start(segment="b2b")
+    dispatched(journey)
+    respond(journey, "confirmation", "succeeded", T0, POLICY)
+    handed = journey.email_unreachable(
+        step_name="confirmation", kind="hard", reason_code="5.1.1", occurred_at=T0 + H, now=T0 + H, policy=POLICY
+    )
+    assert handed is True
+    assert ("unreachable_hand_over", 1) in dispatched(journey)
+    step = journey.step("unreachable_hand_over")
+    assert step.spec.channel == "webhook" and step.spec.message == "customer_unreachable"
+    unreachable = journey.facts["unreachable"]
+    assert unreachable["step"] == "confirmation" and unreachable["reason_code"] == "5.1.1"
+    missed = [m["step"] for m in unreachable["missed"]]
+    assert missed[0] == "confirmation" and "access_ended" in missed and "data_deletion_notice" in missed
+    assert "account_manager_handoff" not in missed, "a webhook step is not an email the customer misses"
+    assert "exit_survey" not in missed
+    notes = [e for e in journey.effects if isinstance(e, Note) and e.what == "handed_over_to_account_manager"]
+    assert notes and notes[0].details["kind"] == "hard"
+    again = journey.email_unreachable(
+        step_name="thanks", kind="complaint", reason_code="abuse", occurred_at=T0 + H, now=T0 + 2 * H, policy=POLICY
+    )
+    assert again is False and [s.name for s in journey.steps].count("unreachable_hand_over") == 1
+
+
+@pytest.mark.parametrize("segment, stop", [("b2c", None), ("b2b", "cancel"), ("b2b", "erase")])
+def test_no_hand_over_for_a_consumer_or_a_journey_that_ended(segment, stop):
+    journey = start(segment=segment)
+    if stop == "cancel":
+        journey.cancel(T0, by="op", reason="test")
+    elif stop == "erase":
+        journey.erase_personal_data(T0, by="op", reason="asked")
+    handed = journey.email_unreachable(
+        step_name="confirmation", kind="hard", reason_code="5.1.1", occurred_at=T0, now=T0 + H, policy=POLICY
+    )
+    assert handed is False and "unreachable" not in journey.facts
+    assert "unreachable_hand_over" not in statuses(journey)
+
+
 def test_a_reactivation_known_at_start_sends_only_the_welcome_back():
     journey = start(reactivated_at=T0 + H)
     assert journey.status == "cancelled"

@@ -23,6 +23,7 @@ STEPS = [
     "access_ended",
     "account_manager_handoff",
     "payment_update",
+    "unreachable_hand_over",
 ]
 
 action = st.one_of(
@@ -36,6 +37,7 @@ action = st.one_of(
     ),
     st.tuples(st.just("answer"), st.integers(0, 10), st.sampled_from(["too_expensive", "poor_support"])),
     st.tuples(st.just("reactivate"), st.integers(-5, 5)),
+    st.tuples(st.just("unreachable"), st.sampled_from(STEPS), st.sampled_from(["hard", "complaint"])),
     st.tuples(
         st.just("operator"),
         st.sampled_from(["pause", "resume", "cancel", "retry", "skip", "erase"]),
@@ -67,6 +69,11 @@ def apply(journey, act, now):
             journey.survey_answered({"score": act[1], "reason": act[2], "may_contact": True}, now, POLICY)
         elif kind == "reactivate":
             journey.reactivated(T0 + timedelta(hours=act[1]), now, POLICY)
+        elif kind == "unreachable":
+            _, step, feedback = act
+            journey.email_unreachable(
+                step_name=step, kind=feedback, reason_code="5.1.1", occurred_at=now, now=now, policy=POLICY
+            )
         else:
             _, op, step = act
             calls = {
@@ -109,7 +116,7 @@ def test_invariants_hold_for_any_history(segment, initiated_by, consent, history
 def check(journey):
     assert journey.status in ("active", "paused", "completed", "cancelled", "failed")
     names = [s.name for s in journey.steps]
-    assert len(names) == len(set(names)), "welcome_back added at most once"
+    assert len(names) == len(set(names)), "welcome_back and the unreachable hand-over added at most once"
     for step in journey.steps:
         assert 0 <= step.attempts <= POLICY.max_attempts
         assert (step.status in ("scheduled", "in_progress")) == (step.due_at is not None)
