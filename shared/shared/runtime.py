@@ -55,6 +55,8 @@ class Runtime:
     readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     http_app: FastAPI | None = None
     kafka_options: dict = field(default_factory=dict)  # security options of every Kafka client
+    # Keys a data migration needs (the notifier's address key, to re-key its address hashes), by name.
+    migration_secrets: dict[str, bytes] = field(default_factory=dict)
 
     def consumer(
         self,
@@ -135,6 +137,7 @@ async def migrate(runtime: Runtime, service_dir: Path, *, unless_current: bool =
         schema=settings.database_schema,
         role=settings.database_role,
         readers=runtime.readers,
+        secrets=runtime.migration_secrets,
         unless_current=unless_current,
     )
 

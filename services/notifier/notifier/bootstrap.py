@@ -64,6 +64,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     feedback = FeedbackDesk(
         runtime.sessions,
         return_path_key=settings.return_path_key.get_secret_value().encode(),
+        address_key=settings.address_key_bytes(),
         bounce_domain=settings.bounce_domain,
         soft_window=settings.soft_bounce_window,
         clock=clock,
@@ -78,11 +79,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         settings.topic_step_results: settings.topic_partitions,
     }
     runtime.internal_topics = {settings.topic_commands, settings.topic_step_results}
+    runtime.migration_secrets = {"address_key": settings.address_key_bytes()}  # 0011 re-keys the address hashes
     runtime.consumers = [
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            batch_handler=commands_handler(settings.topic_step_results, settings.keyring_schema),
+            batch_handler=commands_handler(
+                settings.topic_step_results, settings.keyring_schema, settings.address_key_bytes()
+            ),
             # Only what the orchestrator signed, for a journey it knows; for an erased one only the erasure.
             authenticate=SignedByJourney(
                 keyring_schema=settings.keyring_schema,

@@ -45,6 +45,10 @@ class Settings(ServiceSettings, BrandSettings):
     # return path, bounce+<delivery>-<mac>@<bounce domain>; the MX of that domain must reach the listener.
     bounce_domain: str = Field("bounces.acme.example", pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
     return_path_key: SecretStr = SecretStr("dev-return-path-key")
+    # The key of the address pseudonyms (suppression list, delivery feedback, marketing cap): a keyed hash, so the
+    # suppressions kept after erasure cannot be tested against a list of addresses. Never change it: every
+    # suppression would be forgotten (docs/deliverability.md).
+    address_key: SecretStr = SecretStr("dev-address-key")
     feedback_smtp_host: str = "127.0.0.1"
     feedback_smtp_port: int = Field(0, ge=0, le=65535)  # 0: no listener (`make run`: 2526)
     feedback_max_bytes: int = Field(1_048_576, ge=16_384, le=26_214_400)  # a report quotes the message, at most
@@ -129,6 +133,9 @@ class Settings(ServiceSettings, BrandSettings):
                 raise ValueError(f"NOTIFIER_WEBHOOK_URLS: {pair!r} is not message=https://...")
         return value
 
+    def address_key_bytes(self) -> bytes:
+        return self.address_key.get_secret_value().encode()
+
     def webhook_url_for(self, message: str) -> str | None:
         urls = dict(p.strip().split("=", 1) for p in self.webhook_urls.split(",") if p.strip())
         return urls.get(message, self.webhook_url)
@@ -137,4 +144,5 @@ class Settings(ServiceSettings, BrandSettings):
     def _real_secret_in_production(self) -> "Settings":
         self.refuse_development_secret("NOTIFIER_WEBHOOK_SECRET", self.webhook_secret.get_secret_value())
         self.refuse_development_secret("NOTIFIER_RETURN_PATH_KEY", self.return_path_key.get_secret_value())
+        self.refuse_development_secret("NOTIFIER_ADDRESS_KEY", self.address_key.get_secret_value())
         return self

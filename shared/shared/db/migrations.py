@@ -23,16 +23,29 @@ Readers = dict[str, tuple[str, ...]]  # table -> roles of other services that ma
 
 
 def alembic_config(
-    service_dir: Path, *, database_url: str, schema: str, role: str = "", readers: Readers | None = None
+    service_dir: Path,
+    *,
+    database_url: str,
+    schema: str,
+    role: str = "",
+    readers: Readers | None = None,
+    secrets: dict[str, bytes] | None = None,
 ) -> Config:
-    """The Alembic config of the service whose folder (holding migrations/) is `service_dir`."""
+    """The Alembic config of the service whose folder (holding migrations/) is `service_dir`; `secrets` are the
+    keys a data migration may need (read there with `migration_secret`)."""
     config = Config()
     config.set_main_option("script_location", str(service_dir / "migrations"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     config.attributes["schema"] = schema
     config.attributes["role"] = role
     config.attributes["readers"] = readers or {}
+    config.attributes["secrets"] = secrets or {}
     return config
+
+
+def migration_secret(name: str) -> bytes | None:
+    """A key the running migration was given by the service's start-up or `migrate` command (None by hand)."""
+    return context.config.attributes.get("secrets", {}).get(name)
 
 
 def upgrade_head(
@@ -42,12 +55,15 @@ def upgrade_head(
     schema: str,
     role: str = "",
     readers: Readers | None = None,
+    secrets: dict[str, bytes] | None = None,
     unless_current: bool = False,
 ) -> None:
     """Apply every pending migration of one service, then the grants (blocking). `unless_current` (a service's
     start-up): nothing at all when the schema is at head already, so that a service running as its own role (no
     DDL rights) starts; `migrate` applies the grants every time."""
-    config = alembic_config(service_dir, database_url=database_url, schema=schema, role=role, readers=readers)
+    config = alembic_config(
+        service_dir, database_url=database_url, schema=schema, role=role, readers=readers, secrets=secrets
+    )
     if unless_current and _at_head(config, database_url, schema):
         return
     command.upgrade(config, "head")

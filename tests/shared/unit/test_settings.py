@@ -46,6 +46,9 @@ def test_development_secrets_are_refused_in_production(monkeypatch):
     with pytest.raises(ValidationError, match="NOTIFIER_RETURN_PATH_KEY"):
         NotifierSettings()
     monkeypatch.setenv("NOTIFIER_RETURN_PATH_KEY", "r" * 32)
+    with pytest.raises(ValidationError, match="NOTIFIER_ADDRESS_KEY"):
+        NotifierSettings()
+    monkeypatch.setenv("NOTIFIER_ADDRESS_KEY", "k" * 32)
     assert NotifierSettings().webhook_secret.get_secret_value() == "s" * 32
     assert SurveySettings().token_secret.get_secret_value() == "t" * 32
     monkeypatch.setenv("OFFBOARDING_API_TOKENS", "dev-operator:operator")

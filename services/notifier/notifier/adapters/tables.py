@@ -30,7 +30,9 @@ deliveries = sa.Table(
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("marketing_consent", sa.Boolean, nullable=False),
     sa.Column("recipient", JSONB, nullable=True),  # personal data; NULL once erased
-    sa.Column("recipient_hash", sa.Text, nullable=True),  # sha256 of the address: suppression and cap checks
+    sa.Column(
+        "recipient_hash", sa.Text, nullable=True
+    ),  # keyed hash of the address (shared.personal): suppression and cap checks
     sa.Column("facts", JSONB, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),

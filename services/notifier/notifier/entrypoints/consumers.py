@@ -9,10 +9,10 @@ from shared.messaging.commands import commands_in_order
 from shared.messaging.consumer import BatchHandler
 
 
-def commands_handler(results_topic: str, keyring_schema: str) -> BatchHandler:
+def commands_handler(results_topic: str, keyring_schema: str, address_key: bytes) -> BatchHandler:
     return commands_in_order(
         "notifier",
         batched=SendMessage,
-        run=partial(accept_sends, results_topic=results_topic, keyring_schema=keyring_schema),
+        run=partial(accept_sends, results_topic=results_topic, keyring_schema=keyring_schema, address_key=address_key),
         single={ErasePersonalData: partial(erase, results_topic=results_topic, keyring_schema=keyring_schema)},
     )

@@ -67,7 +67,7 @@ def create_app(
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(unsubscribe_router(sessions, settings))
     app.include_router(delivery_log_router(sessions, auth, settings, renderer))
-    app.include_router(suppressions_router(sessions, auth))
+    app.include_router(suppressions_router(sessions, auth, settings.address_key_bytes()))
     if email_webhooks is not None:
         app.include_router(email_webhooks)
     if reputation is not None:

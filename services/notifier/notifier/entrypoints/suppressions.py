@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.tables import delivery_feedback, suppression_audit, suppressions
 from shared.auth import TokenAuth
 from shared.http import ApiError, documented_errors
-from shared.personal import address_hash
+from shared.personal import keyed_address_hash
 from shared.text import VISIBLE_PATTERN
 
 _ADDRESS_PART = r"[^@\s\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]+"
@@ -39,13 +39,13 @@ class Suppression(BaseModel):
     feedback: list[FeedbackItem]
 
 
-def suppressions_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAuth) -> APIRouter:
+def suppressions_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAuth, address_key: bytes) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["suppressions"], responses=documented_errors(401, 403, 422))
     Viewer, Operator = auth.require("viewer"), auth.require("operator")
 
     @router.get("/suppressions", response_model=Suppression, summary="Is this address suppressed, and why")
     async def look_up(email: Email, _principal: Viewer) -> dict:
-        hashed = address_hash(email)
+        hashed = keyed_address_hash(email, address_key)
         async with sessions() as session:
             return await _state(session, hashed)
 
@@ -56,7 +56,7 @@ def suppressions_router(sessions: async_sessionmaker[AsyncSession], auth: TokenA
         summary="Lift a suppression (operators; with a reason, audited)",
     )
     async def lift(email: Email, reason: Reason, principal: Operator) -> dict:
-        hashed = address_hash(email)
+        hashed = keyed_address_hash(email, address_key)
         async with sessions() as session, session.begin():
             removed = await session.scalar(
                 sa.delete(suppressions).where(suppressions.c.recipient_hash == hashed).returning(suppressions.c.scope)

@@ -19,7 +19,7 @@ from shared.events.envelope import new_event
 from shared.keyring import Keyring
 from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
-from shared.personal import address_hash
+from shared.personal import keyed_address_hash
 
 log = get_logger(__name__)
 SOURCE = "offboarding/notifier"
@@ -38,6 +38,7 @@ class FeedbackDesk:
         sessions: async_sessionmaker[AsyncSession],
         *,
         return_path_key: bytes,
+        address_key: bytes,
         bounce_domain: str,
         soft_window: timedelta,
         clock: Callable[[], datetime],
@@ -45,6 +46,7 @@ class FeedbackDesk:
         keyring_schema: str,
     ) -> None:
         self._sessions, self._key, self._domain = sessions, return_path_key, bounce_domain
+        self._address_key = address_key
         self._window, self._clock = soft_window, clock
         self._topic, self._keyring_schema = topic, keyring_schema
 
@@ -91,7 +93,7 @@ class FeedbackDesk:
                     if item.return_path
                     else None,
                     message_ids=(item.message_id,) if item.message_id else (),
-                    recipient_hash=address_hash(item.email) if item.email else None,
+                    recipient_hash=keyed_address_hash(item.email, self._address_key) if item.email else None,
                 )
                 if delivery is None:
                     outcome = "unknown_delivery"

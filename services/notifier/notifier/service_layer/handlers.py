@@ -15,7 +15,7 @@ from shared.events.commands import ErasePersonalData, Recipient, SendMessage
 from shared.keyring import Keyring
 from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
-from shared.personal import address_hash
+from shared.personal import keyed_address_hash
 from shared.sealing import Unreadable, unseal
 
 log = get_logger(__name__)
@@ -31,7 +31,12 @@ ERASED = Outcome("erased", "failed", "personal data erased", retryable=False)
 
 
 async def accept_sends(
-    commands: list[tuple[str, SendMessage]], session: AsyncSession, *, results_topic: str, keyring_schema: str
+    commands: list[tuple[str, SendMessage]],
+    session: AsyncSession,
+    *,
+    results_topic: str,
+    keyring_schema: str,
+    address_key: bytes,
 ) -> None:
     """Queue the messages (`(command id, command)` pairs): four statements for the whole batch. The consumer has
     checked each command's signature and journey (shared.messaging.authenticity). A recipient that cannot be
@@ -44,7 +49,7 @@ async def accept_sends(
     repository = DeliveryRepository(session)
     earlier = await repository.sent({(c.journey_id, c.step) for _, c in commands})
     accepted = await repository.accept(
-        [_queued(i, c, recipients.get(i), earlier.get((c.journey_id, c.step))) for i, c in commands]
+        [_queued(i, c, recipients.get(i), earlier.get((c.journey_id, c.step)), address_key) for i, c in commands]
     )
     # The customer already has these messages: never send them twice, tell the orchestrator they are done.
     answers = [(d, _already_sent(earlier[(d.journey_id, d.step)])) for d in accepted if d.status == "duplicate"]
@@ -94,7 +99,9 @@ async def erase(command: ErasePersonalData, session: AsyncSession, *, results_to
     log.info("personal_data_erased", journey_id=command.journey_id, unsent=len(unsent))
 
 
-def _queued(command_id: str, command: SendMessage, opened: Opened | None, earlier: Delivery | None) -> dict:
+def _queued(
+    command_id: str, command: SendMessage, opened: Opened | None, earlier: Delivery | None, address_key: bytes
+) -> dict:
     status, reason = ("duplicate", f"already sent as {earlier.command_id}") if earlier else ("queued", None)
     recipient = opened.recipient if opened else None
     if opened is None:
@@ -114,7 +121,7 @@ def _queued(command_id: str, command: SendMessage, opened: Opened | None, earlie
         "segment": command.segment,
         "marketing_consent": command.marketing_consent,
         "recipient": recipient.model_dump(mode="json") if recipient else None,
-        "recipient_hash": address_hash(recipient.email) if recipient else None,
+        "recipient_hash": keyed_address_hash(recipient.email, address_key) if recipient else None,
         # The survey link is kept here in the clear (the message needs it) and forgotten with the recipient.
         "facts": command.facts | ({"survey_url": opened.survey_url} if opened and opened.survey_url else {}),
         "status": status,

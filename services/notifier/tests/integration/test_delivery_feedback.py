@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from notifier.adapters.tables import delivery_feedback, suppression_audit, suppressions
 from notifier.bootstrap import bootstrap
 from shared.events.commands import ErasePersonalData
-from shared.personal import address_hash
+from shared.personal import address_hash, keyed_address_hash
 from shared.testing import free_port, wait_until
 
 from .conftest import Orchestrator, mail_to, running, send_message
@@ -49,7 +49,11 @@ def report(name: str, **values: str) -> bytes:
 
 async def test_a_bounce_and_a_complaint_mailed_back_suppress_their_addresses_once(settings_for, smtp_sink):
     port = free_port()
-    settings = settings_for(feedback_smtp_port=port)
+    settings = settings_for(feedback_smtp_port=port, address_key="an-address-key-of-this-deployment")
+
+    def hashed(address: str) -> str:
+        return keyed_address_hash(address, b"an-address-key-of-this-deployment")
+
     bounced_id, bounced = send_message()
     complained_id, complained = send_message()
     async with notifier_with_listener(settings) as (notifier, orchestrator):
@@ -90,12 +94,13 @@ async def test_a_bounce_and_a_complaint_mailed_back_suppress_their_addresses_onc
         async def forgotten() -> bool:
             async with notifier.sessions() as session:
                 hashes = (await session.execute(sa.select(delivery_feedback.c.recipient_hash))).scalars().all()
-            return sorted(hashes, key=lambda h: h or "") == [None, address_hash(complained.recipient.email)]
+            return sorted(hashes, key=lambda h: h or "") == [None, hashed(complained.recipient.email)]
 
         await wait_until(forgotten)
         async with notifier.sessions() as session:
             still = set((await session.execute(sa.select(suppressions.c.recipient_hash))).scalars())
-    assert address_hash(bounced.recipient.email) in still, "erasure does not lift the suppression"
+    assert hashed(bounced.recipient.email) in still, "erasure does not lift the suppression"
+    assert address_hash(bounced.recipient.email) not in still, "a keyed hash: no address can be tested against it"
 
     assert (log[bounced.journey_id]["status"], log[bounced.journey_id]["feedback_kind"]) == ("bounced", "hard")
     assert log[bounced.journey_id]["feedback_code"] == "5.1.1"
