@@ -3,6 +3,8 @@ chart as it is now (its digest), every manifest is valid against the Kubernetes 
 platform teams expect of it (replicas, probes, resources, the migration hook, disruption budgets, secrets only by
 reference)."""
 
+import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -133,3 +135,31 @@ def test_the_billing_bridge_is_stateless_with_its_own_principal_and_only_its_pro
     assert {"BILLING_STRIPE_WEBHOOK_SECRET", "BILLING_STRIPE_API_KEY", "BILLING_WEBHOOK_SECRET"} <= set(env)
     assert "BILLING_PADDLE_WEBHOOK_SECRET" not in env, "a provider that is off gets no secret"
     assert "DATABASE_URL" not in env and "OFFBOARDING_API_TOKENS" not in env
+
+
+def test_the_migration_job_reads_the_same_settings_as_each_service_in_production(monkeypatch):
+    """`python -m <service> migrate` builds the service's settings, which refuse development secrets in
+    production; and the notifier's data migration 0011 needs its address key. The job has what the service has
+    (but its HTTP listener)."""
+    _, docs = render("production")
+    (job,) = [d for d in docs if d["kind"] == "Job"]
+    for container in job["spec"]["template"]["spec"]["containers"]:
+        module = container["args"][2]
+        (deployment,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith(module)]
+        served = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        env = {e["name"]: e for e in container["env"]}
+        missing = {n for n in served - set(env) if not n.endswith(("_HTTP_HOST", "_HTTP_PORT", "_FORWARDED_ALLOW_IPS"))}
+        assert not missing, f"the migration job of the {module} lacks {sorted(missing)}"
+        for name in [n for n in os.environ if n.startswith((module.upper(), "OFFBOARDING_", "DATABASE_", "KAFKA_"))]:
+            monkeypatch.delenv(name)
+        for name, entry in env.items():
+            monkeypatch.setenv(name, entry.get("value") or _secret_for(name))
+        importlib.import_module(f"{module}.config").Settings()  # raises when a secret is missing in production
+
+
+def _secret_for(name: str) -> str:
+    if name == "DATABASE_URL":
+        return "postgresql://owner:a-real-password@postgres.data:5432/offboarding"
+    if name == "OFFBOARDING_API_TOKENS":
+        return "a-long-random-viewer-token-of-30-chars:viewer"
+    return "a-real-secret-of-more-than-24-characters"

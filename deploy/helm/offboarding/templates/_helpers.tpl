@@ -68,3 +68,85 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: {{ printf "offboarding-%s" $service | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* What one service needs besides the common environment: its links, mail settings and own secrets. The
+     migration job gets it too, so that `python -m <service> migrate` reads the same settings as the service
+     (in production a service refuses to start without its real secrets; a data migration may need a key).
+     Arguments: dict "root" $ "service" name */}}
+{{- define "offboarding.serviceEnv" -}}
+{{- $ := .root -}}
+{{- $service := .service -}}
+{{- $cfg := index $.Values.services $service -}}
+{{- $prefix := $cfg.envPrefix | default (upper $service) -}}
+{{- $fullname := include "offboarding.fullname" $ -}}
+{{- if eq $service "orchestrator" }}
+- name: ORCHESTRATOR_NOTIFIER_URL
+  value: "http://{{ $fullname }}-notifier:{{ $.Values.services.notifier.port }}"
+- name: ORCHESTRATOR_SURVEY_URL
+  value: "http://{{ $fullname }}-survey:{{ $.Values.services.survey.port }}"
+{{ include "offboarding.secretEnv" (list $ "ORCHESTRATOR_CONSOLE_SECRET" "console-secret") }}
+{{- end }}
+{{- if eq $service "notifier" }}
+- name: NOTIFIER_PUBLIC_URL
+  value: {{ $cfg.publicUrl | quote }}
+- name: NOTIFIER_SMTP_HOST
+  value: {{ $cfg.smtp.host | quote }}
+- name: NOTIFIER_SMTP_PORT
+  value: {{ $cfg.smtp.port | quote }}
+- name: NOTIFIER_SMTP_STARTTLS
+  value: {{ $cfg.smtp.starttls | quote }}
+{{- if $cfg.smtp.username }}
+- name: NOTIFIER_SMTP_USERNAME
+  value: {{ $cfg.smtp.username | quote }}
+{{ include "offboarding.secretEnv" (list $ "NOTIFIER_SMTP_PASSWORD" "smtp-password") }}
+{{- end }}
+- name: NOTIFIER_MAIL_FROM
+  value: {{ $cfg.mailFrom | quote }}
+- name: NOTIFIER_BOUNCE_DOMAIN
+  value: {{ $cfg.bounceDomain | quote }}
+{{- if $cfg.feedbackPort }}
+- name: NOTIFIER_FEEDBACK_SMTP_HOST
+  value: 0.0.0.0
+- name: NOTIFIER_FEEDBACK_SMTP_PORT
+  value: {{ $cfg.feedbackPort | quote }}
+{{- end }}
+{{ include "offboarding.secretEnv" (list $ "NOTIFIER_RETURN_PATH_KEY" "return-path-key") }}
+{{ include "offboarding.secretEnv" (list $ "NOTIFIER_ADDRESS_KEY" "address-key") }}
+{{- if $cfg.dkim.enabled }}
+- name: NOTIFIER_DKIM_SELECTOR
+  value: {{ $cfg.dkim.selector | quote }}
+{{- if $cfg.dkim.domain }}
+- name: NOTIFIER_DKIM_DOMAIN
+  value: {{ $cfg.dkim.domain | quote }}
+{{- end }}
+{{ include "offboarding.secretEnv" (list $ "NOTIFIER_DKIM_PRIVATE_KEY" "dkim-private-key") }}
+{{- end }}
+{{ include "offboarding.secretEnv" (list $ "NOTIFIER_WEBHOOK_SECRET" "webhook-secret") }}
+{{- end }}
+{{- if eq $service "billing-bridge" }}
+{{- range $provider := list "stripe" "paddle" "chargebee" "recurly" "standard" }}
+{{- $on := index $cfg.providers $provider }}
+{{- if $on }}
+{{- $upper := upper $provider }}
+{{- if eq $provider "standard" }}
+{{ include "offboarding.secretEnv" (list $ "BILLING_WEBHOOK_SECRET" "billing-standard-webhook-secret") }}
+{{- else if eq $provider "chargebee" }}
+{{ include "offboarding.secretEnv" (list $ "BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS" "billing-chargebee-webhook-credentials") }}
+{{ include "offboarding.secretEnv" (list $ "BILLING_CHARGEBEE_API_KEY" "billing-chargebee-api-key") }}
+{{- else }}
+{{ include "offboarding.secretEnv" (list $ (printf "BILLING_%s_WEBHOOK_SECRET" $upper) (printf "billing-%s-webhook-secret" $provider)) }}
+{{ include "offboarding.secretEnv" (list $ (printf "BILLING_%s_API_KEY" $upper) (printf "billing-%s-api-key" $provider)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if eq $service "survey" }}
+- name: SURVEY_PUBLIC_URL
+  value: {{ $cfg.publicUrl | quote }}
+{{ include "offboarding.secretEnv" (list $ "SURVEY_TOKEN_SECRET" "survey-token-secret") }}
+{{- end }}
+{{- range $key, $value := $cfg.env }}
+- name: {{ printf "%s_%s" $prefix $key }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end -}}
