@@ -1,6 +1,8 @@
 """The support console in headless Chromium, every service its own process: an operator signs in, finds a
 customer by email, opens the journey, pauses and resumes it, reveals the customer, previews a message and a
-whole journey, reads the attention list (with a customer whose confirmation bounced), the insights, an experiment and the audit; a viewer sees no buttons; German
+whole journey, reads the attention list (with a customer whose confirmation bounced), the insights (with the daily
+bounce and complaint charts) and resumes marketing mail the reputation guard paused, an experiment and the audit;
+a viewer sees no buttons; German
 is German. Every page passes axe-core's accessibility checks; screenshots of each go to
 .local/screenshots/console-*.png."""
 
@@ -10,6 +12,8 @@ import re
 import aiosmtplib
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.testing import accessibility_violations, chromium, free_port, navigate, wait_until
 
@@ -50,10 +54,17 @@ async def test_support_staff_use_the_console_in_a_browser(console_system):
         await converge(system, billing)
     await answer_the_first_survey(system)
     await bounce_the_confirmation(system, billing.address(subs[1]), subs[1])
+    await marketing_paused(system)
     port = next(r.port for r in system.replicas if r.service == "orchestrator")
     seen = await asyncio.to_thread(operator_session, f"http://127.0.0.1:{port}", billing.address(subs[0]), subs[0])
     assert subs[1] in seen["attention"] and "5.1.1" in seen["attention"], "the bounced customer needs attention"
-    assert "Marketing mail is going out." in seen["insights"] and "Marked as spam" in seen["insights"]
+    assert "Marketing mail is paused since" in seen["insights"] and "Marked as spam" in seen["insights"]
+    assert seen["rate_charts"] == 2 and "transactional" in seen["insights"], "the daily rates, drawn and tabled"
+    assert "Marketing mail is resumed." in seen["resumed_marketing"]
+    assert "Marketing mail is going out." in seen["resumed_marketing"]
+    resumed_by, reason = await marketing_resumed_by(system)
+    assert resumed_by.startswith("token-") and " for token-" in resumed_by, "the notifier keeps who asked"
+    assert reason == "complaints traced to one imported list, removed"
     assert seen["paused"] and seen["resumed"] and seen["revealed"] == billing.address(subs[0])
     assert "Confirmation" in seen["preview"] or "cancel" in seen["preview"].lower()
     assert seen["preview_plan"] == "b2b-voluntary, version 1" and seen["preview_rows"] == 13
@@ -86,6 +97,31 @@ async def bounce_the_confirmation(system, address: str, subscription: str) -> No
         return any(e["what"] == "email_bounced" for e in detail.get("timeline", []))
 
     await wait_until(on_the_timeline, within=30, every=0.3)
+
+
+async def marketing_paused(system) -> None:
+    """The reputation guard's pause as it writes it (the guard itself is driven over its threshold in the
+    notifier's tests): a row in the notifier's sending_pauses, which its API then reports."""
+    await notifier_sql(
+        system,
+        "INSERT INTO sending_pauses (stream, reason) VALUES ('marketing', 'complaint rate 0.45% of 2,000 marketing emails')",
+    )
+
+
+async def marketing_resumed_by(system) -> tuple[str, str]:
+    (row,) = await notifier_sql(system, "SELECT resumed_by, resume_reason FROM sending_pauses")
+    return row.resumed_by, row.resume_reason
+
+
+async def notifier_sql(system, statement: str) -> list:
+    engine = create_async_engine(system.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text(f'SET search_path TO "{system.name}_notifier"'))
+            result = await connection.execute(sa.text(statement))
+            return result.all() if result.returns_rows else []
+    finally:
+        await engine.dispose()
 
 
 async def answer_the_first_survey(system) -> None:
@@ -168,6 +204,15 @@ def operator_session(base: str, email: str, subscription: str) -> dict:
             driver.get(f"{base}/console/{name}")
             page(name)
             seen[name] = driver.find_element(By.TAG_NAME, "main").text
+            if name == "insights":
+                charts = "//section[h2[@id='reputation-days-title']]//*[local-name()='svg']"
+                seen["rate_charts"] = len(driver.find_elements(By.XPATH, charts))
+                navigate(driver, driver.find_element(By.LINK_TEXT, "Resume marketing mail"))
+                page("resume-marketing")
+                driver.find_element(By.ID, "reason").send_keys("complaints traced to one imported list, removed")
+                navigate(driver, driver.find_element(By.XPATH, "//main//form//button[@type='submit']"))
+                page("insights-resumed")
+                seen["resumed_marketing"] = driver.find_element(By.TAG_NAME, "main").text
         seen["audit_entries"] = len(driver.find_elements(By.CSS_SELECTOR, "main tbody tr"))
     finally:
         driver.quit()

@@ -2,7 +2,7 @@
 marketing mail. Runs in the caller's transaction."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -27,6 +27,21 @@ TALLIES = sa.text(
     """
 )
 
+# The same per day (UTC) and stream, for the history the console draws: read on request, never by the guard.
+DAILY = sa.text(
+    """
+    SELECT (coalesce(sent_at, updated_at) AT TIME ZONE 'UTC')::date AS day, category, count(*) AS sent,
+           count(*) FILTER (WHERE feedback_kind = 'hard') AS hard,
+           count(*) FILTER (WHERE feedback_kind = 'soft') AS soft,
+           count(*) FILTER (WHERE feedback_kind = 'complaint') AS complaints
+    FROM deliveries
+    WHERE channel = 'email'
+      AND (sent_at >= :since OR (sent_at IS NULL AND feedback_kind IS NOT NULL AND updated_at >= :since))
+    GROUP BY 1, 2
+    ORDER BY 1, 2
+    """
+)
+
 
 @dataclass(frozen=True)
 class Pause:
@@ -42,6 +57,11 @@ class ReputationRepository:
     async def tallies(self, since: datetime) -> list[Tally]:
         rows = await self.session.execute(TALLIES, {"since": since})
         return [Tally(r.category, r.message, r.sent, r.hard, r.soft, r.complaints) for r in rows]
+
+    async def daily(self, since: datetime) -> list[tuple[date, Tally]]:
+        """Per UTC day since `since` and stream (template "all"), oldest first."""
+        rows = await self.session.execute(DAILY, {"since": since})
+        return [(r.day, Tally(r.category, "all", r.sent, r.hard, r.soft, r.complaints)) for r in rows]
 
     async def open_pause(self, stream: str = "marketing") -> Pause | None:
         row = (

@@ -1,7 +1,8 @@
 """`GET /v1/reputation`: the rates of the rolling window per stream and template, and whether marketing mail is
-paused and why; `POST /v1/reputation/resume?reason=`: an operator resumes it (who, when and why are kept)."""
+paused and why; `GET /v1/reputation/daily`: the rates per day and stream (the console's chart);
+`POST /v1/reputation/resume?reason=`: an operator resumes it (who, when and why are kept)."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -33,6 +34,20 @@ class Marketing(BaseModel):
     reason: str | None
 
 
+class Day(BaseModel):
+    day: date
+    stream: str
+    sent: int
+    hard_bounces: int
+    complaints: int
+    bounce_rate: float
+    complaint_rate: float
+
+
+class Daily(BaseModel):
+    days: list[Day]
+
+
 class Reputation(BaseModel):
     window_hours: float
     complaint_threshold: float
@@ -55,6 +70,15 @@ def reputation_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAut
             "templates": [_rates(t) for t in sorted(tallies, key=lambda t: (t.stream, t.template))],
         }
 
+    @router.get("/reputation/daily", response_model=Daily, summary="Bounce and complaint rates per day and stream")
+    async def daily(
+        _principal: Viewer, days: Annotated[int, Query(ge=1, le=90, description="how many days, today included")] = 14
+    ) -> dict:
+        since = datetime.combine(datetime.now(UTC).date() - timedelta(days=days - 1), time(), tzinfo=UTC)
+        async with sessions() as session:
+            found = await ReputationRepository(session).daily(since)
+        return {"days": [{"day": day} | _rates(t) for day, t in found]}
+
     @router.post(
         "/reputation/resume",
         response_model=Marketing,
@@ -64,9 +88,14 @@ def reputation_router(sessions: async_sessionmaker[AsyncSession], auth: TokenAut
     async def resume(
         principal: Operator,
         reason: Annotated[str, Query(min_length=1, max_length=500, pattern=VISIBLE_PATTERN, description="why (kept)")],
+        on_behalf_of: Annotated[
+            str | None,
+            Query(pattern=r"^[A-Za-z0-9-]{1,40}$", description="the staff member, when the console asks (kept)"),
+        ] = None,
     ) -> dict:
+        actor = f"{principal.name} for {on_behalf_of}" if on_behalf_of else principal.name
         async with sessions() as session, session.begin():
-            if not await ReputationRepository(session).resume(actor=principal.name, reason=reason.strip()):
+            if not await ReputationRepository(session).resume(actor=actor, reason=reason.strip()):
                 raise ApiError(409, "not_paused", "marketing mail is not paused")
         guard.current = None
         return {"paused": False, "since": None, "reason": None}

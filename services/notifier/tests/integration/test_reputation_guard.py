@@ -3,10 +3,13 @@ it): marketing pauses by itself, shows in /readyz details, /metrics and the API;
 transactional goes on; an operator resumes it with a reason, and marketing goes again."""
 
 import base64
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from notifier.adapters.tables import sending_pauses
 from notifier.bootstrap import bootstrap
 
 from .conftest import Orchestrator, mail_to, running, send_message
@@ -44,6 +47,7 @@ async def test_complaints_pause_marketing_until_an_operator_resumes_it(settings_
             }
             assert (await api.post("/webhooks/email/postmark", json=complaint, headers=POSTMARK)).status_code == 200
             after = (await api.get("/v1/reputation", headers=VIEWER)).json()
+            daily = (await api.get("/v1/reputation/daily", params={"days": 3}, headers=VIEWER)).json()
             ready = (await api.get("/readyz")).json()
             metrics = (await api.get("/metrics")).text
 
@@ -55,7 +59,9 @@ async def test_complaints_pause_marketing_until_an_operator_resumes_it(settings_
 
             by_viewer = await api.post("/v1/reputation/resume", params={"reason": "x"}, headers=VIEWER)
             no_reason = await api.post("/v1/reputation/resume", headers=OPERATOR)
-            resumed = await api.post("/v1/reputation/resume", params={"reason": "list cleaned"}, headers=OPERATOR)
+            resumed = await api.post(
+                "/v1/reputation/resume", params={"reason": "list cleaned", "on_behalf_of": "staff-1"}, headers=OPERATOR
+            )
             twice = await api.post("/v1/reputation/resume", params={"reason": "again"}, headers=OPERATOR)
             still = (await api.get("/v1/reputation", headers=VIEWER)).json()
         again_id, again = offer()
@@ -66,6 +72,9 @@ async def test_complaints_pause_marketing_until_an_operator_resumes_it(settings_
     marketing = next(s for s in after["streams"] if s["stream"] == "marketing")
     assert (marketing["sent"], marketing["complaints"], marketing["complaint_rate"]) == (4, 1, 0.25)
     assert after["marketing"]["paused"] and after["marketing"]["reason"].startswith("complaint rate 25.00%")
+    (today,) = [d for d in daily["days"] if d["stream"] == "marketing"]
+    assert (today["sent"], today["complaints"], today["complaint_rate"]) == (4, 1, 0.25)
+    assert today["day"] == datetime.now(UTC).date().isoformat()
     assert ready["status"] == "ok" and ready["details"]["marketing"].startswith("paused: complaint rate")
     assert "notifier_marketing_paused 1.0" in metrics
     assert (
@@ -82,4 +91,7 @@ async def test_complaints_pause_marketing_until_an_operator_resumes_it(settings_
         409,
     )
     assert still["marketing"]["paused"] is False, "the old complaint does not pause it again at once"
+    async with notifier.sessions() as session:
+        (resumed_by,) = (await session.execute(sa.select(sending_pauses.c.resumed_by))).scalars()
+    assert resumed_by.endswith(" for staff-1"), "the console's staff member is kept with the resume"
     assert sent_again["outcome"] == "succeeded"

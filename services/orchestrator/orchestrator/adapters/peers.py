@@ -53,6 +53,26 @@ class Peers:
         """The notifier's bounce and complaint rates, and whether marketing mail is paused."""
         return await self._get("notifier", "/v1/reputation", {})
 
+    async def reputation_daily(self, days: int) -> dict | None:
+        """The notifier's bounce and complaint rates per day and stream, `days` days back."""
+        return await self._get("notifier", "/v1/reputation/daily", {"days": days})
+
+    async def resume_marketing(self, reason: str, *, on_behalf_of: str) -> str:
+        """Ask the notifier to resume marketing mail: resumed, not_paused, refused (the console's token for the
+        notifier is not an operator's) or unreachable."""
+        try:
+            response = await self._client.post(
+                self._urls["notifier"] + "/v1/reputation/resume",
+                params={"reason": reason, "on_behalf_of": on_behalf_of},
+            )
+        except httpx.HTTPError as exc:
+            log.warning("console_peer_unreachable", service="notifier", error=type(exc).__name__)
+            return "unreachable"
+        outcome = {200: "resumed", 409: "not_paused", 401: "refused", 403: "refused"}.get(response.status_code)
+        if outcome is None:
+            log.warning("console_peer_refused", service="notifier", status=response.status_code)
+        return outcome or "unreachable"
+
     async def dead_letters(self) -> dict[str, dict | None]:
         notifier, survey = await asyncio.gather(
             self._get("notifier", "/v1/dead-letters", {}), self._get("survey", "/v1/dead-letters", {})

@@ -9,6 +9,7 @@ from orchestrator.console.experiments import experiments_page_router
 from orchestrator.console.pages import journeys_router
 from orchestrator.console.previews import previews_page_router
 from orchestrator.console.reports import reports_router
+from orchestrator.console.reputation import reputation_router
 from orchestrator.console.sign_in import sign_in_router
 from orchestrator.console.texts import language
 from orchestrator.console.web import HERE, Console, NotAllowed, SignInRequired, see_other
@@ -21,6 +22,7 @@ def mount_console(app: FastAPI, console: Console, auth: TokenAuth) -> None:
         journeys_router(console),
         actions_router(console),
         reports_router(console),
+        reputation_router(console),
         previews_page_router(console),
         experiments_page_router(console),
     ):

@@ -144,3 +144,60 @@ def intervals(
             f'<text x="{width - right + 8}" y="{y + 4:.1f}" font-size="13" fill="{INK}">{escape(written(value))}</text>'
         )
     return _frame(width, height, title, description, body)
+
+
+def lines(
+    days: list[str],
+    series: list[tuple[str, list[float | None]]],
+    *,
+    threshold: tuple[float, str] | None,
+    written: Callable[[float], str],
+    title: str,
+    description: str,
+    width: int = 560,
+) -> Markup:
+    """Rates over days: a line per series (name, a value or None per day: nothing went out), the series told
+    apart by colour and by a legend, and a dashed line at the threshold (its value, as written) when given."""
+    height, top, base, left, right = 210, 26, 170, 52, 16
+    values = [v for _, points in series for v in points if v is not None]
+    ceiling = max([*values, threshold[0] * 1.25 if threshold else 0.0]) or 0.01
+
+    def y(value: float) -> float:
+        return base - (base - top) * value / ceiling
+
+    def x(n: int) -> float:
+        return left + (width - left - right) * (n / max(len(days) - 1, 1))
+
+    body = [
+        f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{GRID}"/>',
+        f'<text x="{left - 6}" y="{base + 4}" text-anchor="end" font-size="11" fill="{MUTED}">{escape(written(0))}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11" fill="{MUTED}">'
+        f"{escape(written(ceiling))}</text>",
+    ]
+    if days:
+        body += [
+            f'<text x="{x(0):.1f}" y="{height - 14}" font-size="11" fill="{MUTED}">{escape(days[0])}</text>',
+            f'<text x="{x(len(days) - 1):.1f}" y="{height - 14}" text-anchor="end" font-size="11" fill="{MUTED}">'
+            f"{escape(days[-1])}</text>",
+        ]
+    if threshold:
+        at = y(threshold[0])
+        body += [
+            f'<line x1="{left}" y1="{at:.1f}" x2="{width - right}" y2="{at:.1f}" stroke="{SCORE_COLOURS["detractor"]}" '
+            f'stroke-dasharray="5 4"/>',
+            f'<text x="{width - right}" y="{at - 5:.1f}" text-anchor="end" font-size="11" '
+            f'fill="{SCORE_COLOURS["detractor"]}">{escape(threshold[1])}</text>',
+        ]
+    colours = (BAR, SCORE_COLOURS["passive"], SCORE_COLOURS["promoter"])
+    for n, (name, points) in enumerate(series):
+        colour = colours[n % len(colours)]
+        drawn = [(x(i), y(v)) for i, v in enumerate(points) if v is not None]
+        if len(drawn) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in drawn)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        body += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>' for px, py in drawn]
+        body += [
+            f'<rect x="{left + n * 150}" y="4" width="12" height="12" fill="{colour}" rx="2"/>',
+            f'<text x="{left + n * 150 + 18}" y="14" font-size="12" fill="{INK}">{escape(name)}</text>',
+        ]
+    return _frame(width, height, title, description, body)

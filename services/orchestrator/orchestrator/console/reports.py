@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from orchestrator.adapters import console_queries
 from orchestrator.console import charts, texts
 from orchestrator.console.forms import Text, day, link
+from orchestrator.console.reputation import DAYS, daily_charts
 from orchestrator.console.web import Console
 from shared.messaging import dead_letters
 
@@ -48,6 +49,7 @@ def reports_router(console: Console) -> APIRouter:
         template: Text = None,
         from_: Annotated[Text, Query(alias="from")] = None,
         to: Text = None,
+        done: Text = None,
     ) -> Response:
         staff = console.staff(request)
         chosen = {
@@ -59,7 +61,9 @@ def reports_router(console: Console) -> APIRouter:
         params = {k: v for k, v in chosen.items() if v}
         if not params.get("from"):
             params["from"] = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
-        found, reputation = await asyncio.gather(console.peers.insights(params), console.peers.reputation())
+        found, reputation, daily = await asyncio.gather(
+            console.peers.insights(params), console.peers.reputation(), console.peers.reputation_daily(DAYS)
+        )
         return console.page(
             "insights.html.j2",
             staff,
@@ -68,6 +72,8 @@ def reports_router(console: Console) -> APIRouter:
             data=found,
             charts=_charts(found, staff.lang) if found else {},
             reputation=reputation,
+            daily=daily_charts(daily, reputation, staff.lang),
+            done=done if done == "marketing_resumed" else None,
         )
 
     @router.get("/console/audit")

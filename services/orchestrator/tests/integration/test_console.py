@@ -118,6 +118,24 @@ async def test_viewers_see_no_buttons_and_cannot_act(orchestrator, billing):
     assert (await journey_rows(orchestrator, "sub_console_viewer"))[0].status == "active"
 
 
+async def test_resuming_marketing_mail_is_for_operators_with_a_reason_and_csrf(orchestrator):
+    async with signed_in(orchestrator, "viewer-token") as viewer:
+        viewer_form = await viewer.get("/console/reputation/resume")
+        viewer_post = await viewer.post("/console/reputation/resume", data={"reason": "x", "csrf": "x"})
+    async with signed_in(orchestrator, "operator-token") as client:
+        form = await client.get("/console/reputation/resume")
+        csrf = csrf_of(form.text)
+        no_csrf = await client.post("/console/reputation/resume", data={"reason": "list cleaned"})
+        no_reason = await client.post("/console/reputation/resume", data={"reason": " \x00 ", "csrf": csrf})
+        away = await client.post("/console/reputation/resume", data={"reason": "list cleaned", "csrf": csrf})
+        junk_done = await client.get("/console/insights", params={"done": "<b>owned</b>"})
+    assert (viewer_form.status_code, viewer_post.status_code) == (403, 403)
+    assert form.status_code == 200 and "Resume marketing mail?" in form.text
+    assert (no_csrf.status_code, no_reason.status_code) == (403, 422)
+    assert away.status_code == 502 and "notifier cannot be reached" in away.text and "list cleaned" in away.text
+    assert junk_done.status_code == 200 and "owned" not in junk_done.text
+
+
 async def test_an_operator_pauses_and_resumes_with_a_reason_and_csrf_and_it_is_audited(orchestrator, billing):
     (journey,) = await started(orchestrator, billing, "sub_console_pause")
     base = f"/console/journeys/{journey.id}"

@@ -92,6 +92,23 @@ def test_charts_are_svg_with_a_title_a_description_and_escaped_labels():
     assert "<rect" in months
 
 
+def test_rate_lines_draw_only_days_with_mail_and_the_threshold():
+    svg = str(
+        charts.lines(
+            ["2026-12-01", "2026-12-02", "2026-12-03"],
+            [("<i>marketing</i>", [0.01, None, 0.02]), ("transactional", [None, 0.002, None])],
+            threshold=(0.003, "pause at 0.3 %"),
+            written=lambda v: f"{100 * v:.1f} %",
+            title="Complaint rate",
+            description="-",
+        )
+    )
+    assert svg.count("<polyline") == 1, "a series with one day of mail is a dot, not a line"
+    assert svg.count("<circle") == 3 and "stroke-dasharray" in svg and "pause at 0.3 %" in svg
+    assert "<i>" not in svg and "&lt;i&gt;marketing" in svg
+    assert "2.0 %" in svg, "the scale reaches the highest value (or a quarter above the threshold)"
+
+
 def test_a_session_expires_after_its_hours():
     sessions = Sessions(b"k" * 32, hours=1, tokens=TOKENS, secure=False)
     staff = sessions.staff(request_with(issued(sessions)))
