@@ -9,6 +9,7 @@ rather than the per-message return path still finds its delivery. Nothing here k
 
 import email
 import email.policy
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -19,6 +20,9 @@ from flufl.bounce import all_failures
 from notifier.domain.feedback import Feedback, Kind
 
 NOT_COMPLAINTS = {"not-spam"}  # RFC 6430: a report that a message is NOT spam
+# An RFC 3463 status code at the start of a Status field; servers add their own words after it ("5.0.0
+# (recipient reached disk quota)") or put an SMTP reply there instead ("553 Exceeded maximum ..."): the code only.
+STATUS_CODE = re.compile(r"\s*([245]\.\d{1,3}\.\d{1,3})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,8 @@ def _bounce(message: Message, received_at: datetime) -> Feedback | None:
         kind = "hard" if action == "failed" else "soft" if action == "delayed" else None
     if kind is None:
         return None
-    code = (status or {}).get("status", "").strip()[:16] or ("5.0.0" if kind == "hard" else "4.0.0")
+    written = STATUS_CODE.match((status or {}).get("status", ""))
+    code = written.group(1) if written else "5.0.0" if kind == "hard" else "4.0.0"
     occurred = _date((status or {}).get("arrival-date")) or _date(message.get("date")) or received_at
     return Feedback(kind, code, occurred, "smtp_report")
 

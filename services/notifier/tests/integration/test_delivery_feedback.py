@@ -22,6 +22,7 @@ from .conftest import Orchestrator, mail_to, running, send_message
 
 pytestmark = pytest.mark.integration
 REPORTS = Path(__file__).parent / "reports"
+REAL_WORLD_REPORTS = Path(__file__).parents[1] / "reports_real_world"
 
 
 @asynccontextmanager
@@ -113,6 +114,37 @@ async def test_a_bounce_and_a_complaint_mailed_back_suppress_their_addresses_onc
     assert {(a["outcome"], a["reason"]) for a in answers.values()} == {("skipped", "address_unreachable")}
     for command in (bounced, complained):
         assert len(mail_to(smtp_sink.maildir, command.recipient.email)) == 1, "nothing more went to it"
+
+
+# Reports as Exim, qmail, Exchange, Sendmail and an RFC 3464 "delayed" notice sent them (tests/reports_real_world).
+REAL_WORLD = {
+    "exim_01.txt": ("bounced", "hard", "5.0.0"),
+    "qmail_01.txt": ("bounced", "hard", "5.0.0"),
+    "microsoft_01.txt": ("bounced", "hard", "5.0.0"),
+    "sendmail_01.txt": ("bounced", "hard", "5.0.0"),
+    "dsn_05.txt": ("sent", "soft", "4.4.1"),  # delayed: still on its way, nothing suppressed yet
+    "qmail_08.txt": ("sent", None, None),  # an auto-reply to the return path: no bounce
+}
+
+
+async def test_real_world_bounces_mailed_to_return_paths_find_their_emails(settings_for, smtp_sink):
+    port = free_port()
+    settings = settings_for(feedback_smtp_port=port)
+    sends = {name: send_message() for name in REAL_WORLD}
+    async with notifier_with_listener(settings) as (notifier, orchestrator):
+        for command_id, command in sends.values():
+            await orchestrator.send(command_id, command)
+        await orchestrator.results({command_id for command_id, _ in sends.values()})
+        for name, (_, command) in sends.items():
+            (sent,) = mail_to(smtp_sink.maildir, command.recipient.email)
+            return_path = sent["Return-Path"].strip("<>")
+            await mail_report(port, return_path, (REAL_WORLD_REPORTS / name).read_bytes())
+        fates = {name: (await deliveries_of(notifier, command.journey_id))[0] for name, (_, command) in sends.items()}
+        async with notifier.sessions() as session:
+            scopes = (await session.execute(sa.select(suppressions.c.scope))).scalars().all()
+    seen = {name: (d["status"], d["feedback_kind"], d["feedback_code"]) for name, d in fates.items()}
+    assert seen == REAL_WORLD
+    assert scopes == ["all"] * 4, "the four hard bounces suppress their addresses; the delay and the reply do not"
 
 
 async def test_an_operator_lifts_a_suppression_with_a_reason_and_mail_goes_again(settings_for, smtp_sink):
