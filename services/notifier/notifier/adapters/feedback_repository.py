@@ -3,7 +3,7 @@ delivery, suppress the address. Every method runs in the caller's transaction; e
 changes, so it is compiled and prepared once (a report costs its round trips, not SQLAlchemy's compiler)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,12 +81,16 @@ class FeedbackRepository:
         row = found.first()
         return Addressed(**row._asdict()) if row else None
 
+    async def softly_bouncing_since(self, recipient_hash: str) -> datetime | None:
+        """When the address first bounced softly (None: never)."""
+        return await self.session.scalar(SOFTLY_SINCE, {"hash": recipient_hash})
+
     async def record(self, delivery: Addressed, feedback: Feedback, *, soft_window: timedelta) -> str | None:
         """Write the feedback (once per delivery, kind and source); returns the kind written (a soft bounce
         past the window counts as hard), or None when it was written before."""
         since = None
         if feedback.kind == "soft" and delivery.recipient_hash:
-            since = await self.session.scalar(SOFTLY_SINCE, {"hash": delivery.recipient_hash})
+            since = await self.softly_bouncing_since(delivery.recipient_hash)
         kind = effective_kind(feedback, softly_bouncing_since=since, window=soft_window)
         written = await self.session.scalar(
             WRITE,

@@ -7,7 +7,9 @@ server down: retried) or complaint (the recipient marked it as spam).
 
 A hard bounce or a complaint suppresses the address for every message (scope `all`); an unsubscribe only for
 marketing (scope `marketing`). A soft bounce suppresses nothing, until the address has kept bouncing softly
-for longer than the soft-bounce window (72 h by default): then it counts as hard."""
+for longer than the soft-bounce window (72 h by default): then it counts as hard. Meanwhile a message the server
+refused for now at send time is asked again later, each pause as long as the address has bounced already
+(15 minutes at first, at most 12 hours): a backoff that doubles until the window ends."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +20,8 @@ Source = Literal["smtp_report", "arf_report", "smtp_answer", "ses", "sendgrid", 
 Scope = Literal["marketing", "all"]
 UNREACHABLE = "address_unreachable"  # the reason of a step skipped because its address is suppressed
 STATUS_BY_KIND = {"hard": "bounced", "complaint": "complained"}
+SOFT_RETRY_FIRST = timedelta(minutes=15)
+SOFT_RETRY_LONGEST = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,13 @@ def effective_kind(feedback: Feedback, *, softly_bouncing_since: datetime | None
 def suppression_scope(kind: Kind) -> Scope | None:
     """What a kind of feedback suppresses: everything for hard bounces and complaints, nothing for soft ones."""
     return "all" if kind in ("hard", "complaint") else None
+
+
+def soft_retry_at(softly_bouncing_since: datetime, now: datetime, window: timedelta) -> datetime | None:
+    """When to send again to an address the server refused for now: after as long as it has bounced softly
+    already (at least SOFT_RETRY_FIRST, at most SOFT_RETRY_LONGEST); None once the window is over (the refusal
+    then counts as hard)."""
+    bouncing = now - softly_bouncing_since
+    if bouncing >= window:
+        return None
+    return now + min(max(bouncing, SOFT_RETRY_FIRST), SOFT_RETRY_LONGEST)

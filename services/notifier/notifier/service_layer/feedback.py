@@ -3,6 +3,7 @@ listener) or a refusal at send time, finds the delivery, writes the feedback onc
 or complained and suppresses the address (domain/feedback.py has the rules)."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifier.adapters.feedback_repository import Addressed, FeedbackRepository
 from notifier.adapters.reports import read_report
 from notifier.domain.delivery import Delivery, Outcome
-from notifier.domain.feedback import Feedback
+from notifier.domain.feedback import Feedback, soft_retry_at
 from notifier.domain.provider_events import ProviderFeedback
 from notifier.domain.return_path import delivery_of
 from shared.events.commands import DeliveryFeedbackReported
@@ -106,6 +107,25 @@ class FeedbackDesk:
         for outcome, n in outcomes.items():
             FEEDBACK.labels(items[0].feedback.source, outcome).inc(n)
         return outcomes
+
+    async def defer_soft_refusals(
+        self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]
+    ) -> list[tuple[Delivery, Outcome]]:
+        """A recipient the server refused for now (4xx at send time) is asked again later, with a growing pause,
+        as long as the address has bounced softly for less than the soft-bounce window: the step is deferred
+        (not an attempt). Past the window the refusal stays a failure, `at_send` records it as hard, and the
+        retry finds the address suppressed."""
+        repository, deferred = FeedbackRepository(session), []
+        for delivery, outcome in done:
+            feedback = outcome.feedback
+            if feedback is not None and feedback.kind == "soft" and delivery.recipient_hash:
+                since = await repository.softly_bouncing_since(delivery.recipient_hash) or feedback.occurred_at
+                again = soft_retry_at(since, feedback.occurred_at, self._window)
+                if again is not None:
+                    reason = f"{outcome.reason} (refused for now: sent again at {again:%Y-%m-%d %H:%M} UTC)"
+                    outcome = replace(outcome, status="deferred", result="deferred", reason=reason, not_before=again)
+            deferred.append((delivery, outcome))
+        return deferred
 
     async def at_send(self, session: AsyncSession, done: list[tuple[Delivery, Outcome]]) -> None:
         """The server's refusals at send time, in the transaction that records the sends."""

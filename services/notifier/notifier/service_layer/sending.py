@@ -190,6 +190,7 @@ class Sender:
 
     async def _record(self, done: list[tuple[Delivery, Outcome]]) -> None:
         async with self._sessions() as session, session.begin():
+            done = await self._feedback.defer_soft_refusals(session, done)
             recorded = await DeliveryRepository(session).record(done, now=self._clock())
             # A delivery whose claim was lost (queued again after its lease) is another round's to answer.
             done = [(d, o) for d, o in done if d.id in recorded]

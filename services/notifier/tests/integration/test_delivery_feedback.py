@@ -3,7 +3,9 @@
 sent through the sink; and a mail server refusing the recipient at send time. Each is recorded once, shows in
 the delivery log, suppresses the address, and the next email to it is skipped as `address_unreachable`."""
 
+import asyncio
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
@@ -255,7 +257,33 @@ async def test_the_servers_refusal_at_send_time_is_feedback_too(settings_for):
     finally:
         server.stop()
     assert answers[gone_id]["outcome"] == "failed" and answers[gone_id]["retryable"] is False
-    assert answers[full_id]["outcome"] == "failed" and answers[full_id]["retryable"] is True, "soft: retried"
+    assert answers[full_id]["outcome"] == "deferred", "soft: asked again later, not an attempt"
+    not_before = datetime.fromisoformat(answers[full_id]["not_before"])
+    assert timedelta(minutes=14) < not_before - datetime.now(UTC) <= timedelta(minutes=15), "the first pause"
     assert (gone_log["status"], gone_log["feedback_kind"], gone_log["feedback_code"]) == ("bounced", "hard", "5.1.1")
-    assert (full_log["status"], full_log["feedback_kind"], full_log["feedback_code"]) == ("failed", "soft", "4.2.2")
+    assert (full_log["status"], full_log["feedback_kind"], full_log["feedback_code"]) == ("deferred", "soft", "4.2.2")
+    assert (skipped["outcome"], skipped["reason"]) == ("skipped", "address_unreachable")
+
+
+async def test_an_address_refused_for_now_for_longer_than_the_window_counts_as_hard(settings_for):
+    first_id, first = send_message()
+    address = first.recipient.email
+    server = Controller(RefusingServer("nobody@example.com", address), hostname="127.0.0.1", port=free_port())
+    server.start()
+    try:
+        settings = settings_for(smtp_host="127.0.0.1", smtp_port=server.port, soft_bounce_window=timedelta(seconds=1))
+        async with notifier_with_listener(settings) as (_notifier, orchestrator):
+            await orchestrator.send(first_id, first)
+            deferred = (await orchestrator.results({first_id}))[first_id]
+            await asyncio.sleep(1.2)  # the window passes while the mailbox stays full
+            second_id, second = send_message(email_address=address, step="thanks")
+            await orchestrator.send(second_id, second)
+            failed = (await orchestrator.results({second_id}))[second_id]
+            third_id, third = send_message(email_address=address, step="access_ended")
+            await orchestrator.send(third_id, third)
+            skipped = (await orchestrator.results({third_id}))[third_id]
+    finally:
+        server.stop()
+    assert deferred["outcome"] == "deferred"
+    assert (failed["outcome"], failed["retryable"]) == ("failed", True), "a retry will find the address suppressed"
     assert (skipped["outcome"], skipped["reason"]) == ("skipped", "address_unreachable")

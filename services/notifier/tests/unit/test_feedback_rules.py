@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from notifier.domain.feedback import Feedback, effective_kind, from_smtp_answer, suppression_scope
+from notifier.domain.feedback import Feedback, effective_kind, from_smtp_answer, soft_retry_at, suppression_scope
 from notifier.domain.return_path import delivery_of, return_path
 
 KEY, DOMAIN = b"k" * 32, "bounces.acme.example"
@@ -41,3 +41,16 @@ def test_soft_bounces_become_hard_after_the_window_and_only_hard_ones_and_compla
     hard = Feedback("hard", "5.1.1", AT, "smtp_report")
     assert effective_kind(hard, softly_bouncing_since=None, window=window) == "hard"
     assert [suppression_scope(k) for k in ("hard", "complaint", "soft")] == ["all", "all", None]
+
+
+def test_a_refused_address_is_asked_again_after_as_long_as_it_has_bounced_until_the_window_ends():
+    window, h = timedelta(hours=72), timedelta(hours=1)
+    assert soft_retry_at(AT, AT, window) == AT + timedelta(minutes=15), "the first pause"
+    assert soft_retry_at(AT - 2 * h, AT, window) == AT + 2 * h, "doubling: as long as it has bounced"
+    assert soft_retry_at(AT - 40 * h, AT, window) == AT + 12 * h, "never longer than 12 hours"
+    assert soft_retry_at(AT - 72 * h, AT, window) is None, "then it counts as hard"
+    pauses, now = [], AT
+    while (again := soft_retry_at(AT, now, window)) is not None:
+        pauses.append(again - now)
+        now = again
+    assert len(pauses) == 12 and now - AT >= window, "about a dozen tries over the 72 hours, then hard"
