@@ -79,6 +79,16 @@ def table(r: dict) -> str:
                     f"p99 {b['p99_ms']} ms; {note}",
                 )
             )
+    if "customer_page" in r:
+        c = r["customer_page"]
+        rows.append(
+            (
+                f"customer's page, views ({c['visitors']} visitors at once, {c['pages']:,} pages)",
+                f"p99 {c['p99_ms']} ms (target < 50)",
+                f"p50 {c['p50_ms']} ms; {c['per_s']} views/s; survey service CPU {c['cpu_ms_per_view']} ms/view"
+                + (f"; {c['sql_statements_per_view']} SQL statements/view" if "sql_statements_per_view" in c else ""),
+            )
+        )
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:

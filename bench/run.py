@@ -13,7 +13,9 @@ Measures, on the local stack (started if needed) with every service as its own p
   - delivery feedback (bench/feedback.py): bounce reports mailed to the notifier's listener per second, its CPU
     and SQL statements per report;
   - the billing bridge (bench/bridge.py): signed webhooks accepted end to end (verified, published with
-    acks=all) per second, its CPU ms per webhook, the p99 of the 2xx answer.
+    acks=all) per second, its CPU ms per webhook, the p99 of the 2xx answer;
+  - the customer's own page (bench/customer_page.py): 50 visitors at once, views per second, the survey
+    service's CPU ms per view, p50/p99 of the answer (target p99 < 50 ms).
 Prints a table and writes bench/results/<timestamp>.json. Everything runs on loopback.
 """
 
@@ -30,6 +32,7 @@ from pathlib import Path
 # bench/common.py, beside this file, puts the project on the import path: it comes before the project's imports.
 import bridge
 import cost
+import customer_page
 import dry_run
 import email_build
 import feedback
@@ -232,6 +235,8 @@ async def main(args: argparse.Namespace) -> dict:
         report["bridge"] = await SINGLE["bridge"](database, sink_port, work / "mail", work, args)
         step(f"delivery feedback, {args.feedback_reports:,} bounce reports")
         report["feedback"] = await SINGLE["feedback"](database, sink_port, work / "mail", work, args)
+        step(f"the customer's page, {args.page_views:,} views by {args.page_visitors} visitors at once")
+        report["customer_page"] = await SINGLE["customer_page"](database, sink_port, work / "mail", work, args)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -255,6 +260,9 @@ SINGLE = {
     "dry_run": lambda db, port, mail, work, a: dry_run.dry_run(db, port, mail, work, a.dry_run_journeys),
     "email_build": lambda db, port, mail, work, a: email_build.email_build(a.emails),
     "feedback": lambda db, port, mail, work, a: feedback.feedback(db, port, mail, work, a.feedback_reports),
+    "customer_page": lambda db, port, mail, work, a: customer_page.customer_page(
+        db, port, mail, work, a.page_views, a.page_visitors
+    ),
     "bridge": lambda db, port, mail, work, a: bridge.bridge(
         f"{PG}/{db}", port, mail, work, a.webhooks, a.webhook_concurrency
     ),
@@ -278,6 +286,8 @@ def cli() -> None:
     parser.add_argument("--feedback-reports", type=int, default=2000, help="bounce reports mailed to the notifier")
     parser.add_argument("--webhooks", type=int, default=3000, help="signed webhooks per provider for the bridge row")
     parser.add_argument("--webhook-concurrency", type=int, default=16, help="webhooks in flight at once")
+    parser.add_argument("--page-views", type=int, default=5000, help="views of customer pages")
+    parser.add_argument("--page-visitors", type=int, default=50, help="customers viewing their page at once")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))

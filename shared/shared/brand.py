@@ -3,9 +3,12 @@ shared by the notifier's emails and the survey's pages, so that both look like o
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from shared import links
 from shared.text import clean_line
+
+LINK_PLACEHOLDERS = {"subscription_id"}
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,8 @@ class Brand:
 
 
 class BrandSettings(BaseModel):
-    """Mixed into a service's Settings."""
+    """Mixed into a service's Settings: the notifier's emails and the survey service's pages (the exit survey, the
+    customer's own page) read the same names, each with its service's prefix."""
 
     brand_name: str = Field("Acme", min_length=1, max_length=100)
     brand_company: str | None = Field(None, max_length=200)  # the brand name when unset
@@ -40,3 +44,23 @@ class BrandSettings(BaseModel):
             support_email=self.support_email,
             privacy_url=self.privacy_url,
         )
+
+    # The company's own pages a message or the customer's page links to ({subscription_id} is filled in,
+    # percent-encoded: shared/links.py). The way back may differ per segment (a b2b customer portal, say).
+    export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
+    reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"
+    reactivate_url_b2b: str | None = None  # the b2b way back; reactivate_url when unset
+    payment_update_url: str = "https://app.acme.example/account/billing?subscription={subscription_id}"
+    app_url: str = "https://app.acme.example/"
+
+    @field_validator("export_url", "reactivate_url", "reactivate_url_b2b", "payment_update_url")
+    @classmethod
+    def _link_template(cls, value: str | None) -> str | None:
+        return None if not value else links.check_template(value, allowed=LINK_PLACEHOLDERS)
+
+    def link(self, name: str, *, subscription_id: str, segment: str = "b2c") -> str:
+        """A company link filled in for one subscription: `export`, `reactivate` (per segment), `payment_update`."""
+        template = getattr(self, f"{name}_url")
+        if name == "reactivate" and segment == "b2b" and self.reactivate_url_b2b:
+            template = self.reactivate_url_b2b
+        return links.fill(template, subscription_id=subscription_id)

@@ -7,6 +7,7 @@ back to UTC and English (the intake notes that it did so).
 
 import re
 import zoneinfo
+from datetime import datetime
 from functools import lru_cache
 
 DEFAULT_TIMEZONE = "UTC"
@@ -36,3 +37,47 @@ def known_locale(tag: object) -> bool:
 def normal_locale(tag: str) -> str:
     """`de_DE` -> `de-DE`: the form the services compare."""
     return tag.replace("_", "-")
+
+
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+}
+
+
+def format_date(moment: datetime, timezone: str | None, locale: str) -> str:
+    """A date as the customer reads it, in their time zone: 24 December 2026 / 24. Dezember 2026."""
+    local = moment.astimezone(zone(timezone))
+    month = MONTHS.get(locale, MONTHS["en"])[local.month - 1]
+    return f"{local.day}. {month} {local.year}" if locale == "de" else f"{local.day} {month} {local.year}"
+
+
+def format_time(moment: datetime, timezone: str | None) -> str:
+    local = moment.astimezone(zone(timezone))
+    return f"{local:%H:%M} ({local.tzname()})"

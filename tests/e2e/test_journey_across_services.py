@@ -52,6 +52,7 @@ async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, te
             database_schema=f"{t}_o",
             templates_dir=templates,
             timer_interval_seconds=0.1,
+            customer_page_url="http://survey.test",
             topic_subscription_cancelled=f"{t}.cancelled",
             topic_subscription_reactivated=f"{t}.reactivated",
             topic_journey_events=f"{t}.journeys",

@@ -7,15 +7,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared import links
 from shared.brand import BrandSettings
 from shared.events import commands
 from shared.settings import ServiceSettings
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-
-LINK_PLACEHOLDERS = {"subscription_id"}
 
 
 class Settings(ServiceSettings, BrandSettings):
@@ -82,13 +78,8 @@ class Settings(ServiceSettings, BrandSettings):
     def dkim_signing_domain(self) -> str:
         return (self.dkim_domain or self.from_domain()).lower()
 
-    # What the messages show and link to ({subscription_id} is filled in, percent-encoded: shared/links.py)
-    # (the brand: NOTIFIER_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _POSTAL_ADDRESS,
-    # _SUPPORT_EMAIL, _PRIVACY_URL; shared/brand.py)
-    export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
-    reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"
-    payment_update_url: str = "https://app.acme.example/account/billing?subscription={subscription_id}"
-    app_url: str = "https://app.acme.example/"
+    # What the messages show and link to: the brand and the company's links (NOTIFIER_BRAND_NAME, ...,
+    # NOTIFIER_EXPORT_URL, NOTIFIER_REACTIVATE_URL, ...; shared/brand.py, the same as the survey's pages)
     public_url: str = "http://127.0.0.1:8001"  # where customers reach this service (unsubscribe links)
 
     # Webhooks: message=url pairs; NOTIFIER_WEBHOOK_URL serves the messages without their own
@@ -113,11 +104,6 @@ class Settings(ServiceSettings, BrandSettings):
     # After the database starts again, live senders reconnect and record what they sent: the sweeps wait this
     # long (or the lease, if longer) before settling anything.
     sweep_after_database_start_seconds: float = Field(30, ge=0)
-
-    @field_validator("export_url", "reactivate_url", "payment_update_url")
-    @classmethod
-    def _link_template(cls, value: str) -> str:
-        return links.check_template(value, allowed=LINK_PLACEHOLDERS)
 
     @field_validator("dkim_private_key_file", "dkim_domain", "dmarc_reports", mode="before")
     @classmethod

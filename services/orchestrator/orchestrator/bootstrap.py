@@ -35,7 +35,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
     now = clock or (lambda: datetime.now(UTC))
 
     def uow_factory(session: AsyncSession) -> UnitOfWork:
-        return UnitOfWork(session, catalogue=catalogue, policy=policy, topics=topics, clock=now)
+        return UnitOfWork(
+            session,
+            catalogue=catalogue,
+            policy=policy,
+            topics=topics,
+            page_base=settings.customer_page_url,
+            clock=now,
+        )
 
     runtime = build_runtime("orchestrator", settings)
     runtime.readers = {"journey_keys": tuple(r for r in settings.keyring_readers.split(",") if r)}
@@ -160,5 +167,6 @@ def build_previews(
         command_topics(settings),
         peers,
         survey_url=settings.survey_url,
+        page_base=settings.customer_page_url,
         clock=clock or (lambda: datetime.now(UTC)),
     )

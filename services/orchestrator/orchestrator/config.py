@@ -48,6 +48,9 @@ class Settings(ServiceSettings):
     console_session_hours: float = Field(8.0, gt=0, le=168)
     notifier_url: str = "http://127.0.0.1:8001"
     survey_url: str = "http://127.0.0.1:8002"
+    # Where customers open their own page (/p/<token>, served by the survey service): its public address, which
+    # every email links to. Not the address the console reads the survey service's API at (survey_url).
+    customer_page_url: str = Field("http://127.0.0.1:8002", pattern=r"^https?://[^\s/]+(/\S*)?$")
     console_peer_token: SecretStr | None = None
 
     @model_validator(mode="after")

@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 from shared.auth import TokenAuth, parse_tokens
 from shared.events.commands import ErasePersonalData
 from shared.messaging.authenticity import SignedByJourney, allowed_types
+from shared.rate_limit import RateLimit
 from shared.runtime import Runtime, build_runtime
 from survey.config import Settings
 from survey.entrypoints.consumers import commands_handler
+from survey.entrypoints.customer_pages import PageSetup
 from survey.entrypoints.http import create_app
+from survey.service_layer.customer_pages import PageRules
 from survey.service_layer.handlers import Links, Topics
 
 
@@ -29,7 +32,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         runtime.consumer(
             group_id=f"{settings.database_schema}-commands",
             topics=[settings.topic_commands],
-            batch_handler=commands_handler(topics, links, now, settings.keyring_schema),
+            batch_handler=commands_handler(
+                topics, links, now, settings.keyring_schema, PageRules(kept_after_end=settings.page_kept_after_end)
+            ),
             # Only what the orchestrator signed, for a journey it knows; for an erased one only the erasure.
             authenticate=SignedByJourney(
                 keyring_schema=settings.keyring_schema,
@@ -48,5 +53,17 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
         brand=settings.brand(),
         keyring_schema=settings.keyring_schema,
         public_url=settings.public_url,
+        page=PageSetup(
+            sessions=runtime.sessions,
+            topics=topics,
+            results_topic=settings.topic_step_results,
+            keyring_schema=settings.keyring_schema,
+            clock=now,
+            brand=settings.brand(),
+            company=settings,
+            hand_over_call_url=settings.hand_over_call_url,
+            views=RateLimit(rate=settings.page_views_per_second, burst=settings.page_views_burst),
+            posts=RateLimit(rate=settings.page_posts_per_hour / 3600, burst=settings.page_posts_burst),
+        ),
     )
     return runtime

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.brand import BrandSettings
@@ -22,11 +22,26 @@ class Settings(ServiceSettings, BrandSettings):
     public_url: str = "http://127.0.0.1:8002"  # where customers open the survey
     token_secret: SecretStr = SecretStr("dev-survey-token-secret")
     survey_ttl: timedelta = Field(timedelta(days=30), description="how long a survey link stays valid")
+    # The customer's own page (/p/<token>): it works this long after its last date (the end of access, the
+    # deletion of the personal data), then answers 410; and where a b2b customer books a hand-over call.
+    page_kept_after_end: timedelta = Field(timedelta(days=90), ge=timedelta(0))
+    hand_over_call_url: str | None = Field(None, pattern=r"^https://\S+$", max_length=500)
+    # Requests per page link: views (a second, and at once) and form posts (an hour, and at once).
+    page_views_per_second: float = Field(2.0, gt=0)
+    page_views_burst: int = Field(30, ge=1)
+    page_posts_per_hour: float = Field(20.0, gt=0)
+    page_posts_burst: int = Field(5, ge=1)
     # The orchestrator's schema, whose journey_keys table checks commands and seals the links they are answered
     # with (this service's database role may SELECT that one table).
     keyring_schema: str = Field("orchestrator", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    # The brand the pages show: SURVEY_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR, _BRAND_LOGO_URL, _SUPPORT_EMAIL,
-    # _PRIVACY_URL (shared/brand.py; set them like the notifier's)
+    # The brand the pages show and the company's links: SURVEY_BRAND_NAME, _BRAND_COMPANY, _BRAND_COLOR,
+    # _BRAND_LOGO_URL, _SUPPORT_EMAIL, _PRIVACY_URL, _EXPORT_URL, _REACTIVATE_URL, _REACTIVATE_URL_B2B,
+    # _PAYMENT_UPDATE_URL (shared/brand.py; set them like the notifier's)
+
+    @field_validator("hand_over_call_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value  # an empty variable (compose, Helm) means "not set"
 
     @model_validator(mode="after")
     def _real_secret_in_production(self) -> "Settings":

@@ -31,6 +31,8 @@ class Recipient(BaseModel):
     locale: str = "en"
     timezone: str = "UTC"
     account_manager: str | None = None  # b2b: who at the company looks after this customer (a name: sealed)
+    # The customer's own off-boarding page (a secret: whoever has it sees the page), linked from every email.
+    page_url: str | None = None
 
 
 class StepCommand(EventData):
@@ -156,3 +158,50 @@ class SurveyResponseSubmitted(EventData):
     comment: str | None = Field(None, max_length=5000)
     may_contact: bool
     submitted_at: datetime | None = None
+
+
+@service_messages.register
+class UpdateCustomerPage(EventData):
+    """The orchestrator to the survey service, on the survey commands topic: what the leaving customer's own page
+    shows, as the journey now stands; sent when the journey starts and whenever its status changes. The page's
+    link is known only as the SHA-256 of its token; `updated_at` orders the updates (an older one is ignored).
+    The account manager's name, the one personal datum, travels sealed with the journey's key."""
+
+    event_type = "offboarding.command.update_customer_page"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    page_token_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    segment: Literal["b2c", "b2b"]
+    template: str
+    variant: str | None = None
+    initiated_by: str
+    status: Literal["active", "paused", "completed", "cancelled", "failed"]
+    plan: str | None = Field(None, max_length=200)
+    locale: str = Field("en", max_length=35)
+    timezone: str = Field("UTC", max_length=64)
+    cancelled_at: datetime
+    effective_at: datetime
+    deletion_at: datetime | None = None
+    reactivated_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime
+    sealed_account_manager: Sealed | None = None
+
+
+@service_messages.register
+class CustomerAskedForHelp(EventData):
+    """The survey service to the orchestrator, on the step results topic: the customer sent the "I need help" form
+    of their page. The topic and the way to reach them only; what they wrote stays in the survey service (shown to
+    staff there, erased with the journey). Support sees it on the attention list and the journey's timeline."""
+
+    event_type = "offboarding.customer.asked_for_help"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    request_id: str
+    topic: Literal["data_export", "billing", "access", "come_back", "other"]
+    reach_by: Literal["email", "phone"]
+    requested_at: datetime

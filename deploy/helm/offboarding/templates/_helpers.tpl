@@ -84,6 +84,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: "http://{{ $fullname }}-notifier:{{ $.Values.services.notifier.port }}"
 - name: ORCHESTRATOR_SURVEY_URL
   value: "http://{{ $fullname }}-survey:{{ $.Values.services.survey.port }}"
+- name: ORCHESTRATOR_CUSTOMER_PAGE_URL
+  value: {{ $.Values.services.survey.publicUrl | quote }}
 {{ include "offboarding.secretEnv" (list $ "ORCHESTRATOR_CONSOLE_SECRET" "console-secret") }}
 {{- end }}
 {{- if eq $service "notifier" }}

@@ -13,11 +13,11 @@ from prometheus_client import Counter, Histogram
 from billing_bridge.adapters.customer_api import Unavailable
 from billing_bridge.adapters.verification import Refused
 from billing_bridge.config import Settings
-from billing_bridge.entrypoints.rate_limit import RateLimit
 from billing_bridge.service_layer.webhooks import Answer, Webhooks
 from shared.auth import client_address
 from shared.http import documented_errors, error_response, install_error_handlers, ops_router
 from shared.logging import get_logger
+from shared.rate_limit import RateLimit
 
 log = get_logger(__name__)
 WEBHOOKS = Counter(

@@ -6,7 +6,6 @@ from typing import Any
 
 from notifier.adapters.rendering import Rendered, Renderer, base_locale, format_date, format_time
 from notifier.config import Settings
-from shared import links
 
 
 def message_context(row: Any, settings: Settings) -> dict[str, Any]:
@@ -15,12 +14,8 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
     timezone, locale = recipient.get("timezone"), base_locale(recipient.get("locale"))
     # Built, not concatenated: the id is percent-encoded whole (a "&next=" in it stays inside the parameter).
     filled = {
-        name: links.fill(template, subscription_id=row.subscription_id)
-        for name, template in (
-            ("export_url", s.export_url),
-            ("reactivate_url", s.reactivate_url),
-            ("payment_update_url", s.payment_update_url),
-        )
+        f"{name}_url": s.link(name, subscription_id=row.subscription_id, segment=row.segment)
+        for name in ("export", "reactivate", "payment_update")
     }
     context = {
         "brand": s.brand_name,
@@ -30,6 +25,7 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
         "name": recipient.get("name"),
         "company": recipient.get("company"),
         "account_manager": recipient.get("account_manager"),
+        "page_url": recipient.get("page_url"),  # the customer's own page (none for journeys from before it)
         "segment": row.segment,
         "plan": facts.get("plan"),
         **filled,

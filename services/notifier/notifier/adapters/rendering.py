@@ -12,7 +12,6 @@ half-rendered. The first line of each file tags it: `{# category: transactional 
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
@@ -20,7 +19,7 @@ from mjml import mjml2html
 
 from notifier.adapters import message_parts as parts
 from shared.brand import Brand
-from shared.i18n import zone
+from shared.i18n import format_date, format_time  # noqa: F401 (the message context reads them here)
 
 CATEGORY = re.compile(r"^\{#\s*category:\s*(transactional|marketing)\s*#\}")
 BLOCKS = ("subject", "preheader", "body", "facts", "button", "secondary", "note", "closing")
@@ -28,36 +27,6 @@ RIGHT_TO_LEFT = {"ar", "fa", "he", "ur", "yi"}
 STRUCTURAL_TAG = re.compile(r"><(?=/?(?:table|tbody|tr|td|th|div|p|ul|li|style|meta|head|body|title)\b|!--)")
 DEFAULT_LOCALE = "en"
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "de": [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ],
-}
 FOOTER = {
     "en": {
         "support": "Support:",
@@ -65,6 +34,8 @@ FOOTER = {
         "why": "You get this email about your {brand} subscription.",
         "why_marketing": "You get offers like this because you agreed to hear from us.",
         "unsubscribe": "Unsubscribe with one click",
+        "page": "Your dates, your data and help, always up to date:",
+        "page_link": "your cancellation page",
     },
     "de": {
         "support": "Kundenservice:",
@@ -72,6 +43,8 @@ FOOTER = {
         "why": "Sie erhalten diese E-Mail zu Ihrem {brand}-Abonnement.",
         "why_marketing": "Sie erhalten solche Angebote, weil Sie zugestimmt haben.",
         "unsubscribe": "Mit einem Klick abmelden",
+        "page": "Ihre Termine, Ihre Daten und Hilfe, immer aktuell:",
+        "page_link": "Ihre Kündigungsseite",
     },
 }
 
@@ -87,18 +60,6 @@ class Rendered:
     html: str
     category: str
     locale: str
-
-
-def format_date(moment: datetime, timezone: str | None, locale: str) -> str:
-    """A date as the customer reads it, in their time zone: 24 December 2026 / 24. Dezember 2026."""
-    local = moment.astimezone(zone(timezone))
-    month = MONTHS.get(locale, MONTHS["en"])[local.month - 1]
-    return f"{local.day}. {month} {local.year}" if locale == "de" else f"{local.day} {month} {local.year}"
-
-
-def format_time(moment: datetime, timezone: str | None) -> str:
-    local = moment.astimezone(zone(timezone))
-    return f"{local:%H:%M} ({local.tzname()})"
 
 
 def base_locale(locale: str | None) -> str:
@@ -169,7 +130,12 @@ class Renderer:
         except parts.PartError as exc:
             raise RenderError(f"{where}: {exc}") from None
         footer = _footer(used_locale, self._brand.name, marketing=category == "marketing" and bool(unsubscribe_url))
-        text = message_parts.text(self._brand, footer, unsubscribe_url)
+        # Every email links to the customer's own page: in the template's button or secondary link if it says so,
+        # else in a line of its own above the footer.
+        page_url = context.get("page_url")
+        if page_url and any(a.url == page_url for a in (message_parts.button, message_parts.secondary) if a):
+            page_url = None
+        text = message_parts.text(self._brand, footer, unsubscribe_url, page_url=page_url)
         html = self._layout.render(
             locale=used_locale,
             dir="rtl" if used_locale in RIGHT_TO_LEFT else "ltr",
@@ -183,6 +149,7 @@ class Renderer:
             note_html=parts.html(message_parts.note),
             closing_html=parts.html(message_parts.closing),
             footer=footer,
+            page_url=page_url,
             unsubscribe_url=unsubscribe_url if footer["marketing"] else None,
         )
         # Customer data is data: a name such as "{{ 7*7 }}" is printed as it is (Jinja never evaluates values),
@@ -243,7 +210,7 @@ class _Parts:
             preheader=" ".join(blocks.get("preheader", "").split()) or parts.preheader(" ".join(body[1:] or body)),
         )
 
-    def text(self, brand: Brand, footer: dict, unsubscribe_url: str | None) -> str:
+    def text(self, brand: Brand, footer: dict, unsubscribe_url: str | None, *, page_url: str | None) -> str:
         sections = [parts.plain(p) for p in self.body]
         if self.facts:
             sections.append("\n".join(f"{label}: {value}" for label, value in self.facts))
@@ -251,6 +218,8 @@ class _Parts:
         if actions:
             sections.append("\n".join(actions))
         sections += [parts.plain(p) for p in self.note + self.closing]
+        if page_url:
+            sections.append(f"{footer['page']} {page_url}")
         who = brand.company + (f" · {brand.postal_address}" if brand.postal_address else "")
         lines = [who, f"{footer['support']} {brand.support_email} · {footer['privacy']}: {brand.privacy_url}"]
         lines.append(

@@ -96,7 +96,10 @@ def delivery_log_router(
         if row.recipient is None:
             raise ApiError(410, "erased", "the customer's personal data is erased: the message cannot be shown again")
         masked = SimpleNamespace(
-            recipient=row.recipient | {"name": MASKED, "company": MASKED if row.recipient.get("company") else None},
+            recipient=row.recipient
+            | {"name": MASKED, "company": MASKED if row.recipient.get("company") else None}
+            # The customer's page link is their key to the page: shown as where it leads, not the token.
+            | ({"page_url": _hidden(row.recipient["page_url"])} if row.recipient.get("page_url") else {}),
             # The survey link is the customer's key to their survey: staff see where it leads, not the token.
             facts=row.facts | ({"survey_url": _hidden(row.facts["survey_url"])} if row.facts.get("survey_url") else {}),
             segment=row.segment,
@@ -111,7 +114,7 @@ def delivery_log_router(
     return router
 
 
-def _hidden(survey_url: str) -> str:
-    """The survey link with its token replaced: the same host and path, nothing that opens the survey."""
-    parts = urlsplit(survey_url)
+def _hidden(url: str) -> str:
+    """A survey or page link with its token replaced: the same host and path, nothing that opens it."""
+    parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/{SURVEY_LINK_HIDDEN}"

@@ -1,5 +1,5 @@
 """What the support console reads besides the journeys themselves: the attention list (failed steps, late
-timers, customers their emails do not reach), the audit log, and a journey's customer (personal data: only when an operator reveals it)."""
+timers, customers their emails do not reach, customers who asked for help on their page), the audit log, and a journey's customer (personal data: only when an operator reveals it)."""
 
 import uuid
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.adapters.queries import filtered
-from orchestrator.adapters.tables import audit_log, email_feedback, journey_steps, journeys
+from orchestrator.adapters.tables import audit_log, email_feedback, help_requests, journey_steps, journeys
 
 LATE_AFTER = timedelta(minutes=5)  # a due step still not run this long after its time is "late"
 
@@ -53,6 +53,26 @@ async def unreachable_customers(session: AsyncSession, *, limit: int = 50) -> li
         .join(journeys, journeys.c.id == email_feedback.c.journey_id)
         .where(email_feedback.c.kind != "soft")
         .order_by(email_feedback.c.occurred_at.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def help_requested(session: AsyncSession, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Customers who asked for help on their own page, newest first (what they wrote is on the survey service's
+    side, shown on the journey page)."""
+    rows = await session.execute(
+        sa.select(
+            help_requests.c.journey_id,
+            help_requests.c.topic,
+            help_requests.c.reach_by,
+            help_requests.c.requested_at,
+            journeys.c.subscription_id,
+            journeys.c.template,
+            journeys.c.status,
+        )
+        .join(journeys, journeys.c.id == help_requests.c.journey_id)
+        .order_by(help_requests.c.requested_at.desc())
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]

@@ -1,5 +1,5 @@
 """What the other services tell the orchestrator about a journey besides step results: the customer unsubscribed
-from marketing, an email bounced or drew a complaint. Each kept once per journey (and step, kind, source), with
+from marketing, an email bounced or drew a complaint, the customer asked for help on their page. Each kept once per journey (and step, kind, source), with
 an entry on the journey's timeline; unknown journeys are passed over. Runs in the caller's transaction."""
 
 import uuid
@@ -48,6 +48,25 @@ RECORD_DELIVERY_FEEDBACK = sa.text(
 )
 
 
+RECORD_HELP_REQUESTS = sa.text(
+    """
+    WITH new AS (
+        INSERT INTO help_requests (request_id, journey_id, topic, reach_by, requested_at)
+        SELECT h.request_id, h.id, h.topic, h.reach_by, h.at
+        FROM unnest(CAST(:request_ids AS uuid[]), CAST(:ids AS uuid[]), CAST(:topics AS text[]),
+                    CAST(:reach_bys AS text[]), CAST(:ats AS timestamptz[])) AS h(request_id, id, topic, reach_by, at)
+        JOIN journeys j ON j.id = h.id
+        ON CONFLICT DO NOTHING
+        RETURNING journey_id, topic, reach_by, requested_at
+    )
+    INSERT INTO journey_timeline (journey_id, at, what, details)
+    SELECT journey_id, requested_at, 'help_requested', jsonb_build_object('topic', topic, 'reach_by', reach_by)
+    FROM new
+    RETURNING journey_id
+    """
+)
+
+
 class NoticeLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -75,3 +94,14 @@ class NoticeLog:
             RECORD_DELIVERY_FEEDBACK, {name: [row[i] for row in told] for i, name in enumerate(columns)}
         )
         return list(result.all())
+
+    async def record_help_requests(self, told: list[tuple[uuid.UUID, uuid.UUID, str, str, datetime]]) -> int:
+        """Keep each help request once (request id, journey, topic, how to reach, when), with a timeline entry;
+        unknown journeys are passed over. Returns how many were new."""
+        if not told:
+            return 0
+        columns = ("request_ids", "ids", "topics", "reach_bys", "ats")
+        result = await self.session.execute(
+            RECORD_HELP_REQUESTS, {name: [row[i] for row in told] for i, name in enumerate(columns)}
+        )
+        return len(result.all())

@@ -119,6 +119,19 @@ email_feedback = sa.Table(
     sa.Index("ix_email_feedback_unreachable", "occurred_at", postgresql_where=sa.text("kind <> 'soft'")),
 )
 
+# The customer asked for help on their own page (the survey service tells; what they wrote stays there): on the
+# journey's timeline and the console's attention list.
+help_requests = sa.Table(
+    "help_requests",
+    metadata,
+    sa.Column("request_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("journey_id", UUID(as_uuid=True), sa.ForeignKey("journeys.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("reach_by", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_help_requests_requested", "requested_at"),
+)
+
 # Two keys per journey (shared.keyring): `key` seals the personal data in its commands on Kafka and is deleted
 # (NULL) on erasure; `mac_key` signs every internal message about the journey and stays. No foreign key: the
 # notifier and the survey service read this table too (their database roles may SELECT it, nothing else here).
@@ -150,6 +163,7 @@ __all__ = [
     "audit_log",
     "dead_letters",
     "email_feedback",
+    "help_requests",
     "inbox",
     "journey_keys",
     "journey_steps",

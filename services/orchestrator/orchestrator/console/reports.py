@@ -31,6 +31,7 @@ def reports_router(console: Console) -> APIRouter:
             failed = await console_queries.failed_steps(session)
             late = await console_queries.late_journeys(session, now=now)
             unreachable = await console_queries.unreachable_customers(session)
+            asked = await console_queries.help_requested(session)
             own = await dead_letters.summary(session, since=now - timedelta(days=7), latest=20)
         others = await console.peers.dead_letters()
         return console.page(
@@ -39,6 +40,7 @@ def reports_router(console: Console) -> APIRouter:
             failed=failed,
             late=late,
             unreachable=unreachable,
+            asked=asked,
             dead={"orchestrator": own, **others},
         )
 

@@ -39,3 +39,16 @@ class EraseEverywhere:
 
 
 Effect = Dispatch | JourneyEvent | Note | EraseEverywhere
+
+
+# What changes the customer's own page (docs/customer-page.md): the journey starting, stopping or ending, and an
+# operator pausing or resuming it. Steps running do not: the page reads its dates, not the steps.
+PAGE_EVENTS = frozenset({"started", "completed", "cancelled"})
+PAGE_NOTES = frozenset({"paused", "resumed"})
+
+
+def changes_the_page(effects: list[Effect]) -> bool:
+    return any(
+        (isinstance(e, JourneyEvent) and e.kind in PAGE_EVENTS) or (isinstance(e, Note) and e.what in PAGE_NOTES)
+        for e in effects
+    )

@@ -137,6 +137,7 @@ class Journey(JourneyState):
         if reactivated_at <= self.cancelled_at or self.status not in (*OPEN_JOURNEY, "failed"):
             self._record(Note("reactivation_ignored", {"reactivated_at": reactivated_at.isoformat()}))
             return False
+        self.facts = {**self.facts, "reactivated_at": reactivated_at.isoformat()}  # the customer's page welcomes
         self._stop(now, reason="reactivated", details={"reactivated_at": reactivated_at.isoformat()})
         welcome = Step(WELCOME_BACK)
         self.steps.append(welcome)

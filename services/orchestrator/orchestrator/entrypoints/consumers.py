@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.service_layer import handlers
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.events.commands import (
+    CustomerAskedForHelp,
     CustomerUnsubscribed,
     DeliveryFeedbackReported,
     StepResult,
@@ -42,15 +43,20 @@ def billing_handler(uow_factory: UowFactory) -> BatchHandler:
 
 
 def results_handler(uow_factory: UowFactory) -> BatchHandler:
-    """Step results from the notifier and the survey service, exit-survey answers, unsubscribes, and what came
-    back about emails (bounces, complaints)."""
+    """Step results from the notifier and the survey service, exit-survey answers, unsubscribes, what came back
+    about emails (bounces, complaints), and customers asking for help on their page."""
 
     async def handle(messages: list[IncomingMessage], session: AsyncSession) -> None:
         uow = uow_factory(session)
         read = [service_messages.read(m.event) for m in messages]
         for data, message in zip(read, messages, strict=True):
             if not isinstance(
-                data, StepResult | SurveyResponseSubmitted | CustomerUnsubscribed | DeliveryFeedbackReported
+                data,
+                StepResult
+                | SurveyResponseSubmitted
+                | CustomerUnsubscribed
+                | DeliveryFeedbackReported
+                | CustomerAskedForHelp,
             ):
                 raise InvalidMessage("unknown_type", f"{message.event.type} is not a result or a survey answer")
         results = [data for data in read if isinstance(data, StepResult)]
@@ -62,6 +68,9 @@ def results_handler(uow_factory: UowFactory) -> BatchHandler:
         feedback = [data for data in read if isinstance(data, DeliveryFeedbackReported)]
         if feedback:
             await handlers.record_delivery_feedback(feedback, uow)
+        help_requests = [data for data in read if isinstance(data, CustomerAskedForHelp)]
+        if help_requests:
+            await handlers.record_help_requests(help_requests, uow)
         for data in read:
             if isinstance(data, SurveyResponseSubmitted):
                 await handlers.record_survey_answer(data, uow)

@@ -98,6 +98,7 @@ def _sample_command(message: str, locale: str, segment: str, moment: datetime) -
             "company": "Example Ltd" if segment == "b2b" else None,
             "locale": locale,
             "timezone": "UTC",
+            "page_url": "https://survey.example/p/dry-run",
         },
         "facts": {
             "plan": "pro",

@@ -2,6 +2,7 @@
 journeys inside the caller's transaction; the busy ones take a whole batch at once, so a batch costs a few
 statements rather than a few per message. They know nothing of Kafka or HTTP."""
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from orchestrator.metrics import INPUT_CLEANED, STEP_LATENCY
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared import tracing
 from shared.events.commands import (
+    CustomerAskedForHelp,
     CustomerUnsubscribed,
     DeliveryFeedbackReported,
     StepResult,
@@ -40,6 +42,9 @@ async def start_journeys(
             log.info("cancellation_ignored_journey_open", event_id=event.id)
             continue
         facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment}
+        # The customer's own page: its link's token (128 random bits) lives with the journey's facts, and the
+        # survey service, which serves the page, knows only its hash.
+        facts["page_token"] = secrets.token_urlsafe(16)
         later = reactivated.get(cancelled.subscription_id)
         journey = Journey.start(
             journey_id=uuid.uuid4(),
@@ -127,6 +132,17 @@ async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork)
     known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
     new = await uow.notices.record_unsubscribes(known)
     log.info("unsubscribes_recorded", received=len(told), new=new)
+
+
+async def record_help_requests(told: list[CustomerAskedForHelp], uow: UnitOfWork) -> None:
+    """The customers who asked for help on their page: on the journeys' timelines and support's attention list."""
+    rows = [
+        (request, ident, t.topic, t.reach_by, t.requested_at)
+        for t in told
+        if (ident := _uuid(t.journey_id)) is not None and (request := _uuid(t.request_id)) is not None
+    ]
+    new = await uow.notices.record_help_requests(rows)
+    log.info("help_requests_recorded", received=len(told), new=new)
 
 
 async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: UnitOfWork) -> None:

@@ -1,13 +1,22 @@
 """Turning a journey's effects into the messages that leave the orchestrator (commands and journey events)."""
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from orchestrator.domain.effects import Dispatch, JourneyEvent
 from orchestrator.domain.journey import Journey
-from shared.events.commands import CreateSurvey, ErasePersonalData, MessageCommand, Recipient, SendMessage
+from shared.events.commands import (
+    CreateSurvey,
+    ErasePersonalData,
+    MessageCommand,
+    Recipient,
+    SendMessage,
+    UpdateCustomerPage,
+)
 from shared.events.envelope import CloudEvent, new_event
 from shared.keyring import JourneyKeys
 from shared.sealing import Sealed, seal
@@ -44,28 +53,92 @@ def journey_event(journey: Journey, effect: JourneyEvent) -> CloudEvent:
     return _event(f"offboarding.journey.{effect.kind}", data, subject=str(journey.id))
 
 
-def step_command(journey: Journey, dispatch: Dispatch, topics: Topics, *, keys: JourneyKeys) -> tuple[str, CloudEvent]:
+def step_command(
+    journey: Journey, dispatch: Dispatch, topics: Topics, *, keys: JourneyKeys, page_base: str
+) -> tuple[str, CloudEvent]:
     """The command for a dispatched step and the topic it goes to (the event id is the command id): the
-    recipient sealed with the journey's key, the survey link as the survey service sealed it."""
+    recipient (with the link to the customer's page) sealed with the journey's key, the survey link as the
+    survey service sealed it."""
     step = journey.step(dispatch.step)
     if step.spec.kind == "survey":
         return topics.survey_commands, _command(_survey_command(journey, dispatch), journey, dispatch)
     assert keys.seal is not None, "an erased journey dispatches no message"
+    recipient = _recipient(journey, page_base)
     data = SendMessage(
         **_message_fields(journey, dispatch),
-        sealed_recipient=seal(keys.seal, str(journey.id), _recipient(journey).model_dump(mode="json")),
+        sealed_recipient=seal(keys.seal, str(journey.id), recipient.model_dump(mode="json")),
         sealed_survey_url=_survey_link(journey),
     )
     return topics.notifier_commands, _command(data, journey, dispatch)
 
 
-def preview_command(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
+def preview_command(journey: Journey, dispatch: Dispatch, *, page_base: str) -> dict[str, Any]:
     """A message step as the notifier's render API reads it (recipient and survey link in the clear): for an
     author's preview over HTTP, never sent to Kafka."""
     survey_url = next((s.result["survey_url"] for s in journey.steps if "survey_url" in s.result), None)
     data = MessageCommand(**_message_fields(journey, dispatch)).model_dump(mode="json")
     data["facts"] |= {"survey_url": survey_url} if survey_url else {}
-    return data | {"recipient": _recipient(journey).model_dump(mode="json")}
+    return data | {"recipient": _recipient(journey, page_base).model_dump(mode="json")}
+
+
+def page_token_hash(token: str) -> str:
+    """How the survey service knows a page link: only its SHA-256 (whoever reads that table cannot open pages)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def page_url(journey: Journey, page_base: str) -> str | None:
+    """The link to the customer's own page, while the journey has its token (none before pages existed, and
+    none once the personal data is erased: no message goes out then)."""
+    token = journey.facts.get("page_token")
+    return f"{page_base.rstrip('/')}/p/{token}" if isinstance(token, str) and token else None
+
+
+def page_update(journey: Journey, *, keys: JourneyKeys | None) -> CloudEvent | None:
+    """What the customer's page shows of the journey now. None for a journey without a page, and for an erased
+    one: the survey service hears of the erasure itself, and takes nothing else for that journey after it."""
+    token = journey.facts.get("page_token")
+    if not isinstance(token, str) or not token or journey.erased_at is not None:
+        return None
+    customer = journey.facts.get("customer") or {}
+    manager = journey.facts.get("account_manager")
+    sealed_manager = None
+    if manager and keys is not None and keys.seal is not None:
+        sealed_manager = seal(keys.seal, str(journey.id), {"account_manager": manager})
+    data = UpdateCustomerPage(
+        journey_id=str(journey.id),
+        subscription_id=journey.subscription_id,
+        customer_id=journey.customer_id,
+        page_token_hash=page_token_hash(token),
+        segment=journey.segment,
+        template=journey.template,
+        variant=journey.variant,
+        initiated_by=journey.initiated_by,
+        status=journey.status,
+        plan=journey.facts.get("plan"),
+        locale=customer.get("locale") or "en",
+        timezone=customer.get("timezone") or "UTC",
+        cancelled_at=journey.cancelled_at,
+        effective_at=journey.effective_at,
+        deletion_at=_deletion_at(journey),
+        reactivated_at=_reactivated_at(journey),
+        ended_at=journey.ended_at,
+        updated_at=journey.updated_at,
+        sealed_account_manager=sealed_manager,
+    )
+    return _event(data.event_type, data.model_dump(mode="json"), subject=str(journey.id))
+
+
+def _deletion_at(journey: Journey) -> datetime | None:
+    erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)
+    if erase is not None:
+        return erase.due_at
+    done = next((s for s in journey.steps if s.spec.kind == "erase" and s.status == "succeeded"), None)
+    return done.completed_at if done else None
+
+
+def _reactivated_at(journey: Journey) -> datetime | None:
+    value = journey.facts.get("reactivated_at")
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _base(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
@@ -102,9 +175,10 @@ def _message_fields(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
     }
 
 
-def _recipient(journey: Journey) -> Recipient:
+def _recipient(journey: Journey, page_base: str) -> Recipient:
     customer = journey.facts.get("customer") or {}
     return Recipient(
+        page_url=page_url(journey, page_base),
         email=customer["email"],
         name=customer.get("name"),
         company=customer.get("company"),

@@ -32,6 +32,7 @@ class Previews:
     topics: Topics
     peers: Peers
     survey_url: str
+    page_base: str
     clock: Callable[[], datetime]
 
     def choose(self, facts: dict[str, Any], name: str | None, version: int | None) -> tuple[Template, str]:
@@ -56,7 +57,7 @@ class Previews:
         version: int | None = None,
         survey: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment}
+        facts = cancelled.model_dump(mode="json") | {"segment": cancelled.customer.segment, "page_token": "preview"}
         chosen, why = self.choose(facts, template, version)
         commands: dict[str, dict] = {}
 
@@ -65,7 +66,7 @@ class Previews:
             if step.spec.kind == "survey":
                 return {"survey_url": self.survey_url.rstrip("/") + SURVEY_LINK}
             if step.spec.kind == "notify" and step.spec.channel == "email":
-                commands[dispatch.step] = preview_command(journey, dispatch)
+                commands[dispatch.step] = preview_command(journey, dispatch, page_base=self.page_base)
             return {}
 
         now = self.clock()

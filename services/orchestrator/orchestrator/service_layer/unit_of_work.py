@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.adapters.audit import AuditLog
 from orchestrator.adapters.notices import NoticeLog
 from orchestrator.adapters.repository import JourneyRepository
-from orchestrator.domain.effects import Dispatch, EraseEverywhere, JourneyEvent, Note
+from orchestrator.domain.effects import Dispatch, EraseEverywhere, JourneyEvent, Note, changes_the_page
 from orchestrator.domain.journey import Journey
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.templates import Catalogue
-from orchestrator.service_layer.messages import Topics, erase_commands, journey_event, step_command
+from orchestrator.service_layer.messages import Topics, erase_commands, journey_event, page_update, step_command
 from shared.keyring import JourneyKeys, Keyring
 from shared.outbox.table import add_many_to_outbox, outbox
 
@@ -35,6 +35,7 @@ class UnitOfWork:
         catalogue: Catalogue,
         policy: RetryPolicy,
         topics: Topics,
+        page_base: str = "http://127.0.0.1:8002",
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.session = session
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.catalogue = catalogue
         self.policy = policy
         self.topics = topics
+        self.page_base = page_base  # where customers open their own page (the survey service's public address)
         self.clock = clock
 
     async def commit_journey(
@@ -66,11 +68,15 @@ class UnitOfWork:
         for journey in everything:
             effects, journey.effects = journey.effects, []
             journey_keys = keys.get(str(journey.id))
+            update = page_update(journey, keys=journey_keys) if changes_the_page(effects) else None
+            if update is not None:
+                rows.append((self.topics.survey_commands, update, journey, journey_keys))
             for effect in effects:
                 if isinstance(effect, Note):
                     notes.append((journey, effect))
                 elif isinstance(effect, Dispatch):
-                    rows.append((*step_command(journey, effect, self.topics, keys=journey_keys), journey, journey_keys))
+                    command = step_command(journey, effect, self.topics, keys=journey_keys, page_base=self.page_base)
+                    rows.append((*command, journey, journey_keys))
                 elif isinstance(effect, JourneyEvent):
                     rows.append((self.topics.journey_events, journey_event(journey, effect), journey, None))
                 elif isinstance(effect, EraseEverywhere):
@@ -90,7 +96,11 @@ class UnitOfWork:
         from before keys existed gets them now (an erased journey sends only its erasure, signed with the MAC
         key it keeps)."""
         keys = await self.keyring.create(new)
-        sending = [j.id for j in changed if any(isinstance(e, Dispatch | EraseEverywhere) for e in j.effects)]
+        sending = [
+            j.id
+            for j in changed
+            if changes_the_page(j.effects) or any(isinstance(e, Dispatch | EraseEverywhere) for e in j.effects)
+        ]
         keys |= await self.keyring.get([str(i) for i in sending])
         return keys | await self.keyring.create([i for i in sending if str(i) not in keys])
 

@@ -7,6 +7,9 @@ python -m orchestrator publish-sample --file my-event.json   (your own event, ch
 
 import argparse
 import asyncio
+import email
+import email.policy
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,6 +147,32 @@ async def publish(args: argparse.Namespace) -> None:
     finally:
         await producer.stop()
     print(f"published {event.type} {event.id} for subscription {subscription} to {topic}")
+    if not args.reactivate and args.mail_dir:
+        link = await page_link(Path(args.mail_dir), subscription, within=args.wait)
+        print(
+            f"the customer's page: {link}"
+            if link
+            else f"no email for {subscription} in {args.mail_dir} within {args.wait:.0f} s: is `make run` up?"
+        )
+
+
+PAGE_LINK = re.compile(r"https?://\S+/p/[A-Za-z0-9_-]{16,64}")
+
+
+async def page_link(maildir: Path, subscription: str, *, within: float) -> str | None:
+    """The customer's page, read from the first email the sample's journey sent (the local SMTP sink's Maildir):
+    its links name the subscription, and every email links to the page."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        for path in sorted((maildir / "new").glob("*")) if (maildir / "new").is_dir() else ():
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body(("plain",))
+            text = body.get_content() if body is not None else ""
+            if subscription in text and (found := PAGE_LINK.search(text)):
+                return found.group(0)
+        await asyncio.sleep(0.5)
+    return None
 
 
 def main(argv: list[str]) -> None:
@@ -161,6 +190,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--hostile", action="store_true", help="publish the attack corpus (docs/input-limits.md), each case's outcome"
     )
+    parser.add_argument(
+        "--mail-dir",
+        default=".local/mail",
+        help="the local SMTP sink's Maildir, to print the customer's page from the first email ('' to skip)",
+    )
+    parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for that email")
     parser.add_argument(
         "--file",
         help="publish your own event (a structured CloudEvent, JSON) after reading it as the orchestrator does",

@@ -101,11 +101,18 @@ async def step_statuses(runtime: Runtime, journey_id) -> dict[str, str]:
         return dict(rows.all())
 
 
-async def commands_for(kafka_bootstrap: str, topic: str, subscription_id: str, *, at_least: int) -> list[dict]:
-    """The commands on `topic` for one subscription (read from the start), once at least `at_least` are there."""
+PAGE_UPDATE = "offboarding.command.update_customer_page"
+
+
+async def commands_for(
+    kafka_bootstrap: str, topic: str, subscription_id: str, *, at_least: int, page_updates: bool = False
+) -> list[dict]:
+    """The step commands on `topic` for one subscription (read from the start), once at least `at_least` are
+    there; with `page_updates`, the customer page's updates instead."""
 
     def mine(records):
-        return [json.loads(r.value) for r in records if r.key == subscription_id.encode()]
+        found = [json.loads(r.value) for r in records if r.key == subscription_id.encode()]
+        return [c for c in found if (c["type"] == PAGE_UPDATE) == page_updates]
 
     records = await read_topic(kafka_bootstrap, topic, until=lambda rs: len(mine(rs)) >= at_least)
     return mine(records)

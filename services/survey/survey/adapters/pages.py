@@ -147,6 +147,11 @@ TEXTS: dict[str, dict[str, Any]] = {
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
 
 
+def environment() -> Environment:
+    """The service's page templates (the survey's and the customer page's share the base and the form)."""
+    return _env
+
+
 def language(locale: str | None) -> str:
     base = (locale or "en").replace("_", "-").split("-")[0].lower()
     return base if base in TEXTS else "en"

@@ -49,4 +49,73 @@ answers = sa.Table(
     sa.Index("ix_answers_journey", "journey_id"),
 )
 
-__all__ = ["answers", "dead_letters", "inbox", "metadata", "outbox", "surveys"]
+# The leaving customer's own page, one per journey: what it shows, as the orchestrator last told (older updates are
+# ignored). The link is known by its hash only; the account manager's name goes on erasure, the page stays (with
+# nothing personal on it) until valid_until.
+customer_pages = sa.Table(
+    "customer_pages",
+    metadata,
+    sa.Column("journey_id", sa.Text, primary_key=True),
+    sa.Column("token_hash", sa.Text, nullable=True, unique=True),
+    sa.Column("subscription_id", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("segment", sa.Text, nullable=False),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("variant", sa.Text, nullable=True),
+    sa.Column("initiated_by", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("plan", sa.Text, nullable=True),
+    sa.Column("locale", sa.Text, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False),
+    sa.Column("cancelled_at", TZ, nullable=False),
+    sa.Column("effective_at", TZ, nullable=False),
+    sa.Column("deletion_at", TZ, nullable=True),
+    sa.Column("reactivated_at", TZ, nullable=True),
+    sa.Column("ended_at", TZ, nullable=True),
+    sa.Column("updated_at", TZ, nullable=False),
+    sa.Column("account_manager", sa.Text, nullable=True),
+    sa.Column("erased_at", TZ, nullable=True),
+    sa.Column("valid_until", TZ, nullable=False),
+)
+
+# "I need help" from the page: what the customer wrote (erased with the journey) and how to reach them.
+help_requests = sa.Table(
+    "page_help_requests",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("journey_id", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("reach_by", sa.Text, nullable=False),
+    sa.Column("phone", sa.Text, nullable=True),
+    sa.Column("requested_at", TZ, nullable=False),
+    sa.Column("erased_at", TZ, nullable=True),
+    sa.Index("ix_page_help_requests_journey", "journey_id", "requested_at"),
+)
+
+# What was done on a page, counted per journey (visits, help requests, export and come-back clicks): no address,
+# no browser, no times beyond the first and the last; for insights per template and variant.
+page_activity = sa.Table(
+    "page_activity",
+    metadata,
+    sa.Column("journey_id", sa.Text, primary_key=True),
+    sa.Column("what", sa.Text, primary_key=True),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("variant", sa.Text, nullable=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("first_at", TZ, nullable=False),
+    sa.Column("last_at", TZ, nullable=False),
+    sa.Index("ix_page_activity_first", "first_at"),
+)
+
+__all__ = [
+    "answers",
+    "customer_pages",
+    "dead_letters",
+    "help_requests",
+    "inbox",
+    "metadata",
+    "outbox",
+    "page_activity",
+    "surveys",
+]

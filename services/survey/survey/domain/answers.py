@@ -50,3 +50,13 @@ class Answer(BaseModel):
 def unhappy(score: int, reason: str) -> bool:
     """A detractor score or a complaint: the orchestrator adds the support follow-up for these."""
     return score <= 6 or reason in COMPLAINTS
+
+
+def form_values(values: dict) -> dict:
+    """A form sends strings: an unchecked box is absent, a checked one 'yes', an unchosen score empty."""
+    out = dict(values)
+    if isinstance(out.get("may_contact"), str):
+        out["may_contact"] = out["may_contact"].lower() in ("yes", "on", "true", "1")
+    if out.get("score") == "":
+        out.pop("score")
+    return out

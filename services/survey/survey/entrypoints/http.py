@@ -1,4 +1,5 @@
-"""The survey service's HTTP app: the exit survey for the customer (/s/{token}), insights for staff (/v1)."""
+"""The survey service's HTTP app: the exit survey (/s/{token}) and the customer's own page (/p/{token}) for the
+leaving customer, insights for staff (/v1)."""
 
 import json
 from collections.abc import Callable
@@ -27,9 +28,11 @@ from shared.keyring import Keyring
 from shared.page_security import CustomerPages
 from shared.query_dates import QueryMoment, window
 from shared.v1 import dead_letters_router
+from survey.adapters.customer_page_view import page_message
 from survey.adapters.insights import answer_of, insights
 from survey.adapters.pages import field_errors, form_page, message_page
-from survey.domain.answers import Answer
+from survey.domain.answers import Answer, form_values
+from survey.entrypoints.customer_pages import PageSetup, customer_page_router
 from survey.service_layer.handlers import Topics, find_survey, state, submit_answer
 
 MAX_BODY = 16_384
@@ -47,29 +50,34 @@ def create_app(
     brand: Brand,
     keyring_schema: str,
     public_url: str,
+    page: PageSetup,
 ) -> FastAPI:
     app = FastAPI(
         title="Off-boarding survey",
         version="0.1.0",
-        description="The exit survey customers answer, and churn insights for staff.",
+        description="The exit survey customers answer, their own off-boarding page, and churn insights for staff.",
     )
     install_error_handlers(
         app,
-        page_prefixes=("/s/",),
-        error_page=lambda _request, status: HTMLResponse(
-            message_page(None, "unknown", brand=brand), status_code=status
+        page_prefixes=("/s/", "/p/"),
+        error_page=lambda request, status: HTMLResponse(
+            page_message("en", "unknown", brand=brand)
+            if request.url.path.startswith("/p/")
+            else message_page(None, "unknown", brand=brand),
+            status_code=status,
         ),
     )
     # The customer's pages and their error pages: security headers, and no form post from another site.
     app.add_middleware(
         CustomerPages,
-        prefixes=("/s/",),
+        prefixes=("/s/", "/p/"),
         public_url=public_url,
         refusal_page=lambda: message_page(None, "cross_site", brand=brand).encode(),
     )
     app.include_router(ops_router(readiness))
     app.include_router(dead_letters_router(sessions, auth))
     app.include_router(survey_router(sessions, topics, secret, clock, brand, keyring_schema))
+    app.include_router(customer_page_router(page))
     app.include_router(insights_router(sessions, auth))
     return app
 
@@ -108,7 +116,7 @@ def survey_router(sessions, topics: Topics, secret: bytes, clock, brand: Brand, 
         except (ValueError, RecursionError):
             return error_response(400, "invalid_json", "the body is not a JSON object")
         try:
-            answer = Answer.model_validate(_normalised(values))
+            answer = Answer.model_validate(form_values(values))
         except ValidationError as exc:
             fields = {str(e["loc"][0]) if e["loc"] else "reason" for e in exc.errors()}
             async with sessions() as session:
@@ -168,16 +176,6 @@ def _read(body: bytes, wants_json: bool) -> dict:
             raise ValueError("not an object")
         return document
     return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-
-
-def _normalised(values: dict) -> dict:
-    """A form sends strings: an unchecked box is absent, a checked one 'yes'."""
-    out = dict(values)
-    if isinstance(out.get("may_contact"), str):
-        out["may_contact"] = out["may_contact"].lower() in ("yes", "on", "true", "1")
-    if out.get("score") == "":
-        out.pop("score")
-    return out
 
 
 def insights_router(sessions, auth: TokenAuth) -> APIRouter:

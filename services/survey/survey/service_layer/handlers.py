@@ -155,6 +155,12 @@ def state(survey: sa.Row | None, now: datetime) -> Verdict | None:
     return None
 
 
+async def survey_of_journey(session: AsyncSession, journey_id: str, *, lock: bool = False) -> sa.Row | None:
+    """The journey's exit survey (the customer's page shows it inline), None when the journey has none yet."""
+    query = sa.select(surveys).where(surveys.c.journey_id == journey_id, surveys.c.token_hash.is_not(None))
+    return (await session.execute(query.with_for_update() if lock else query)).first()
+
+
 async def submit_answer(
     token: str,
     answer: Answer,
@@ -168,6 +174,13 @@ async def submit_answer(
     """Store the one answer of the survey and publish it, signed with the journey's key (the orchestrator reads
     only signed answers); or say why not. Locks the survey row."""
     survey = await find_survey(session, token, secret, lock=True)
+    return await answer_survey(survey, answer, session, topics=topics, now=now, keyring=keyring)
+
+
+async def answer_survey(
+    survey: sa.Row | None, answer: Answer, session: AsyncSession, *, topics: Topics, now: datetime, keyring: Keyring
+) -> tuple[Verdict, sa.Row | None]:
+    """The answer to a survey found (and locked) by its link or by its journey (the customer's page)."""
     refusal = state(survey, now)
     if refusal is not None:
         return refusal, survey

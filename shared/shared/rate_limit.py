@@ -1,6 +1,7 @@
-"""Requests per source address: a token bucket each (`rate` a second, up to `burst` at once), in memory, per
-process; at most MAX_ADDRESSES tracked, the longest quiet dropped first. A provider's retries come from a few
-addresses at a modest pace; a flood from one address is answered 429 before its body is read."""
+"""Requests per key (a source address for the billing bridge's webhooks, a page's token for the customer's page):
+a token bucket each (`rate` a second, up to `burst` at once), in memory, per process; at most MAX_ADDRESSES
+tracked, the longest quiet dropped first. A provider's retries come from a few addresses at a modest pace; a
+flood from one address, or on one customer's page, is answered 429 before its body is read."""
 
 import math
 import time

@@ -1,0 +1,177 @@
+"""The leaving customer's own page: kept current from the orchestrator's updates, found by its link, the help
+requests sent from it, what was done on it (counted), and its erasure. Each runs in the caller's transaction;
+messages to the orchestrator go out through the outbox, signed with the journey's key."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from prometheus_client import Counter
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events.commands import CustomerAskedForHelp, UpdateCustomerPage
+from shared.events.envelope import new_event
+from shared.keyring import Keyring
+from shared.logging import get_logger
+from shared.outbox.step_results import queue_signed
+from shared.sealing import Unreadable, unseal
+from survey.adapters.tables import customer_pages, help_requests, page_activity
+from survey.domain import customer_page
+from survey.domain.customer_page import HelpRequest
+
+SOURCE = "offboarding/survey"
+ACTIVITY = ("visit", "help_request", "export_click", "come_back_click", "survey_answer")
+PAGE_ACTIVITY = Counter(
+    "survey_customer_page_activity_total",
+    "What leaving customers did on their own page (visits, help requests, export and come-back clicks, survey "
+    "answers), per journey template and experiment variant",
+    ["what", "template", "variant"],
+)
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PageRules:
+    kept_after_end: timedelta  # how long the page works after its last date (the journey's retention)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def update_page(
+    command: UpdateCustomerPage, session: AsyncSession, *, keyring: Keyring, rules: PageRules
+) -> None:
+    """Keep what the orchestrator says the page shows; an update older than the one kept is ignored (Kafka keeps
+    a journey's order, a replayed one does not), and nothing changes an erased page. The first update fixes the
+    link: later ones cannot move the page to another token."""
+    manager = None
+    if command.sealed_account_manager is not None:
+        keys = (await keyring.get([command.journey_id])).get(command.journey_id)
+        try:
+            manager = unseal(keys.seal if keys else None, command.sealed_account_manager).get("account_manager")
+        except Unreadable:
+            manager = None  # erased meanwhile: the page names nobody
+    values = command.model_dump(
+        include={
+            "journey_id",
+            "subscription_id",
+            "customer_id",
+            "segment",
+            "template",
+            "variant",
+            "initiated_by",
+            "status",
+            "plan",
+            "locale",
+            "timezone",
+            "cancelled_at",
+            "effective_at",
+            "deletion_at",
+            "reactivated_at",
+            "ended_at",
+            "updated_at",
+        }
+    ) | {
+        "token_hash": command.page_token_hash,
+        "account_manager": manager if isinstance(manager, str) else None,
+        "valid_until": customer_page.valid_until(command.effective_at, command.deletion_at, rules.kept_after_end),
+    }
+    statement = insert(customer_pages).values(values)
+    changing = {k: statement.excluded[k] for k in values if k not in ("journey_id", "token_hash")}
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[customer_pages.c.journey_id],
+            set_=changing,
+            where=(customer_pages.c.updated_at <= statement.excluded.updated_at) & customer_pages.c.erased_at.is_(None),
+        )
+    )
+
+
+async def find_page(session: AsyncSession, token: str) -> sa.Row | None:
+    """The page a link opens; None for anything that is not a live link (looked up by its hash only)."""
+    if not customer_page.TOKEN.match(token):
+        return None
+    query = sa.select(customer_pages).where(customer_pages.c.token_hash == token_hash(token))
+    return (await session.execute(query)).first()
+
+
+async def latest_help_request(session: AsyncSession, journey_id: str) -> sa.Row | None:
+    query = (
+        sa.select(help_requests.c.topic, help_requests.c.reach_by, help_requests.c.requested_at)
+        .where(help_requests.c.journey_id == journey_id)
+        .order_by(help_requests.c.requested_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).first()
+
+
+async def request_help(
+    page: sa.Row, request: HelpRequest, session: AsyncSession, *, results_topic: str, now: datetime, keyring: Keyring
+) -> uuid.UUID:
+    """Keep what the customer wrote (erased with the journey) and tell the orchestrator (topic and how to reach
+    them only): support's attention list and the journey's timeline show it."""
+    request_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(help_requests).values(
+            id=request_id,
+            journey_id=page.journey_id,
+            topic=request.topic,
+            message=request.message,
+            reach_by=request.reach_by,
+            phone=request.phone,
+            requested_at=now,
+        )
+    )
+    told = CustomerAskedForHelp(
+        journey_id=page.journey_id,
+        subscription_id=page.subscription_id,
+        customer_id=page.customer_id,
+        request_id=str(request_id),
+        topic=request.topic,
+        reach_by=request.reach_by,
+        requested_at=now,
+    )
+    event = new_event(told.event_type, SOURCE, told.model_dump(mode="json"), subject=page.journey_id)
+    await queue_signed(session, [(results_topic, page.subscription_id, event)], keyring)
+    await count(session, page, "help_request", now)
+    log.info("help_requested", journey_id=page.journey_id, topic=request.topic)
+    return request_id
+
+
+async def count(session: AsyncSession, page: sa.Row, what: str, now: datetime) -> None:
+    """One more of `what` on this journey's page (a counter and two moments: no browser, no address)."""
+    statement = insert(page_activity).values(
+        journey_id=page.journey_id,
+        what=what,
+        template=page.template,
+        variant=page.variant,
+        count=1,
+        first_at=now,
+        last_at=now,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[page_activity.c.journey_id, page_activity.c.what],
+            set_={"count": page_activity.c.count + 1, "last_at": statement.excluded.last_at},
+        )
+    )
+    PAGE_ACTIVITY.labels(what, page.template, page.variant or "").inc()
+
+
+async def erase_page(journey_id: str, session: AsyncSession, *, now: datetime) -> None:
+    """The page stays (its dates, nothing personal): the account manager's name and what the customer wrote for
+    help go."""
+    await session.execute(
+        sa.update(customer_pages)
+        .where(customer_pages.c.journey_id == journey_id)
+        .values(account_manager=None, erased_at=sa.func.coalesce(customer_pages.c.erased_at, now))
+    )
+    await session.execute(
+        sa.update(help_requests)
+        .where(help_requests.c.journey_id == journey_id)
+        .values(message=None, phone=None, erased_at=now)
+    )
