@@ -12,7 +12,7 @@ from survey.config import Settings
 from survey.entrypoints.consumers import commands_handler
 from survey.entrypoints.customer_pages import PageSetup
 from survey.entrypoints.http import create_app
-from survey.service_layer.customer_pages import PageRules
+from survey.service_layer.customer_pages import PageRules, VisitTally
 from survey.service_layer.handlers import Links, Topics
 
 
@@ -43,6 +43,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             ),
         )
     ]
+    visits = VisitTally(runtime.sessions, now)
+    runtime.workers.append(visits)
     runtime.http_app = create_app(
         sessions=runtime.sessions,
         auth=TokenAuth(parse_tokens(settings.api_tokens)),
@@ -64,6 +66,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             hand_over_call_url=settings.hand_over_call_url,
             views=RateLimit(rate=settings.page_views_per_second, burst=settings.page_views_burst),
             posts=RateLimit(rate=settings.page_posts_per_hour / 3600, burst=settings.page_posts_burst),
+            visits=visits,
         ),
     )
     return runtime

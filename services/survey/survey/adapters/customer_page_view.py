@@ -17,6 +17,15 @@ from survey.domain.customer_page import HELP_MESSAGE_LIMIT, HELP_TOPICS, REACH_B
 
 
 @dataclass(frozen=True)
+class HelpSent:
+    """The latest help request, as the page acknowledges it."""
+
+    topic: str
+    reach_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class Forms:
     """What a refused form post brings back to the page: the values typed and the fields to fix."""
 
@@ -41,7 +50,7 @@ def customer_page(
     brand: Brand,
     hand_over_call: str | None,  # b2b: where to book a call with the account manager
     survey: str | None,  # "open", "answered" or None (the journey has no survey)
-    latest_help: sa.Row | None,
+    latest_help: HelpSent | None,
     forms: Forms,
 ) -> str:
     t = WORDS[lang]
@@ -118,7 +127,7 @@ def _days(t: dict, n: int | None) -> str | None:
     return {-1: days["yesterday"], 0: days["today"], 1: days["tomorrow"]}.get(n) or days["future"].format(n=n)
 
 
-def _help_sent(t: dict, latest: sa.Row, date) -> str:
+def _help_sent(t: dict, latest: HelpSent, date) -> str:
     return t["help_sent"].format(
         when=date(latest.requested_at), topic=t["help_topics"][latest.topic], reach=t["reach"][latest.reach_by]
     )

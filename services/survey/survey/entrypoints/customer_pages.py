@@ -16,12 +16,12 @@ from shared.brand import Brand, BrandSettings
 from shared.http import PlainPath, PlainQuery, documented_pages
 from shared.keyring import Keyring
 from shared.rate_limit import RateLimit
-from survey.adapters.customer_page_view import Forms, customer_page, help_errors, page_language, page_message
+from survey.adapters.customer_page_view import Forms, HelpSent, customer_page, help_errors, page_language, page_message
 from survey.adapters.pages import field_errors
 from survey.domain.answers import Answer, form_values
 from survey.domain.customer_page import HelpRequestInvalid, Journey, help_request, outlook
 from survey.service_layer import customer_pages
-from survey.service_layer.handlers import Topics, answer_survey, state, survey_of_journey
+from survey.service_layer.handlers import Topics, answer_survey, survey_of_journey
 
 MAX_FORM = 16_384
 WAYS_OUT = ("export", "come_back")  # /p/{token}/go/{where}: the company's links, counted
@@ -40,6 +40,7 @@ class PageSetup:
     # Per page (its token): views and posts; a flood on one link is answered 429 before the database is asked.
     views: RateLimit
     posts: RateLimit
+    visits: customer_pages.VisitTally  # visits counted in memory, written every few seconds
 
 
 def customer_page_router(setup: PageSetup) -> APIRouter:
@@ -55,11 +56,11 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
     async def show(token: PlainPath, lang: PlainQuery = None, done: PlainQuery = None) -> Response:
         if (refusal := _limited(s.views, token, lang, s.brand)) is not None:
             return refusal
-        async with s.sessions() as session, session.begin():
+        async with s.sessions() as session:
             found = await customer_pages.find_page(session, token)
-            if found is not None and _outlook(found, s.clock()).state != "expired":
-                await customer_pages.count(session, found, "visit", s.clock())
-        return await _page(token, found, lang, Forms(done=done if done in ("help", "survey") else None))
+        if found is not None and _outlook(found, s.clock()).state != "expired":
+            s.visits.add(found)
+        return _page(token, found, lang, Forms(done=done if done in ("help", "survey") else None))
 
     @router.post(
         "/p/{token}/help",
@@ -73,13 +74,13 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
         async with s.sessions() as session, session.begin():
             found = await customer_pages.find_page(session, token)
             if found is None or not _outlook(found, s.clock()).offers_help:
-                return await _page(token, found, lang, Forms(), status=409 if found is not None else None)
+                return _page(token, found, lang, Forms(), status=409 if found is not None else None)
             try:
                 asked = help_request(form)
             except HelpRequestInvalid as exc:
                 language = page_language(lang, found.locale)
                 forms = Forms(help_values=form, help_errors=help_errors(language, exc.fields))
-                return await _page(token, found, lang, forms, status=422)
+                return _page(token, found, lang, forms, status=422)
             keyring = Keyring(session, s.keyring_schema)
             await customer_pages.request_help(
                 found, asked, session, results_topic=s.results_topic, now=s.clock(), keyring=keyring
@@ -98,21 +99,21 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
         async with s.sessions() as session, session.begin():
             found = await customer_pages.find_page(session, token)
             if found is None:
-                return await _page(token, None, lang, Forms())
+                return _page(token, None, lang, Forms())
             try:
                 given = Answer.model_validate(form_values(form))
             except ValidationError as exc:
                 fields = {str(e["loc"][0]) if e["loc"] else "reason" for e in exc.errors()}
                 language = page_language(lang, found.locale)
                 forms = Forms(survey_values=form, survey_errors=field_errors(language, fields))
-                return await _page(token, found, lang, forms, status=422)
+                return _page(token, found, lang, forms, status=422)
             survey = await survey_of_journey(session, found.journey_id, lock=True)
             keyring = Keyring(session, s.keyring_schema)
             verdict, _ = await answer_survey(survey, given, session, topics=s.topics, now=s.clock(), keyring=keyring)
             if verdict == "thanks":
                 await customer_pages.count(session, found, "survey_answer", s.clock())
         if verdict != "thanks":
-            return await _page(token, found, lang, Forms(), status=409)
+            return _page(token, found, lang, Forms(), status=409)
         return _back(token, lang, "survey")
 
     @router.get(
@@ -128,7 +129,7 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
         async with s.sessions() as session, session.begin():
             found = await customer_pages.find_page(session, token)
             if found is None or not _outlook(found, s.clock()).offers_way_back:
-                return await _page(token, found, lang, Forms())
+                return _page(token, found, lang, Forms())
             await customer_pages.count(session, found, f"{where}_click", s.clock())
         if where == "export":
             target = s.company.link("export", subscription_id=found.subscription_id, segment=found.segment)
@@ -137,19 +138,19 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             target = s.company.link(way, subscription_id=found.subscription_id, segment=found.segment)
         return RedirectResponse(target, status_code=303)
 
-    async def _page(token: str, found, lang: str | None, forms: Forms, *, status: int | None = None) -> Response:
+    def _page(token: str, found, lang: str | None, forms: Forms, *, status: int | None = None) -> Response:
         if found is None:
             return _short(lang, None, "unknown", 404)
         now = s.clock()
         seen = _outlook(found, now)
         if seen.state == "expired":
             return _short(lang, found.locale, "expired", 410)
-        async with s.sessions() as session:
-            survey = await survey_of_journey(session, found.journey_id)
-            latest = await customer_pages.latest_help_request(session, found.journey_id)
-        survey_state = None if survey is None else ("answered" if survey.answered_at else "open")
-        if survey_state == "open" and state(survey, now) == "expired":
-            survey_state = None
+        survey = None
+        if found.survey_id is not None:
+            survey = "answered" if found.survey_answered_at else ("open" if found.survey_expires_at > now else None)
+        latest = None
+        if found.help_topic is not None and seen.offers_help:
+            latest = HelpSent(found.help_topic, found.help_reach_by, found.help_requested_at)
         html = customer_page(
             token=token,
             page=found,
@@ -157,8 +158,8 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             lang=page_language(lang, found.locale),
             brand=s.brand,
             hand_over_call=s.hand_over_call_url,
-            survey=survey_state,
-            latest_help=latest if seen.offers_help else None,
+            survey=survey,
+            latest_help=latest,
             forms=forms,
         )
         return HTMLResponse(html, status_code=status or 200)

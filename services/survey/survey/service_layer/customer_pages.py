@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events.commands import CustomerAskedForHelp, UpdateCustomerPage
 from shared.events.envelope import new_event
@@ -18,6 +18,7 @@ from shared.keyring import Keyring
 from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
 from shared.sealing import Unreadable, unseal
+from shared.worker import Worker
 from survey.adapters.tables import customer_pages, help_requests, page_activity
 from survey.domain import customer_page
 from survey.domain.customer_page import HelpRequest
@@ -91,22 +92,29 @@ async def update_page(
     )
 
 
+# The page, its journey's exit survey and its latest help request, in one statement whose text never changes
+# (compiled and prepared once: a view costs one round trip, not SQLAlchemy's compiler).
+FIND_PAGE = sa.text(
+    """
+    SELECT p.*, s.id AS survey_id, s.answered_at AS survey_answered_at, s.expires_at AS survey_expires_at,
+           h.topic AS help_topic, h.reach_by AS help_reach_by, h.requested_at AS help_requested_at
+    FROM customer_pages p
+    LEFT JOIN surveys s ON s.journey_id = p.journey_id AND s.token_hash IS NOT NULL
+    LEFT JOIN LATERAL (
+        SELECT topic, reach_by, requested_at FROM page_help_requests r
+        WHERE r.journey_id = p.journey_id ORDER BY requested_at DESC LIMIT 1
+    ) h ON true
+    WHERE p.token_hash = :hash
+    """
+)
+
+
 async def find_page(session: AsyncSession, token: str) -> sa.Row | None:
-    """The page a link opens; None for anything that is not a live link (looked up by its hash only)."""
+    """The page a link opens, with its survey's state and latest help request; None for anything that is not a
+    live link (looked up by its hash only)."""
     if not customer_page.TOKEN.match(token):
         return None
-    query = sa.select(customer_pages).where(customer_pages.c.token_hash == token_hash(token))
-    return (await session.execute(query)).first()
-
-
-async def latest_help_request(session: AsyncSession, journey_id: str) -> sa.Row | None:
-    query = (
-        sa.select(help_requests.c.topic, help_requests.c.reach_by, help_requests.c.requested_at)
-        .where(help_requests.c.journey_id == journey_id)
-        .order_by(help_requests.c.requested_at.desc())
-        .limit(1)
-    )
-    return (await session.execute(query)).first()
+    return (await session.execute(FIND_PAGE, {"hash": token_hash(token)})).first()
 
 
 async def request_help(
@@ -140,6 +148,53 @@ async def request_help(
     await count(session, page, "help_request", now)
     log.info("help_requested", journey_id=page.journey_id, topic=request.topic)
     return request_id
+
+
+COUNT_MANY = sa.text(
+    """
+    INSERT INTO page_activity (journey_id, what, template, variant, count, first_at, last_at)
+    SELECT * FROM unnest(CAST(:journeys AS text[]), CAST(:whats AS text[]), CAST(:templates AS text[]),
+                         CAST(:variants AS text[]), CAST(:counts AS int[]), CAST(:firsts AS timestamptz[]),
+                         CAST(:lasts AS timestamptz[]))
+    ON CONFLICT (journey_id, what) DO UPDATE
+    SET count = page_activity.count + excluded.count, last_at = excluded.last_at
+    """
+)
+
+
+class VisitTally(Worker):
+    """Visits are counted in memory and written every `interval` seconds in one statement: a view of the page is
+    then a read only (no commit to wait for). A crash loses at most that many seconds of visit counts; help
+    requests, clicks and answers are counted in their own transactions."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock, *, interval: float = 5.0) -> None:
+        super().__init__()
+        self._sessions, self._clock, self._interval = sessions, clock, interval
+        self._seen: dict[str, list] = {}  # journey_id -> [template, variant, count, first, last]
+
+    def add(self, page: sa.Row) -> None:
+        now = self._clock()
+        seen = self._seen.setdefault(page.journey_id, [page.template, page.variant, 0, now, now])
+        seen[2], seen[4] = seen[2] + 1, now
+        PAGE_ACTIVITY.labels("visit", page.template, page.variant or "").inc()
+
+    async def flush(self) -> None:
+        taken, self._seen = self._seen, {}
+        if not taken:
+            return
+        rows = [(journey, *seen) for journey, seen in taken.items()]
+        columns = ("journeys", "templates", "variants", "counts", "firsts", "lasts")
+        values = {name: [row[i] for row in rows] for i, name in zip((0, 1, 2, 3, 4, 5), columns, strict=True)}
+        async with self._sessions() as session, session.begin():
+            await session.execute(COUNT_MANY, values | {"whats": ["visit"] * len(rows)})
+
+    async def run(self) -> None:
+        while not self.stopping:
+            await self.pause(self._interval)
+            try:
+                await self.flush()  # the last time after the stop: what was seen until then
+            except Exception:  # the database away: these counts are lost, the page goes on
+                log.warning("page_visits_not_counted", exc_info=True)
 
 
 async def count(session: AsyncSession, page: sa.Row, what: str, now: datetime) -> None:

@@ -17,7 +17,7 @@ from shared.sealing import seal
 from shared.testing import read_topic, wait_until
 from survey.adapters.tables import customer_pages, help_requests, page_activity
 from survey.bootstrap import bootstrap
-from survey.service_layer.customer_pages import token_hash
+from survey.service_layer.customer_pages import VisitTally, token_hash
 
 from .conftest import Orchestrator, client, running
 
@@ -92,6 +92,7 @@ async def test_the_page_follows_the_journey_and_takes_help_and_the_survey(settin
             settings.topic_step_results,
             until=lambda rs: any(json.loads(r.value)["type"] == "offboarding.customer.asked_for_help" for r in rs),
         )
+        await next(w for w in survey.workers if isinstance(w, VisitTally)).flush()  # visits are written in rounds
         async with survey.sessions() as session:
             kept = (await session.execute(sa.select(help_requests))).all()
             activity = dict((await session.execute(sa.select(page_activity.c.what, page_activity.c.count))).all())
