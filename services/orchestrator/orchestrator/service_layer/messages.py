@@ -128,10 +128,16 @@ def page_update(journey: Journey, *, keys: JourneyKeys | None) -> CloudEvent | N
     return _event(data.event_type, data.model_dump(mode="json"), subject=str(journey.id))
 
 
-def _deletion_at(journey: Journey) -> datetime | None:
+def _erase_due_at(journey: Journey) -> datetime | None:
+    """When the personal data goes: the journey's erase step, while it is still to come."""
     erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)
-    if erase is not None:
-        return erase.due_at
+    return erase.due_at if erase else None
+
+
+def _deletion_at(journey: Journey) -> datetime | None:
+    """When the personal data goes, or went (the erase step done)."""
+    if (due := _erase_due_at(journey)) is not None:
+        return due
     done = next((s for s in journey.steps if s.spec.kind == "erase" and s.status == "succeeded"), None)
     return done.completed_at if done else None
 
@@ -221,8 +227,8 @@ def _message_facts(journey: Journey) -> dict[str, Any]:
         facts["unreachable"] = journey.facts["unreachable"]
     facts["template"] = journey.template
     # When the personal data goes: the journey's erase step, so that every message can say so.
-    erase = next((s for s in journey.steps if s.spec.kind == "erase" and s.due_at is not None), None)
-    facts["deletion_at"] = erase.due_at.isoformat() if erase else None
+    due = _erase_due_at(journey)
+    facts["deletion_at"] = due.isoformat() if due else None
     if journey.survey is not None:
         facts["survey"] = dict(journey.survey)
     return facts

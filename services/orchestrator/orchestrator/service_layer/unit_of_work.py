@@ -35,7 +35,7 @@ class UnitOfWork:
         catalogue: Catalogue,
         policy: RetryPolicy,
         topics: Topics,
-        page_base: str = "http://127.0.0.1:8002",
+        page_base: str,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.session = session

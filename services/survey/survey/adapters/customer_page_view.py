@@ -139,7 +139,7 @@ def help_errors(lang: str, fields: list[str]) -> dict[str, str]:
 
 
 def page_message(lang: str, which: str, *, brand: Brand) -> str:
-    """A short page instead of the customer's page: unknown, expired, too_large, too_many, cross_site."""
+    """A short page instead of the customer's page: unknown, expired, too_large, too_many."""
     t = WORDS[lang]
     title, paragraphs = t[which]
     return (

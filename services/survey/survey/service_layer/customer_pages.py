@@ -2,7 +2,6 @@
 requests sent from it, what was done on it (counted), and its erasure. Each runs in the caller's transaction;
 messages to the orchestrator go out through the outbox, signed with the journey's key."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +18,10 @@ from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
 from shared.sealing import Unreadable, unseal
 from shared.worker import Worker
-from survey.adapters.tables import customer_pages, help_requests, page_activity
+from survey.adapters.tables import customer_pages, help_requests
 from survey.domain import customer_page
 from survey.domain.customer_page import HelpRequest
+from survey.domain.tokens import token_hash  # the same SHA-256 as a survey link's
 
 SOURCE = "offboarding/survey"
 ACTIVITY = ("visit", "help_request", "export_click", "come_back_click", "survey_answer")
@@ -37,10 +37,6 @@ log = get_logger(__name__)
 @dataclass(frozen=True)
 class PageRules:
     kept_after_end: timedelta  # how long the page works after its last date (the journey's retention)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def update_page(
@@ -182,11 +178,9 @@ class VisitTally(Worker):
         taken, self._seen = self._seen, {}
         if not taken:
             return
-        rows = [(journey, *seen) for journey, seen in taken.items()]
-        columns = ("journeys", "templates", "variants", "counts", "firsts", "lasts")
-        values = {name: [row[i] for row in rows] for i, name in zip((0, 1, 2, 3, 4, 5), columns, strict=True)}
+        rows = [(journey, "visit", *seen) for journey, seen in taken.items()]
         async with self._sessions() as session, session.begin():
-            await session.execute(COUNT_MANY, values | {"whats": ["visit"] * len(rows)})
+            await _add_counts(session, rows)
 
     async def run(self) -> None:
         while not self.stopping:
@@ -199,22 +193,14 @@ class VisitTally(Worker):
 
 async def count(session: AsyncSession, page: sa.Row, what: str, now: datetime) -> None:
     """One more of `what` on this journey's page (a counter and two moments: no browser, no address)."""
-    statement = insert(page_activity).values(
-        journey_id=page.journey_id,
-        what=what,
-        template=page.template,
-        variant=page.variant,
-        count=1,
-        first_at=now,
-        last_at=now,
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[page_activity.c.journey_id, page_activity.c.what],
-            set_={"count": page_activity.c.count + 1, "last_at": statement.excluded.last_at},
-        )
-    )
+    await _add_counts(session, [(page.journey_id, what, page.template, page.variant, 1, now, now)])
     PAGE_ACTIVITY.labels(what, page.template, page.variant or "").inc()
+
+
+async def _add_counts(session: AsyncSession, rows: list[tuple]) -> None:
+    """(journey, what, template, variant, count, first, last) rows added to page_activity, in one statement."""
+    columns = ("journeys", "whats", "templates", "variants", "counts", "firsts", "lasts")
+    await session.execute(COUNT_MANY, {name: [row[i] for row in rows] for i, name in enumerate(columns)})
 
 
 async def erase_page(journey_id: str, session: AsyncSession, *, now: datetime) -> None:
