@@ -14,7 +14,7 @@ if [ ! -x "$HELM" ]; then
     || die "building helm failed"
 fi
 mkdir -p "$HERE/rendered"
-for variant in default production inline-secrets; do
+for variant in default production inline-secrets wording; do
   values=()
   [ "$variant" = default ] || values=(-f "$HERE/values-$variant.yaml")
   "$HELM" lint "$HERE/offboarding" "${values[@]}" >/dev/null || { "$HELM" lint "$HERE/offboarding" "${values[@]}"; die "helm lint failed ($variant)"; }

@@ -1,9 +1,13 @@
-"""Who the customer-facing messages and pages come from: the brand, as settings (`<PREFIX>BRAND_NAME`, ...)
-shared by the notifier's emails and the survey's pages, so that both look like one company."""
+"""Who the customer-facing messages and pages come from: the brand and the company's links, one configuration
+for the notifier's emails and the survey's pages, so that both look like one company: `OFFBOARDING_BRAND_NAME`,
+`OFFBOARDING_EXPORT_URL`, ... read by both services; a service's own `<PREFIX>BRAND_NAME` (NOTIFIER_, SURVEY_),
+when set, wins for that service."""
 
+import os
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shared import links
 from shared.text import clean_line
@@ -22,9 +26,25 @@ class Brand:
     privacy_url: str
 
 
+SHARED_PREFIX = "OFFBOARDING_"
+
+
 class BrandSettings(BaseModel):
     """Mixed into a service's Settings: the notifier's emails and the survey service's pages (the exit survey, the
-    customer's own page) read the same names, each with its service's prefix."""
+    customer's own page) read the same names: OFFBOARDING_<NAME> for both, or <PREFIX><NAME> for one service."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_brand(cls, data: Any) -> Any:
+        """A brand field the service's own settings leave unset comes from OFFBOARDING_<FIELD>, if that is set."""
+        if not isinstance(data, dict):
+            return data
+        shared = {
+            name: os.environ[f"{SHARED_PREFIX}{name.upper()}"]
+            for name in BrandSettings.model_fields
+            if name not in data and f"{SHARED_PREFIX}{name.upper()}" in os.environ
+        }
+        return data | shared
 
     brand_name: str = Field("Acme", min_length=1, max_length=100)
     brand_company: str | None = Field(None, max_length=200)  # the brand name when unset

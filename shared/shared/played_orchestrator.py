@@ -24,8 +24,8 @@ SOURCE = "offboarding/orchestrator"
 
 
 class PlainSend(MessageCommand):
-    """A send command as a test writes it: the recipient (and a survey link in `facts.survey_url`) in the clear;
-    the played orchestrator seals them on the way out."""
+    """A send command as a test writes it: the recipient (and a survey link in `facts.survey_url`, a help request's
+    words in `facts.help_words`) in the clear; the played orchestrator seals them on the way out."""
 
     recipient: Recipient
 
@@ -37,12 +37,14 @@ def sealed(command: PlainSend, keys: JourneyKeys, recipient_changes: dict | None
     journey_id = command.journey_id
     facts = dict(command.facts)
     survey_url = facts.pop("survey_url", None)
+    help_words = facts.pop("help_words", None)
     recipient = command.recipient.model_dump(mode="json") | (recipient_changes or {})
     return SendMessage(
         **command.model_dump(exclude={"recipient", "facts"}),
         facts=facts,
         sealed_recipient=seal(keys.seal, journey_id, recipient),
         sealed_survey_url=seal(keys.seal, journey_id, {"url": survey_url}) if survey_url else None,
+        sealed_help=seal(keys.seal, journey_id, help_words) if help_words else None,
     )
 
 

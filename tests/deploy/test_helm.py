@@ -18,7 +18,12 @@ sys.path.insert(0, str(HELM))
 from digest import digest  # noqa: E402 (deploy/helm/ is not a package)
 
 KUBERNETES = "1.33.0"  # the oldest minor version still supported upstream when the chart was written
-VARIANTS = {"default": None, "production": "values-production.yaml", "inline-secrets": "values-inline-secrets.yaml"}
+VARIANTS = {
+    "default": None,
+    "production": "values-production.yaml",
+    "inline-secrets": "values-inline-secrets.yaml",
+    "wording": "values-wording.yaml",  # the shipped wording as your own (python -m orchestrator templates values)
+}
 NOT_IN_THE_SCHEMAS = {"ServiceMonitor"}  # a CRD of the Prometheus Operator: checked by hand below
 
 
@@ -163,3 +168,48 @@ def _secret_for(name: str) -> str:
     if name == "OFFBOARDING_API_TOKENS":
         return "a-long-random-viewer-token-of-30-chars:viewer"
     return "a-real-secret-of-more-than-24-characters"
+
+
+def test_the_brand_is_one_configuration_for_the_emails_and_the_pages():
+    _, docs = render("default")
+    brand = values("default")["brand"]
+    for service in ("notifier", "survey"):
+        (deployment,) = [
+            d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == f"offboarding-{service}"
+        ]
+        env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["OFFBOARDING_BRAND_NAME"] == brand["brandName"]
+        assert env["OFFBOARDING_EXPORT_URL"] == brand["exportUrl"]
+        assert "OFFBOARDING_REACTIVATE_URL_B2B" not in env, "an empty value leaves the setting's default"
+
+
+def test_your_own_wording_is_checked_in_a_hook_before_it_is_mounted_and_rolled_out():
+    _, docs = render("wording")
+    wording = values("wording")["wording"]
+    by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    config = by_name[("ConfigMap", "offboarding-wording")]
+    check = by_name[("Job", "offboarding-check-wording")]
+    migrate = by_name[("Job", "offboarding-migrate")]
+    weight = lambda d: int(d["metadata"]["annotations"]["helm.sh/hook-weight"])  # noqa: E731
+    assert weight(config) < weight(check) < weight(migrate), "written, checked, then the release goes on"
+    assert check["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    job = check["spec"]["template"]["spec"]
+    assert job["containers"][0]["args"][-3:] == [
+        "/etc/offboarding/wording/journeys",
+        "--messages",
+        "/etc/offboarding/wording/messages/email",
+    ]
+    assert check["spec"]["backoffLimit"] == 0
+    volumes = {v["name"]: v for v in job["volumes"]}
+    items = {i["path"]: config["data"][i["key"]] for i in volumes["wording-messages"]["configMap"]["items"]}
+    assert items == wording["messages"], "every message file at its own path, as it was"
+    journeys = {i["path"]: config["data"][i["key"]] for i in volumes["wording-journeys"]["configMap"]["items"]}
+    assert journeys == wording["journeys"]
+    for service, setting in (("orchestrator", "ORCHESTRATOR_TEMPLATES_DIR"), ("notifier", "NOTIFIER_TEMPLATES_DIR")):
+        pod = by_name[("Deployment", f"offboarding-{service}")]["spec"]["template"]
+        env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+        mounts = {m["mountPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
+        assert env[setting] in mounts
+        assert pod["metadata"]["annotations"]["checksum/wording"], "new wording rolls the pods"
+    _, plain = render("default")
+    assert not [d for d in plain if d["kind"] == "ConfigMap"], "without wording: the shipped one, nothing mounted"

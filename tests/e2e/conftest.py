@@ -1,6 +1,9 @@
 """Fixtures for the process-level end-to-end and fault tests."""
 
+import json
+import threading
 from collections.abc import AsyncIterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -41,3 +44,26 @@ async def service_logins(database_url) -> dict[str, str]:
         s: url.set(username=s, password=f"dev-{s}-password").render_as_string(hide_password=False)
         for s in ("orchestrator", "notifier", "survey")
     }
+
+
+class Crm(BaseHTTPRequestHandler):
+    """The company's CRM: takes the webhook channel's posts (the account manager's queue)."""
+
+    received: list[dict] = []
+
+    def do_POST(self):
+        Crm.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def crm():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Crm)
+    Crm.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/crm"
+    server.shutdown()

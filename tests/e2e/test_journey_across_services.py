@@ -6,11 +6,8 @@ account manager through the webhook channel."""
 import contextlib
 import email
 import email.policy
-import json
 import re
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import aiosmtplib
@@ -29,6 +26,8 @@ from shared.testing import free_port, wait_until
 from survey.bootstrap import bootstrap as survey_bootstrap
 from survey.config import Settings as SurveySettings
 
+from .conftest import Crm
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 DSN = ROOT / "services" / "notifier" / "tests" / "integration" / "reports" / "postfix_dsn.eml"
@@ -40,7 +39,7 @@ async def all_services(database_url, kafka_bootstrap, unique_name, smtp_sink, te
     shared = dict(
         DATABASE_URL=database_url,
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        OFFBOARDING_API_TOKENS="viewer-token:viewer",
+        OFFBOARDING_API_TOKENS="viewer-token:viewer,operator-token:operator",
         topic_partitions=2,
         outbox_idle_seconds=0.02,
     )
@@ -167,29 +166,6 @@ async def wait_until_value(check, within: float = 30.0):
 
     await wait_until(holds, within=within)
     return found["value"]
-
-
-class Crm(BaseHTTPRequestHandler):
-    """The company's CRM: takes the webhook channel's posts (the account manager's queue)."""
-
-    received: list[dict] = []
-
-    def do_POST(self):
-        Crm.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def crm():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Crm)
-    Crm.received = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/crm"
-    server.shutdown()
 
 
 async def test_a_b2b_customer_whose_confirmation_bounces_is_handed_over_to_the_account_manager(

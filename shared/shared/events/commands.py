@@ -65,6 +65,8 @@ class SendMessage(MessageCommand):
     sealed_recipient: Sealed
     # The exit survey's link (a secret: whoever has it answers the survey), sealed by the survey service.
     sealed_survey_url: Sealed | None = None
+    # A help request's own words (message, phone), sealed by the survey service: the helpdesk hand-over shows them.
+    sealed_help: Sealed | None = None
 
 
 @service_messages.register
@@ -187,14 +189,16 @@ class UpdateCustomerPage(EventData):
     reactivated_at: datetime | None = None
     ended_at: datetime | None = None
     updated_at: datetime
+    marketing_consent: bool = False  # the contact preference the page shows (the customer may change it there)
     sealed_account_manager: Sealed | None = None
 
 
 @service_messages.register
 class CustomerAskedForHelp(EventData):
     """The survey service to the orchestrator, on the step results topic: the customer sent the "I need help" form
-    of their page. The topic and the way to reach them only; what they wrote stays in the survey service (shown to
-    staff there, erased with the journey). Support sees it on the attention list and the journey's timeline."""
+    of their page. The topic and the way to reach them in the clear; what they wrote (and a phone number) only
+    sealed with the journey's key, for the helpdesk hand-over (b2b). Support sees the request on the attention list
+    and the journey's timeline; the customer gets an email saying it arrived."""
 
     event_type = "offboarding.customer.asked_for_help"
 
@@ -205,3 +209,21 @@ class CustomerAskedForHelp(EventData):
     topic: Literal["data_export", "billing", "access", "come_back", "other"]
     reach_by: Literal["email", "phone"]
     requested_at: datetime
+    sealed_help: Sealed | None = None  # {"message": ..., "phone": ...}
+
+
+@service_messages.register
+class CustomerChangedMarketingConsent(EventData):
+    """The survey service to the orchestrator, on the step results topic: the customer changed their contact
+    preference on their page (offers by email after they leave: yes or no). The survey service keeps the consent
+    record; the orchestrator makes it the journey's `marketing_consent` (the win-back offer's condition, the
+    notifier's check) and puts it on the timeline."""
+
+    event_type = "offboarding.customer.marketing_consent_changed"
+
+    journey_id: str
+    subscription_id: str
+    customer_id: str
+    consent_id: str
+    marketing_consent: bool
+    changed_at: datetime

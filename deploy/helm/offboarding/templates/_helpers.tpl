@@ -79,6 +79,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $cfg := index $.Values.services $service -}}
 {{- $prefix := $cfg.envPrefix | default (upper $service) -}}
 {{- $fullname := include "offboarding.fullname" $ -}}
+{{- include "offboarding.brandEnv" (dict "root" $ "service" $service) }}
 {{- if eq $service "orchestrator" }}
 - name: ORCHESTRATOR_NOTIFIER_URL
   value: "http://{{ $fullname }}-notifier:{{ $.Values.services.notifier.port }}"
@@ -150,5 +151,66 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- range $key, $value := $cfg.env }}
 - name: {{ printf "%s_%s" $prefix $key }}
   value: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Your own wording (templates/wording.yaml): the ConfigMap's files, each at its path, as up to two volumes.
+     Arguments: dict "root" $ "journeys" bool "messages" bool (which of them this pod mounts) */}}
+{{- define "offboarding.wordingVolumes" -}}
+{{- $ := .root -}}
+{{- if and .journeys $.Values.wording.journeys }}
+- name: wording-journeys
+  configMap:
+    name: {{ include "offboarding.fullname" $ }}-wording
+    items:
+      {{- range $name, $_ := $.Values.wording.journeys }}
+      - {key: {{ printf "journeys__%s" $name | quote }}, path: {{ $name | quote }}}
+      {{- end }}
+{{- end }}
+{{- if and .messages $.Values.wording.messages }}
+- name: wording-messages
+  configMap:
+    name: {{ include "offboarding.fullname" $ }}-wording
+    items:
+      {{- range $path, $_ := $.Values.wording.messages }}
+      - {key: {{ printf "messages__%s" (replace "/" "__" $path) | quote }}, path: {{ $path | quote }}}
+      {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Where a service reads them (the check job: "all"). Arguments: dict "root" $ "service" name */}}
+{{- define "offboarding.wordingMounts" -}}
+{{- $ := .root -}}
+{{- if and $.Values.wording.journeys (has .service (list "orchestrator" "all")) }}
+- {name: wording-journeys, mountPath: /etc/offboarding/wording/journeys, readOnly: true}
+{{- end }}
+{{- if and $.Values.wording.messages (has .service (list "notifier" "all")) }}
+- {name: wording-messages, mountPath: /etc/offboarding/wording/messages, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{/* The settings that point a service at your wording. Arguments: dict "root" $ "service" name */}}
+{{- define "offboarding.wordingEnv" -}}
+{{- $ := .root -}}
+{{- if and $.Values.wording.journeys (eq .service "orchestrator") }}
+- name: ORCHESTRATOR_TEMPLATES_DIR
+  value: /etc/offboarding/wording/journeys
+{{- end }}
+{{- if and $.Values.wording.messages (eq .service "notifier") }}
+- name: NOTIFIER_TEMPLATES_DIR
+  value: /etc/offboarding/wording/messages
+{{- end }}
+{{- end -}}
+
+{{/* The brand and the company's links: one configuration for the emails and the pages (OFFBOARDING_*). */}}
+{{- define "offboarding.brandEnv" -}}
+{{- $ := .root -}}
+{{- if has .service (list "notifier" "survey") }}
+{{- range $name, $value := $.Values.brand }}
+{{- if $value }}
+- name: {{ printf "OFFBOARDING_%s" ($name | snakecase | upper) }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}

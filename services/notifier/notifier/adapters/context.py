@@ -39,6 +39,9 @@ def message_context(row: Any, settings: Settings) -> dict[str, Any]:
             context[f"{prefix}_time"] = format_time(moment, timezone)
     if facts.get("survey_url"):
         context["survey_url"] = facts["survey_url"]
+    asked = facts.get("help")  # a help request from the page, which help_received acknowledges
+    asked = asked if isinstance(asked, dict) else {}
+    context["help_topic"], context["help_reach_by"] = asked.get("topic"), asked.get("reach_by")
     return context
 
 

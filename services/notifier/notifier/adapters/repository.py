@@ -258,7 +258,16 @@ class DeliveryRepository:
         await self.session.execute(
             sa.update(deliveries)
             .where(deliveries.c.journey_id == journey_id)
-            .values(recipient=None, recipient_hash=None, subject=None, updated_at=sa.func.now())
+            .values(
+                recipient=None,
+                recipient_hash=None,
+                subject=None,
+                # The survey link and what the customer wrote for help go with the recipient.
+                facts=sa.text(
+                    "((facts #- CAST('{help,message}' AS text[])) #- CAST('{help,phone}' AS text[])) - CAST('survey_url' AS text)"
+                ),
+                updated_at=sa.func.now(),
+            )
         )
         await self.session.execute(sa.delete(unsubscribe_tokens).where(unsubscribe_tokens.c.journey_id == journey_id))
         # What came back about its emails stays (kinds, codes, dates), not whose address it was. A suppression

@@ -25,6 +25,7 @@ class Opened(NamedTuple):
     recipient: Recipient | None
     survey_url: str | None
     problem: str | None = None  # why the recipient cannot be used
+    help_words: dict | None = None  # a help request's message and phone, for the helpdesk hand-over
 
 
 ERASED = Outcome("erased", "failed", "personal data erased", retryable=False)
@@ -73,6 +74,7 @@ async def _recipients(commands: list[tuple[str, SendMessage]], keyring: Keyring)
         try:
             sealed = unseal(key, command.sealed_recipient)
             link = unseal(key, command.sealed_survey_url) if command.sealed_survey_url else None
+            words = unseal(key, command.sealed_help) if command.sealed_help else None
         except Unreadable:
             log.info("recipient_unreadable", journey_id=command.journey_id, step=command.step)
             continue
@@ -82,8 +84,18 @@ async def _recipients(commands: list[tuple[str, SendMessage]], keyring: Keyring)
             # Signed by the orchestrator yet unusable: the step fails with the reason (fields, never values).
             opened[command_id] = Opened(None, None, f"the recipient is not valid: {_fields(exc)}")
             continue
-        opened[command_id] = Opened(recipient, link.get("url") if isinstance(link, dict) else None)
+        opened[command_id] = Opened(
+            recipient, link.get("url") if isinstance(link, dict) else None, help_words=_help_words(words)
+        )
     return opened
+
+
+def _help_words(words: object) -> dict | None:
+    """What the customer wrote for help (text, phone), as strings or nothing: signed by the orchestrator, sealed
+    by the survey service, still read as untrusted."""
+    if not isinstance(words, dict):
+        return None
+    return {k: v[:4000] if isinstance(v, str) else None for k, v in words.items() if k in ("message", "phone")}
 
 
 def _fields(exc: ValidationError) -> str:
@@ -123,12 +135,22 @@ def _queued(
         "recipient": recipient.model_dump(mode="json") if recipient else None,
         "recipient_hash": keyed_address_hash(recipient.email, address_key) if recipient else None,
         # The survey link is kept here in the clear (the message needs it) and forgotten with the recipient.
-        "facts": command.facts | ({"survey_url": opened.survey_url} if opened and opened.survey_url else {}),
+        "facts": _facts(command, opened),
         "status": status,
         "reason": reason,
         "provider_message_id": earlier.provider_message_id if earlier else None,
         "traceparent": tracing.traceparent_for(command.subscription_id),
     }
+
+
+def _facts(command: SendMessage, opened: Opened | None) -> dict:
+    """The command's facts with what came sealed: the survey link, a help request's words (forgotten on erasure)."""
+    facts = dict(command.facts)
+    if opened and opened.survey_url:
+        facts["survey_url"] = opened.survey_url
+    if opened and opened.help_words and isinstance(facts.get("help"), dict):
+        facts["help"] = facts["help"] | opened.help_words
+    return facts
 
 
 def _already_sent(earlier: Delivery) -> Outcome:

@@ -9,8 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from notifier.adapters.tables import deliveries
 from notifier.bootstrap import bootstrap
+from shared.events.commands import ErasePersonalData
+from shared.testing import wait_until
 
 from .conftest import Orchestrator, mail_to, running, send_message
 
@@ -139,3 +143,40 @@ async def test_webhooks_are_signed_retried_on_503_and_not_on_400(settings_for, r
     assert headers["X-Delivery-Id"] == follow_id
     payload = json.loads(body)
     assert payload["facts"]["survey"]["score"] == 2 and payload["customer"]["email"] == follow.recipient.email
+
+
+async def test_a_help_request_reaches_the_helpdesk_with_the_customers_words_which_the_erasure_forgets(
+    settings_for, receiver
+):
+    settings = settings_for(webhook_urls=f"customer_asked_for_help={receiver}/helpdesk")
+    words = {"message": "Our admin left; who gets the export?\r\nBcc: x@evil.example", "phone": "+49 30 1234567"}
+    asked = {"request_id": "r-1", "topic": "data_export", "reach_by": "phone", "requested_at": "2026-12-01T09:30:00Z"}
+    command_id, command = send_message(
+        step="help_hand_over_1",
+        message="customer_asked_for_help",
+        channel="webhook",
+        segment="b2b",
+        help=asked,
+        help_words=words,
+    )
+    async with running(bootstrap(settings)) as notifier, Orchestrator(settings) as orchestrator:
+        await orchestrator.send(command_id, command)
+        result = (await orchestrator.results({command_id}))[command_id]
+        erase = ErasePersonalData(**command.model_dump(include={"journey_id", "subscription_id", "customer_id"}))
+        await orchestrator.send(f"erase-{command_id}", erase)
+
+        async def forgotten():
+            async with notifier.sessions() as session:
+                row = (await session.execute(sa.select(deliveries).where(deliveries.c.command_id == command_id))).one()
+                return row.recipient is None
+
+        await wait_until(forgotten)
+        async with notifier.sessions() as session:
+            kept = (await session.execute(sa.select(deliveries).where(deliveries.c.command_id == command_id))).one()
+    assert result["outcome"] == "succeeded"
+    ((_, body),) = Receiver.received
+    payload = json.loads(body)
+    assert payload["event"] == "customer_asked_for_help" and payload["step"] == "help_hand_over_1"
+    assert payload["facts"]["help"] == asked | words, "the words, opened from the sealed command, as they were"
+    assert "help_words" not in payload["facts"]
+    assert kept.facts["help"] == asked, "the erasure leaves the topic and the moment, not the words or the phone"

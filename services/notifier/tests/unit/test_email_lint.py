@@ -37,6 +37,7 @@ ACTIONS = {
     "payment_update": ("payment", None),
     "payment_update_reminder": ("payment", "export"),
     "welcome_back": ("app", None),
+    "help_received": ("app", None),  # the customer's page when the journey has one (these deliveries have none)
     "win_back_offer": ("reactivate", None),
 }
 BUTTON = re.compile(r'bgcolor="#[0-9a-f]{6}" role="presentation"[^>]*><a href="([^"]+)"')

@@ -28,6 +28,9 @@ CONTEXT = {
     "survey_url": "https://survey.acme.example/s/tok",
     "app_url": "https://app.acme.example/",
     "privacy_url": "https://acme.example/privacy",
+    "page_url": None,
+    "help_topic": "billing",
+    "help_reach_by": "email",
 }
 SHIPPED = RENDERER.messages()
 

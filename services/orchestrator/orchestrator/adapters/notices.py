@@ -17,9 +17,11 @@ RECORD_UNSUBSCRIBES = sa.text(
         ON CONFLICT DO NOTHING
         RETURNING journey_id, unsubscribed_at
     )
-    INSERT INTO journey_timeline (journey_id, at, what, details)
-    SELECT journey_id, unsubscribed_at, 'unsubscribed', '{"from": "marketing messages"}' FROM new
-    RETURNING journey_id
+    , timeline AS (
+        INSERT INTO journey_timeline (journey_id, at, what, details)
+        SELECT journey_id, unsubscribed_at, 'unsubscribed', '{"from": "marketing messages"}' FROM new
+    )
+    SELECT journey_id, unsubscribed_at FROM new
     """
 )
 
@@ -57,12 +59,14 @@ RECORD_HELP_REQUESTS = sa.text(
                     CAST(:reach_bys AS text[]), CAST(:ats AS timestamptz[])) AS h(request_id, id, topic, reach_by, at)
         JOIN journeys j ON j.id = h.id
         ON CONFLICT DO NOTHING
-        RETURNING journey_id, topic, reach_by, requested_at
+        RETURNING request_id, journey_id, topic, reach_by, requested_at
     )
-    INSERT INTO journey_timeline (journey_id, at, what, details)
-    SELECT journey_id, requested_at, 'help_requested', jsonb_build_object('topic', topic, 'reach_by', reach_by)
-    FROM new
-    RETURNING journey_id
+    , timeline AS (
+        INSERT INTO journey_timeline (journey_id, at, what, details)
+        SELECT journey_id, requested_at, 'help_requested', jsonb_build_object('topic', topic, 'reach_by', reach_by)
+        FROM new
+    )
+    SELECT request_id FROM new
     """
 )
 
@@ -71,15 +75,15 @@ class NoticeLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record_unsubscribes(self, told: list[tuple[uuid.UUID, datetime]]) -> int:
+    async def record_unsubscribes(self, told: list[tuple[uuid.UUID, datetime]]) -> list[sa.Row]:
         """Keep each journey's first unsubscribe, with a timeline entry; unknown journeys are passed over.
-        Returns how many were new."""
+        Returns the new ones (journey_id, unsubscribed_at)."""
         if not told:
-            return 0
+            return []
         result = await self.session.execute(
             RECORD_UNSUBSCRIBES, {"ids": [i for i, _ in told], "ats": [at for _, at in told]}
         )
-        return len(result.all())
+        return list(result.all())
 
     async def record_delivery_feedback(
         self, told: list[tuple[uuid.UUID, str, str, str, str, datetime]]
@@ -95,13 +99,13 @@ class NoticeLog:
         )
         return list(result.all())
 
-    async def record_help_requests(self, told: list[tuple[uuid.UUID, uuid.UUID, str, str, datetime]]) -> int:
+    async def record_help_requests(self, told: list[tuple[uuid.UUID, uuid.UUID, str, str, datetime]]) -> set[uuid.UUID]:
         """Keep each help request once (request id, journey, topic, how to reach, when), with a timeline entry;
-        unknown journeys are passed over. Returns how many were new."""
+        unknown journeys are passed over. Returns the ids of the new ones."""
         if not told:
-            return 0
+            return set()
         columns = ("request_ids", "ids", "topics", "reach_bys", "ats")
         result = await self.session.execute(
             RECORD_HELP_REQUESTS, {name: [row[i] for row in told] for i, name in enumerate(columns)}
         )
-        return len(result.all())
+        return {row.request_id for row in result}

@@ -23,6 +23,8 @@ from shared.personal import address_hash
 STEP_STATE = ("status", "due_at", "attempts", "last_error", "completed_at", "dispatched_at", "command_id", "result")
 
 
+DRIVEN = ("active", "cancelled", "completed", "failed")  # the statuses the timer looks at (ix_journeys_due)
+
 # A step's spec is a copy of its template's, the same for thousands of journeys: it is read as text and parsed
 # once per distinct text, and written from a document made once per spec (py-spy: loading journeys for step
 # results spent half its time validating and decoding the same dozen specs again and again).
@@ -110,7 +112,8 @@ class JourneyRepository:
         its subscription id and the trace context it started in (None without traces)."""
         result = await self.session.execute(
             sa.select(journeys.c.id, journeys.c.subscription_id, journeys.c.traceparent)
-            .where(journeys.c.status.in_(("active", "cancelled")), journeys.c.next_due_at <= now)
+            # Paused journeys wait for the resume; ended ones may still answer the customer (a help request).
+            .where(journeys.c.status.in_(DRIVEN), journeys.c.next_due_at <= now)
             .order_by(journeys.c.next_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -51,7 +51,9 @@ journeys = sa.Table(
     sa.Index(
         "ix_journeys_due",
         "next_due_at",
-        postgresql_where=sa.text("status IN ('active', 'cancelled') AND next_due_at IS NOT NULL"),
+        postgresql_where=sa.text(
+            "status IN ('active', 'cancelled', 'completed', 'failed') AND next_due_at IS NOT NULL"
+        ),
     ),
 )
 

@@ -19,7 +19,7 @@ from orchestrator.domain.journey import InvalidTransition
 from orchestrator.service_layer.handlers import OperatorAction, operate
 from shared.text import clean_paragraphs
 
-ACTIONS = ("pause", "resume", "cancel", "erase", "retry", "skip", "reveal")
+ACTIONS = ("pause", "resume", "cancel", "erase", "retry", "skip", "reveal", "revoke_page_link")
 STEP_ACTIONS = frozenset({"retry", "skip"})
 Step = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 

@@ -152,4 +152,4 @@ def journey_actions(journey: dict) -> list[str]:
     """The operator actions the journey's status allows (the domain refuses the others anyway)."""
     status, erased = journey["status"], journey["erased_at"] is not None
     allowed = {"active": ["pause", "cancel"], "paused": ["resume", "cancel"], "failed": ["cancel"]}.get(status, [])
-    return allowed + ([] if erased else ["erase"])
+    return allowed + ([] if erased else ["erase", "revoke_page_link"])

@@ -42,9 +42,10 @@ Effect = Dispatch | JourneyEvent | Note | EraseEverywhere
 
 
 # What changes the customer's own page (docs/customer-page.md): the journey starting, stopping or ending, and an
-# operator pausing or resuming it. Steps running do not: the page reads its dates, not the steps.
+# operator pausing or resuming it, the contact preference changing, support revoking the link. Steps running do
+# not: the page reads its dates, not the steps.
 PAGE_EVENTS = frozenset({"started", "completed", "cancelled"})
-PAGE_NOTES = frozenset({"paused", "resumed"})
+PAGE_NOTES = frozenset({"paused", "resumed", "marketing_consent_changed", "page_link_revoked"})
 
 
 def changes_the_page(effects: list[Effect]) -> bool:

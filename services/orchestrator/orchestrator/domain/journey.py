@@ -11,6 +11,7 @@ from typing import Any
 
 from orchestrator.domain.effects import JourneyEvent, Note
 from orchestrator.domain.journey_state import (
+    MAX_HELP_ANSWERS,
     OPEN_JOURNEY,
     TERMINAL,
     UNREACHABLE_HAND_OVER,
@@ -21,6 +22,7 @@ from orchestrator.domain.journey_state import (
     Outcome,
     Step,
     StepStatus,
+    help_steps,
 )
 from orchestrator.domain.policy import RetryPolicy
 from orchestrator.domain.templates import Template
@@ -168,7 +170,69 @@ class Journey(JourneyState):
         self._advance(now, policy)
         return True
 
+    def help_requested(
+        self,
+        *,
+        request_id: str,
+        topic: str,
+        reach_by: str,
+        requested_at: datetime,
+        sealed_help: dict[str, Any] | None,
+        now: datetime,
+        policy: RetryPolicy,
+    ) -> bool:
+        """The customer asked for help on their page: an email tells them it arrived (help_received_<n>) and a b2b
+        account's helpdesk gets it through the webhook channel (help_hand_over_<n>, with their words, sealed until
+        the notifier posts them), whatever the journey's status. At most MAX_HELP_ANSWERS per journey: a flood of
+        requests from one link is no flood of emails (later ones still reach the attention list). False when
+        nothing is sent (a repeat, an erased journey, past the limit)."""
+        asked = list(self.facts.get("help_requests") or [])
+        if self.erased_at is not None or len(asked) >= MAX_HELP_ANSWERS:
+            return False
+        if any(a.get("request_id") == request_id for a in asked):
+            return False
+        asked.append(
+            {
+                "request_id": request_id,
+                "topic": topic,
+                "reach_by": reach_by,
+                "requested_at": requested_at.isoformat(),
+                "sealed_help": sealed_help,
+            }
+        )
+        self.facts = {**self.facts, "help_requests": asked}
+        for spec in help_steps(len(asked), self.segment):
+            step = Step(spec)
+            self.steps.append(step)
+            self._schedule(step, now, now)
+        self._touch(now)
+        self._advance(now, policy)
+        return True
+
+    def marketing_consent_changed(self, consent: bool, changed_at: datetime, now: datetime, *, source: str) -> bool:
+        """The customer's own choice of contact (on their page, or an email's unsubscribe link) becomes the
+        journey's marketing_consent: the win-back offer's condition is read when the step runs, and the notifier
+        checks each marketing command's consent. A choice older than the one kept is ignored (redelivered, or
+        overtaken); nothing changes an erased journey."""
+        last = self.facts.get("marketing_consent_at")
+        if self.erased_at is not None or (isinstance(last, str) and datetime.fromisoformat(last) >= changed_at):
+            return False
+        self.facts = {**self.facts, "marketing_consent": consent, "marketing_consent_at": changed_at.isoformat()}
+        self._touch(now)
+        self._record(Note("marketing_consent_changed", {"marketing_consent": consent, "source": source}))
+        return True
+
     # ----- operator actions -----------------------------------------------------------------------
+
+    def revoke_page_link(self, new_token: str, now: datetime, *, by: str, reason: str) -> None:
+        """The customer's page gets a new link (the old one leaked, or was forwarded): the page answers only the
+        new one from the next page update on, and every later email carries it. Emails already sent keep the old,
+        now dead, link."""
+        self._require("page_token" in self.facts, "this journey has no page of its own (it started before pages)")
+        self._require(self.erased_at is None, "the personal data is erased: the page shows nothing personal any more")
+        self.facts = {**self.facts, "page_token": new_token}
+        self._touch(now)
+        self._record(Note("page_link_revoked", {"by": by, "reason": reason}))
 
     def pause(self, now: datetime, *, by: str, reason: str) -> None:
         self._require(self.status == "active", f"only an active journey can be paused (it is {self.status})")

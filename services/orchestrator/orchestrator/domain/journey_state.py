@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from orchestrator.domain.effects import Dispatch, Effect, EraseEverywhere, JourneyEvent, Note
 from orchestrator.domain.policy import RetryPolicy
-from orchestrator.domain.templates import StepSpec, Timing
+from orchestrator.domain.templates import HELP_HAND_OVER, HELP_RECEIVED, RESERVED_PREFIXES, StepSpec, Timing
 
 JourneyStatus = Literal["active", "paused", "completed", "cancelled", "failed"]
 StepStatus = Literal["pending", "scheduled", "in_progress", "succeeded", "failed", "skipped", "cancelled"]
@@ -36,6 +36,24 @@ WELCOME_BACK = StepSpec(name="welcome_back", kind="notify", message="welcome_bac
 UNREACHABLE_HAND_OVER = StepSpec(
     name="unreachable_hand_over", kind="notify", channel="webhook", message="customer_unreachable", at=Timing()
 )
+
+# Sent for each help request from the customer's page (at most MAX_HELP_ANSWERS per journey, numbered): an email
+# saying it arrived, and for b2b the hand-over to the company's helpdesk (webhook) with what the customer wrote.
+MAX_HELP_ANSWERS = 5
+
+
+def help_steps(n: int, segment: str) -> list[StepSpec]:
+    received = StepSpec(name=f"{HELP_RECEIVED}{n}", kind="notify", message="help_received", at=Timing())
+    hand_over = StepSpec(
+        name=f"{HELP_HAND_OVER}{n}", kind="notify", channel="webhook", message="customer_asked_for_help", at=Timing()
+    )
+    return [received, hand_over] if segment == "b2b" else [received]
+
+
+def answers_the_customer(step: "Step") -> bool:
+    """Steps that answer something the customer did (came back, asked for help): they run whatever the journey's
+    status, also after it ended or while support has it paused."""
+    return step.name == WELCOME_BACK.name or step.name.startswith(RESERVED_PREFIXES)
 
 
 class InvalidTransition(Exception):
@@ -152,15 +170,14 @@ class JourneyState:
 
     def _advance(self, now: datetime, policy: RetryPolicy) -> None:
         """Run every due step, then end the journey if nothing is left to do."""
-        runnable = self.status == "active" or self.status == "cancelled"
-        while runnable:
+        while True:
             due = [
                 s
                 for s in self.steps
                 if s.status == "scheduled"
                 and s.due_at is not None
                 and s.due_at <= now
-                and (self.status == "active" or s.name == WELCOME_BACK.name)
+                and (self.status == "active" or answers_the_customer(s))
             ]
             if not due:
                 break

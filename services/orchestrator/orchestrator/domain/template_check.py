@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from orchestrator.domain.conditions import Condition
 from orchestrator.domain.findings import Finding
 from orchestrator.domain.message_files import LOCALES, MessageInventory
-from orchestrator.domain.templates import RESERVED_STEPS, Selection, Template
+from orchestrator.domain.templates import Selection, Template, reserved
 from orchestrator.domain.yaml_document import Document, parse, schema_findings
 from shared.events.subscription import InitiatedBy, Segment
 
@@ -37,11 +37,32 @@ def check(files: dict[str, str], messages: MessageInventory | None) -> list[Find
         findings += _messages(doc, messages)
     findings += _versions(templates)
     findings += messages.findings() if messages is not None else []
+    findings += _journeys_own_messages(messages)
     if SELECTION not in files:
         findings.append(Finding(SELECTION, None, "there is no selection.yaml", "add one: rules choosing a template"))
     elif SELECTION in documents:
         findings += _selection(documents[SELECTION], {doc.data.get("name") for doc in templates.values()})
     return sorted(set(findings))
+
+
+# Emails the journey sends by itself, whatever the templates say: after a reactivation, after a help request.
+JOURNEYS_OWN_EMAILS = ("welcome_back", "help_received")
+
+
+def _journeys_own_messages(messages: MessageInventory | None) -> list[Finding]:
+    if messages is None:
+        return []
+    return [
+        Finding(
+            messages.path(locale, message),
+            None,
+            f"the journey sends {message!r} by itself, and there is no {locale} file for it",
+            f"add {messages.path(locale, message)} (copy the shipped one and change its words)",
+        )
+        for message in JOURNEYS_OWN_EMAILS
+        for locale in LOCALES
+        if locale not in messages.locales(message)
+    ]
 
 
 def _steps(doc: Document) -> list[Finding]:
@@ -61,7 +82,7 @@ def _steps(doc: Document) -> list[Finding]:
                     "give each step its own name",
                 )
             )
-        if name in RESERVED_STEPS:
+        if reserved(name):
             findings.append(
                 Finding(
                     doc.file,

@@ -27,6 +27,13 @@ _timedelta = TypeAdapter(timedelta)
 # Steps the journey adds on its own (the welcome-back message after a reactivation, the account manager's
 # hand-over when a b2b customer's email cannot reach them).
 RESERVED_STEPS = frozenset({"welcome_back", "unreachable_hand_over"})
+HELP_RECEIVED, HELP_HAND_OVER = "help_received_", "help_hand_over_"  # numbered: one per help request from the page
+RESERVED_PREFIXES = (HELP_RECEIVED, HELP_HAND_OVER)
+
+
+def reserved(step_name: str) -> bool:
+    """A name the journey gives its own steps (docs/journeys.md): a template may not use it."""
+    return step_name in RESERVED_STEPS or step_name.startswith(RESERVED_PREFIXES)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -116,7 +123,7 @@ class Template(BaseModel):
         for step in self.steps:
             if step.name in seen:
                 raise ValueError(f"step {step.name!r} appears twice")
-            if step.name in RESERVED_STEPS:
+            if reserved(step.name):
                 raise ValueError(f"step name {step.name!r} is reserved (the journey adds it itself)")
             if step.at.anchor == "step" and step.at.step not in seen:
                 raise ValueError(f"step {step.name!r} is anchored to {step.at.step!r}, which is not an earlier step")

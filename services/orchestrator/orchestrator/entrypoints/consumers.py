@@ -13,6 +13,7 @@ from orchestrator.service_layer import handlers
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.events.commands import (
     CustomerAskedForHelp,
+    CustomerChangedMarketingConsent,
     CustomerUnsubscribed,
     DeliveryFeedbackReported,
     StepResult,
@@ -44,7 +45,8 @@ def billing_handler(uow_factory: UowFactory) -> BatchHandler:
 
 def results_handler(uow_factory: UowFactory) -> BatchHandler:
     """Step results from the notifier and the survey service, exit-survey answers, unsubscribes, what came back
-    about emails (bounces, complaints), and customers asking for help on their page."""
+    about emails (bounces, complaints), and customers asking for help or changing their contact preference on their
+    page."""
 
     async def handle(messages: list[IncomingMessage], session: AsyncSession) -> None:
         uow = uow_factory(session)
@@ -56,7 +58,8 @@ def results_handler(uow_factory: UowFactory) -> BatchHandler:
                 | SurveyResponseSubmitted
                 | CustomerUnsubscribed
                 | DeliveryFeedbackReported
-                | CustomerAskedForHelp,
+                | CustomerAskedForHelp
+                | CustomerChangedMarketingConsent,
             ):
                 raise InvalidMessage("unknown_type", f"{message.event.type} is not a result or a survey answer")
         results = [data for data in read if isinstance(data, StepResult)]
@@ -71,6 +74,9 @@ def results_handler(uow_factory: UowFactory) -> BatchHandler:
         help_requests = [data for data in read if isinstance(data, CustomerAskedForHelp)]
         if help_requests:
             await handlers.record_help_requests(help_requests, uow)
+        consents = [data for data in read if isinstance(data, CustomerChangedMarketingConsent)]
+        if consents:
+            await handlers.record_marketing_consents(consents, uow)
         for data in read:
             if isinstance(data, SurveyResponseSubmitted):
                 await handlers.record_survey_answer(data, uow)

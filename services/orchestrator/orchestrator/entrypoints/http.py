@@ -216,6 +216,11 @@ def support_router(
         ("resume", "Resume a paused journey: overdue steps run at once"),
         ("cancel", "Cancel the journey: its remaining steps are cancelled"),
         ("erase", "Erase the customer's personal data now, in all three services"),
+        (
+            "revoke_page_link",
+            "Revoke the link to the customer's own page: a new link opens it (and goes into every later email); "
+            "the old one opens nothing",
+        ),
     ):
         router.add_api_route(
             f"/journeys/{{journey_id}}/{action}",

@@ -14,6 +14,7 @@ from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared import tracing
 from shared.events.commands import (
     CustomerAskedForHelp,
+    CustomerChangedMarketingConsent,
     CustomerUnsubscribed,
     DeliveryFeedbackReported,
     StepResult,
@@ -128,21 +129,68 @@ def _apply_result(journey: Journey, result: StepResult, now, uow: UnitOfWork) ->
 
 
 async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork) -> None:
-    """Keep each journey's unsubscribe once: experiment insights count them per variant; support sees them."""
+    """Keep each journey's unsubscribe once: experiment insights count them per variant; support sees them. The
+    journey's marketing consent becomes no (its page says so; a later win-back offer is skipped)."""
     known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
     new = await uow.notices.record_unsubscribes(known)
-    log.info("unsubscribes_recorded", received=len(told), new=new)
+    now = uow.clock()
+    loaded = await uow.journeys.get_many([row.journey_id for row in new])
+    changed = [
+        journey
+        for row in new
+        if (journey := loaded.get(row.journey_id)) is not None
+        and journey.marketing_consent_changed(False, row.unsubscribed_at, now, source="unsubscribe_link")
+    ]
+    if changed:
+        await uow.commit_journeys(changed=changed)
+    log.info("unsubscribes_recorded", received=len(told), new=len(new))
+
+
+async def record_marketing_consents(told: list[CustomerChangedMarketingConsent], uow: UnitOfWork) -> None:
+    """The contact preferences customers chose on their pages: each journey's marketing_consent, on its timeline.
+    The survey service keeps the consent records themselves."""
+    loaded = await uow.journeys.get_many([ident for t in told if (ident := _uuid(t.journey_id)) is not None])
+    now = uow.clock()
+    changed: dict[uuid.UUID, Journey] = {}
+    for t in sorted(told, key=lambda t: t.changed_at):
+        journey = loaded.get(_uuid(t.journey_id))
+        if journey is not None and journey.marketing_consent_changed(
+            t.marketing_consent, t.changed_at, now, source="customer_page"
+        ):
+            changed[journey.id] = journey
+    if changed:
+        await uow.commit_journeys(changed=list(changed.values()))
+    log.info("marketing_consents_recorded", received=len(told), changed=len(changed))
 
 
 async def record_help_requests(told: list[CustomerAskedForHelp], uow: UnitOfWork) -> None:
-    """The customers who asked for help on their page: on the journeys' timelines and support's attention list."""
+    """The customers who asked for help on their page: on the journeys' timelines and support's attention list;
+    each new one answered by email (and handed to a b2b account's helpdesk) through the journey's own steps."""
     rows = [
         (request, ident, t.topic, t.reach_by, t.requested_at)
         for t in told
         if (ident := _uuid(t.journey_id)) is not None and (request := _uuid(t.request_id)) is not None
     ]
     new = await uow.notices.record_help_requests(rows)
-    log.info("help_requests_recorded", received=len(told), new=new)
+    fresh = [t for t in told if _uuid(t.request_id) in new]
+    loaded = await uow.journeys.get_many([_uuid(t.journey_id) for t in fresh])
+    now = uow.clock()
+    changed: dict[uuid.UUID, Journey] = {}
+    for t in fresh:
+        journey = loaded.get(_uuid(t.journey_id))
+        if journey is not None and journey.help_requested(
+            request_id=t.request_id,
+            topic=t.topic,
+            reach_by=t.reach_by,
+            requested_at=t.requested_at,
+            sealed_help=t.sealed_help.model_dump() if t.sealed_help else None,
+            now=now,
+            policy=uow.policy,
+        ):
+            changed[journey.id] = journey
+    if changed:
+        await uow.commit_journeys(changed=list(changed.values()))
+    log.info("help_requests_recorded", received=len(told), new=len(new), answered=len(changed))
 
 
 async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: UnitOfWork) -> None:
@@ -198,7 +246,7 @@ async def run_due_steps(uow: UnitOfWork, *, limit: int) -> int:
 @dataclass(frozen=True)
 class OperatorAction:
     journey_id: uuid.UUID
-    action: str  # pause, resume, cancel, retry, skip, erase
+    action: str  # pause, resume, cancel, retry, skip, erase, revoke_page_link
     actor: str
     role: str
     reason: str
@@ -218,6 +266,7 @@ async def operate(command: OperatorAction, uow: UnitOfWork) -> Journey | None:
         "retry": lambda: journey.retry_step(command.step or "", now, uow.policy, by=who, reason=why),
         "skip": lambda: journey.skip_step(command.step or "", now, uow.policy, by=who, reason=why),
         "erase": lambda: journey.erase_personal_data(now, by=who, reason=why),
+        "revoke_page_link": lambda: journey.revoke_page_link(secrets.token_urlsafe(16), now, by=who, reason=why),
     }
     actions[command.action]()
     await uow.audit.record(

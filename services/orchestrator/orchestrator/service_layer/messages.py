@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from orchestrator.domain.effects import Dispatch, JourneyEvent
 from orchestrator.domain.journey import Journey
+from orchestrator.domain.templates import RESERVED_PREFIXES
 from shared.events.commands import (
     CreateSurvey,
     ErasePersonalData,
@@ -68,6 +69,7 @@ def step_command(
         **_message_fields(journey, dispatch),
         sealed_recipient=seal(keys.seal, str(journey.id), recipient.model_dump(mode="json")),
         sealed_survey_url=_survey_link(journey),
+        sealed_help=_sealed_help(_help_request(journey, dispatch.step)),
     )
     return topics.notifier_commands, _command(data, journey, dispatch)
 
@@ -123,6 +125,7 @@ def page_update(journey: Journey, *, keys: JourneyKeys | None) -> CloudEvent | N
         reactivated_at=_reactivated_at(journey),
         ended_at=journey.ended_at,
         updated_at=journey.updated_at,
+        marketing_consent=journey.facts.get("marketing_consent") is True,
         sealed_account_manager=sealed_manager,
     )
     return _event(data.event_type, data.model_dump(mode="json"), subject=str(journey.id))
@@ -177,8 +180,33 @@ def _message_fields(journey: Journey, dispatch: Dispatch) -> dict[str, Any]:
         "category": spec.category,
         "segment": journey.segment,
         "marketing_consent": journey.facts.get("marketing_consent") is True,
-        "facts": _message_facts(journey),
+        "facts": _message_facts(journey) | _help_facts(journey, dispatch.step),
     }
+
+
+def _help_request(journey: Journey, step_name: str) -> dict[str, Any] | None:
+    """The help request a help_received_<n> / help_hand_over_<n> step answers (the n-th of the journey)."""
+    if not step_name.startswith(RESERVED_PREFIXES):
+        return None
+    n = step_name.rsplit("_", 1)[-1]
+    asked = journey.facts.get("help_requests") or []
+    return asked[int(n) - 1] if n.isdigit() and 0 < int(n) <= len(asked) else None
+
+
+def _help_facts(journey: Journey, step_name: str) -> dict[str, Any]:
+    asked = _help_request(journey, step_name)
+    if asked is None:
+        return {}
+    return {"help": {k: asked.get(k) for k in ("request_id", "topic", "reach_by", "requested_at")}}
+
+
+def _sealed_help(asked: dict[str, Any] | None) -> Sealed | None:
+    if asked is None or not isinstance(asked.get("sealed_help"), dict):
+        return None
+    try:
+        return Sealed.model_validate(asked["sealed_help"])
+    except ValidationError:
+        return None  # the hand-over then goes with the topic only
 
 
 def _recipient(journey: Journey, page_base: str) -> Recipient:

@@ -15,6 +15,12 @@ part there. The service's settings (environment) apply; nothing is stored or sen
 
     python -m orchestrator templates dry-run --from 2026-10-01T00:00:00Z --to 2026-11-01T00:00:00Z [--templates DIR]
 
+    python -m orchestrator templates values [DIR] [--messages DIR] > wording.yaml
+
+`values` prints the journey templates in DIR and the message files as a Helm values file (`wording:`), for
+`helm upgrade -f wording.yaml`: the chart mounts them for the orchestrator and the notifier and checks them in a
+hook before anything rolls out (docs/customer-experience.md).
+
 `dry-run` replays the cancellations recorded in the window (the service's database, DATABASE_URL) through the
 templates in DIR (default: the service's), as POST /v1/dry-runs does, and prints its answer as JSON.
 """
@@ -41,10 +47,13 @@ def read_templates(folder: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.yaml"))}
 
 
-def read_messages(folder: Path) -> MessageInventory:
+def message_files(folder: Path) -> dict[str, str]:
     paths = sorted([*folder.rglob("*.j2"), *folder.glob(LAYOUT)])
-    files = {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in paths}
-    return MessageInventory(files, root=_shown(folder))
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in paths}
+
+
+def read_messages(folder: Path) -> MessageInventory:
+    return MessageInventory(message_files(folder), root=_shown(folder))
 
 
 def check_folder(templates: Path, messages: Path) -> list[Finding]:
@@ -93,6 +102,9 @@ def main(argv: list[str]) -> None:
     previewing.add_argument("--score", type=int, help="assume this exit-survey score (default: never answered)")
     previewing.add_argument("--reason", help="with --score: the answer's reason")
     previewing.add_argument("--html", type=Path, help="write each email's HTML part into this folder")
+    valuing = commands.add_parser("values", help="the templates and messages as a Helm values file (wording:)")
+    valuing.add_argument("folder", nargs="?", type=Path, default=SHIPPED_TEMPLATES)
+    valuing.add_argument("--messages", type=Path, default=SHIPPED_MESSAGES, help="the notifier's templates/email")
     dry = commands.add_parser("dry-run", help="replay past cancellations through the templates in a folder")
     dry.add_argument("--templates", type=Path, help="the candidate templates (default: the service's)")
     dry.add_argument("--from", dest="start", required=True, help="cancellations from (ISO 8601 with a zone)")
@@ -102,12 +114,49 @@ def main(argv: list[str]) -> None:
         sys.exit(asyncio.run(preview(args)))
     if args.command == "dry-run":
         sys.exit(asyncio.run(dry_run(args)))
+    if args.command == "values":
+        sys.exit(print_values(args.folder, args.messages))
     findings = check_folder(args.folder, args.messages)
     for finding in findings:
         print(finding)
     count = len(read_templates(args.folder)) if args.folder.is_dir() else 0
     print(f"{len(findings)} problem(s) in {count} template file(s) of {_shown(args.folder)}")
     sys.exit(1 if findings else 0)
+
+
+def wording_values(templates: Path, messages: Path) -> dict:
+    """The Helm chart's `wording:` for these folders: journey files by name, message files by their path under the
+    notifier's templates folder (`email/<lang>/<message>.j2`, `email/_layout.mjml`)."""
+    return {
+        "wording": {
+            "journeys": read_templates(templates),  # selection.yaml included
+            "messages": {f"email/{path}": text for path, text in message_files(messages).items()},
+        }
+    }
+
+
+def print_values(templates: Path, messages: Path) -> int:
+    import yaml
+
+    findings = check_folder(templates, messages)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    if findings:
+        print("not written: fix these first (the chart's check would refuse them)", file=sys.stderr)
+        return 1
+
+    class Literal(yaml.SafeDumper):
+        """Files as `|` blocks: the values file reads like the files themselves."""
+
+    def block(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+    Literal.add_representer(str, block)
+    print("# Made by `python -m orchestrator templates values`: helm upgrade ... -f this-file")
+    print(
+        yaml.dump(wording_values(templates, messages), Dumper=Literal, allow_unicode=True, sort_keys=False, width=1000)
+    )
+    return 0
 
 
 async def preview(args: argparse.Namespace) -> int:

@@ -230,3 +230,26 @@ def _after(first: str, then: str) -> int:
 def _message_files() -> dict[str, str]:
     paths = [*SHIPPED_MESSAGES.rglob("*.j2"), SHIPPED_MESSAGES / "_layout.mjml"]
     return {str(p.relative_to(SHIPPED_MESSAGES)): p.read_text() for p in paths}
+
+
+def test_the_emails_the_journey_sends_by_itself_must_exist_in_every_language():
+    files = {p: text for p, text in _message_files().items() if p not in ("de/help_received.j2", "en/welcome_back.j2")}
+    found = findings_for({}, MessageInventory(files))
+    assert any("the journey sends 'help_received' by itself, and there is no de file" in f for f in found)
+    assert any("the journey sends 'welcome_back' by itself, and there is no en file" in f for f in found)
+
+
+def test_the_helm_values_of_the_wording_hold_every_file_as_it_is(tmp_path, capsys):
+    import yaml
+
+    with pytest.raises(SystemExit) as done:
+        main(["values", str(TEMPLATES)])
+    wording = yaml.safe_load(capsys.readouterr().out)["wording"]
+    assert done.value.code == 0
+    assert wording["journeys"] == SHIPPED
+    assert wording["messages"] == {f"email/{path}": text for path, text in _message_files().items()}
+    for name, text in {**SHIPPED, **edited("kind: survey ", "kind: poll ")}.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(SystemExit) as refused:
+        main(["values", str(tmp_path)])
+    assert refused.value.code == 1 and "kind" in capsys.readouterr().err, "wording that fails the check is not written"

@@ -33,7 +33,8 @@ class Forms:
     survey_errors: dict[str, str] = field(default_factory=dict)
     help_values: dict[str, Any] = field(default_factory=dict)
     help_errors: dict[str, str] = field(default_factory=dict)
-    done: str | None = None  # "help" or "survey": the post that just went through
+    contact_error: bool = False  # the contact preference form came without a choice
+    done: str | None = None  # "help", "survey" or "contact": the post that just went through
 
 
 def page_language(requested: str | None, page_locale: str | None) -> str:
@@ -109,6 +110,8 @@ def customer_page(
             comment_limit=COMMENT_LIMIT,
             other_limit=OTHER_LIMIT,
             help_action=f"{base}/help?lang={lang}",
+            contact_action=f"{base}/contact?lang={lang}",
+            marketing_consent=bool(page.marketing_consent),
             help_topics=HELP_TOPICS,
             reach_by=REACH_BY,
             help_limit=HELP_MESSAGE_LIMIT,

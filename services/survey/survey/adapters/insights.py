@@ -78,6 +78,7 @@ async def insights(
             .limit(comments)
         )
     ).all()
+    pages = await customer_page_figures(session, start=start, end=end, segment=segment, template=template)
     months = await _by_month(
         session, in_range, [surveys.c.created_at >= start, surveys.c.created_at < end, *scoped(surveys)]
     )
@@ -89,6 +90,7 @@ async def insights(
         "plan": plan,
         "template": template,
         "by_month": months,
+        "customer_pages": pages,
         "surveys_sent": sent,
         "surveys_answered": answered,
         "response_rate": round(answered / sent, 4) if sent else None,
@@ -113,6 +115,47 @@ async def insights(
             for c in latest
         ],
     }
+
+
+# Per template and variant, the pages of the journeys cancelled in the window and what their customers did there:
+# counts from page_activity (no one is followed beyond their own journey's record), and the reactivations that
+# came after a first visit. One statement.
+PAGE_FIGURES = sa.text(
+    """
+    SELECT p.template, p.variant, count(*) AS pages, count(a.visits) AS visited,
+           CAST(coalesce(sum(a.visits), 0) AS bigint) AS visits,
+           CAST(coalesce(sum(a.help_requests), 0) AS bigint) AS help_requests,
+           CAST(coalesce(sum(a.export_clicks), 0) AS bigint) AS export_clicks,
+           CAST(coalesce(sum(a.come_back_clicks), 0) AS bigint) AS come_back_clicks,
+           CAST(coalesce(sum(a.opt_ins), 0) AS bigint) AS marketing_opt_ins,
+           CAST(coalesce(sum(a.opt_outs), 0) AS bigint) AS marketing_opt_outs,
+           count(*) FILTER (WHERE p.reactivated_at > a.first_visit) AS reactivated_after_visit
+    FROM customer_pages p
+    LEFT JOIN LATERAL (
+        SELECT sum(count) FILTER (WHERE what = 'visit') AS visits,
+               min(first_at) FILTER (WHERE what = 'visit') AS first_visit,
+               sum(count) FILTER (WHERE what = 'help_request') AS help_requests,
+               sum(count) FILTER (WHERE what = 'export_click') AS export_clicks,
+               sum(count) FILTER (WHERE what = 'come_back_click') AS come_back_clicks,
+               sum(count) FILTER (WHERE what = 'marketing_opt_in') AS opt_ins,
+               sum(count) FILTER (WHERE what = 'marketing_opt_out') AS opt_outs
+        FROM page_activity WHERE journey_id = p.journey_id
+    ) a ON true
+    WHERE p.cancelled_at >= :start AND p.cancelled_at < :end
+      AND (CAST(:segment AS text) IS NULL OR p.segment = :segment)
+      AND (CAST(:template AS text) IS NULL OR p.template = :template)
+    GROUP BY p.template, p.variant
+    ORDER BY p.template, p.variant NULLS FIRST
+    """
+)
+
+
+async def customer_page_figures(
+    session: AsyncSession, *, start: datetime, end: datetime, segment: str | None, template: str | None
+) -> list[dict]:
+    """What leaving customers did on their own pages, per template and variant (journeys cancelled in the window)."""
+    rows = await session.execute(PAGE_FIGURES, {"start": start, "end": end, "segment": segment, "template": template})
+    return [dict(row._mapping) for row in rows]
 
 
 async def _by_month(session: AsyncSession, answered: list, sent: list) -> list[dict]:

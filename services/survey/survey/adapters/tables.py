@@ -76,6 +76,7 @@ customer_pages = sa.Table(
     sa.Column("account_manager", sa.Text, nullable=True),
     sa.Column("erased_at", TZ, nullable=True),
     sa.Column("valid_until", TZ, nullable=False),
+    sa.Column("marketing_consent", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # "I need help" from the page: what the customer wrote (erased with the journey) and how to reach them.
@@ -108,8 +109,21 @@ page_activity = sa.Table(
     sa.Index("ix_page_activity_first", "first_at"),
 )
 
+# Every contact preference a customer chose on their page: the consent record (no personal data; kept after erasure).
+consents = sa.Table(
+    "page_consents",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("journey_id", sa.Text, nullable=False),
+    sa.Column("marketing_consent", sa.Boolean, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("recorded_at", TZ, nullable=False),
+    sa.Index("ix_page_consents_journey", "journey_id", "recorded_at"),
+)
+
 __all__ = [
     "answers",
+    "consents",
     "customer_pages",
     "dead_letters",
     "help_requests",

@@ -123,6 +123,11 @@ def help_request(form: dict[str, str]) -> HelpRequest:
     return HelpRequest(topic, message or None, reach_by, phone if reach_by == "phone" else None)
 
 
+def marketing_choice(form: dict[str, str]) -> bool | None:
+    """The contact preference form: offers by email after leaving, "yes" or "no"; None for anything else."""
+    return {"yes": True, "no": False}.get(form.get("marketing", ""))
+
+
 def _clean_text(text: str) -> str:
     kept = "".join(c for c in text.replace("\r\n", "\n") if c in "\n\t" or (c.isprintable() and c != "\x00"))
     return kept.strip()

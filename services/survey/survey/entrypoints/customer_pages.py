@@ -19,7 +19,7 @@ from shared.rate_limit import RateLimit
 from survey.adapters.customer_page_view import Forms, HelpSent, customer_page, help_errors, page_language, page_message
 from survey.adapters.pages import field_errors
 from survey.domain.answers import Answer, form_values
-from survey.domain.customer_page import HelpRequestInvalid, Journey, help_request, outlook
+from survey.domain.customer_page import HelpRequestInvalid, Journey, help_request, marketing_choice, outlook
 from survey.service_layer import customer_pages
 from survey.service_layer.handlers import Topics, answer_survey, survey_of_journey
 
@@ -60,7 +60,7 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             found = await customer_pages.find_page(session, token)
         if found is not None and _outlook(found, s.clock()).state != "expired":
             s.visits.add(found)
-        return _page(token, found, lang, Forms(done=done if done in ("help", "survey") else None))
+        return _page(token, found, lang, Forms(done=done if done in ("help", "survey", "contact") else None))
 
     @router.post(
         "/p/{token}/help",
@@ -86,6 +86,28 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
                 found, asked, session, results_topic=s.results_topic, now=s.clock(), keyring=keyring
             )
         return _back(token, lang, "help")
+
+    @router.post(
+        "/p/{token}/contact",
+        response_class=HTMLResponse,
+        responses=documented_pages(303, 404, 409, 410, 413, 422, 429),
+        summary="The customer's contact preference (offers by email after leaving: marketing=yes or no)",
+    )
+    async def choose_contact(token: PlainPath, request: Request, lang: PlainQuery = None) -> Response:
+        if isinstance(form := await _posted(token, request, lang), Response):
+            return form
+        async with s.sessions() as session, session.begin():
+            found = await customer_pages.find_page(session, token)
+            if found is None or not _outlook(found, s.clock()).offers_help:
+                return _page(token, found, lang, Forms(), status=409 if found is not None else None)
+            consent = marketing_choice(form)
+            if consent is None:
+                return _page(token, found, lang, Forms(contact_error=True), status=422)
+            keyring = Keyring(session, s.keyring_schema)
+            await customer_pages.change_marketing_consent(
+                found, consent, session, results_topic=s.results_topic, now=s.clock(), keyring=keyring
+            )
+        return _back(token, lang, "contact")
 
     @router.post(
         "/p/{token}/survey",

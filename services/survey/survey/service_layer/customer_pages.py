@@ -11,24 +11,32 @@ from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.events.commands import CustomerAskedForHelp, UpdateCustomerPage
+from shared.events.commands import CustomerAskedForHelp, CustomerChangedMarketingConsent, UpdateCustomerPage
 from shared.events.envelope import new_event
 from shared.keyring import Keyring
 from shared.logging import get_logger
 from shared.outbox.step_results import queue_signed
-from shared.sealing import Unreadable, unseal
+from shared.sealing import Unreadable, seal, unseal
 from shared.worker import Worker
-from survey.adapters.tables import customer_pages, help_requests
+from survey.adapters.tables import consents, customer_pages, help_requests
 from survey.domain import customer_page
 from survey.domain.customer_page import HelpRequest
 from survey.domain.tokens import token_hash  # the same SHA-256 as a survey link's
 
 SOURCE = "offboarding/survey"
-ACTIVITY = ("visit", "help_request", "export_click", "come_back_click", "survey_answer")
+ACTIVITY = (
+    "visit",
+    "help_request",
+    "export_click",
+    "come_back_click",
+    "survey_answer",
+    "marketing_opt_in",
+    "marketing_opt_out",
+)
 PAGE_ACTIVITY = Counter(
     "survey_customer_page_activity_total",
     "What leaving customers did on their own page (visits, help requests, export and come-back clicks, survey "
-    "answers), per journey template and experiment variant",
+    "answers, contact preferences changed), per journey template and experiment variant",
     ["what", "template", "variant"],
 )
 log = get_logger(__name__)
@@ -43,8 +51,8 @@ async def update_page(
     command: UpdateCustomerPage, session: AsyncSession, *, keyring: Keyring, rules: PageRules
 ) -> None:
     """Keep what the orchestrator says the page shows; an update older than the one kept is ignored (Kafka keeps
-    a journey's order, a replayed one does not), and nothing changes an erased page. The first update fixes the
-    link: later ones cannot move the page to another token."""
+    a journey's order, a replayed one does not), and nothing changes an erased page. A newer update may carry a
+    new link (support revoked the old one): the old link then opens nothing."""
     manager = None
     if command.sealed_account_manager is not None:
         keys = (await keyring.get([command.journey_id])).get(command.journey_id)
@@ -71,6 +79,7 @@ async def update_page(
             "reactivated_at",
             "ended_at",
             "updated_at",
+            "marketing_consent",
         }
     ) | {
         "token_hash": command.page_token_hash,
@@ -78,7 +87,7 @@ async def update_page(
         "valid_until": customer_page.valid_until(command.effective_at, command.deletion_at, rules.kept_after_end),
     }
     statement = insert(customer_pages).values(values)
-    changing = {k: statement.excluded[k] for k in values if k not in ("journey_id", "token_hash")}
+    changing = {k: statement.excluded[k] for k in values if k != "journey_id"}
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[customer_pages.c.journey_id],
@@ -116,8 +125,9 @@ async def find_page(session: AsyncSession, token: str) -> sa.Row | None:
 async def request_help(
     page: sa.Row, request: HelpRequest, session: AsyncSession, *, results_topic: str, now: datetime, keyring: Keyring
 ) -> uuid.UUID:
-    """Keep what the customer wrote (erased with the journey) and tell the orchestrator (topic and how to reach
-    them only): support's attention list and the journey's timeline show it."""
+    """Keep what the customer wrote (erased with the journey) and tell the orchestrator: the topic and how to reach
+    them for support's attention list and the journey's timeline, their words and phone number sealed with the
+    journey's key for the helpdesk (b2b) hand-over."""
     request_id = uuid.uuid4()
     await session.execute(
         sa.insert(help_requests).values(
@@ -138,12 +148,56 @@ async def request_help(
         topic=request.topic,
         reach_by=request.reach_by,
         requested_at=now,
+        sealed_help=await _sealed(keyring, page.journey_id, {"message": request.message, "phone": request.phone}),
     )
     event = new_event(told.event_type, SOURCE, told.model_dump(mode="json"), subject=page.journey_id)
     await queue_signed(session, [(results_topic, page.subscription_id, event)], keyring)
     await count(session, page, "help_request", now)
     log.info("help_requested", journey_id=page.journey_id, topic=request.topic)
     return request_id
+
+
+async def _sealed(keyring: Keyring, journey_id: str, value: dict):
+    keys = (await keyring.get([journey_id])).get(journey_id)
+    return seal(keys.seal, journey_id, value) if keys is not None and keys.seal is not None else None
+
+
+async def change_marketing_consent(
+    page: sa.Row, consent: bool, session: AsyncSession, *, results_topic: str, now: datetime, keyring: Keyring
+) -> bool:
+    """The customer's contact preference, as chosen on their page: a consent record, the page's own copy (shown at
+    once), and the orchestrator told (the journey's marketing_consent). Choosing what is already set records
+    nothing. False then."""
+    if page.marketing_consent == consent:
+        return False
+    consent_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(consents).values(
+            id=consent_id,
+            journey_id=page.journey_id,
+            marketing_consent=consent,
+            source="customer_page",
+            recorded_at=now,
+        )
+    )
+    await session.execute(
+        sa.update(customer_pages)
+        .where(customer_pages.c.journey_id == page.journey_id)
+        .values(marketing_consent=consent)
+    )
+    told = CustomerChangedMarketingConsent(
+        journey_id=page.journey_id,
+        subscription_id=page.subscription_id,
+        customer_id=page.customer_id,
+        consent_id=str(consent_id),
+        marketing_consent=consent,
+        changed_at=now,
+    )
+    event = new_event(told.event_type, SOURCE, told.model_dump(mode="json"), subject=page.journey_id)
+    await queue_signed(session, [(results_topic, page.subscription_id, event)], keyring)
+    await count(session, page, "marketing_opt_in" if consent else "marketing_opt_out", now)
+    log.info("marketing_consent_changed", journey_id=page.journey_id, marketing_consent=consent)
+    return True
 
 
 COUNT_MANY = sa.text(

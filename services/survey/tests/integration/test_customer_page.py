@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from shared.events.commands import ErasePersonalData, UpdateCustomerPage
-from shared.sealing import seal
+from shared.sealing import Sealed, seal, unseal
 from shared.testing import read_topic, wait_until
-from survey.adapters.tables import customer_pages, help_requests, page_activity
+from survey.adapters.tables import consents, customer_pages, help_requests, page_activity
 from survey.bootstrap import bootstrap
 from survey.service_layer.customer_pages import VisitTally, token_hash
 
@@ -97,6 +97,11 @@ async def test_the_page_follows_the_journey_and_takes_help_and_the_survey(settin
             kept = (await session.execute(sa.select(help_requests))).all()
             activity = dict((await session.execute(sa.select(page_activity.c.what, page_activity.c.count))).all())
         (answer,) = await orchestrator.answers({journey_id})
+        async with client(survey) as http:
+            window = {"from": (first.cancelled_at - timedelta(minutes=1)).isoformat(), "template": "b2b-voluntary"}
+            figures = (
+                await http.get("/v1/insights", params=window, headers={"Authorization": "Bearer viewer-token"})
+            ).json()["customer_pages"]
 
     assert page.status_code == 200 and 'lang="en"' in page.text
     assert "Your Pro subscription is cancelled" in page.text and "(in 12 days)" in page.text
@@ -124,8 +129,60 @@ async def test_the_page_follows_the_journey_and_takes_help_and_the_survey(settin
         "billing",
         "email",
     )
-    assert "message" not in asked["data"], "what the customer wrote stays in the survey service"
+    assert "message" not in asked["data"], "what the customer wrote travels only sealed"
+    words = unseal(keys.seal, Sealed.model_validate(asked["data"]["sealed_help"]))
+    assert words == {"message": request.message, "phone": None}
     assert activity == {"visit": 5, "help_request": 1, "survey_answer": 1, "export_click": 1}
+    (row,) = [f for f in figures if f["template"] == "b2b-voluntary"]
+    assert (row["pages"], row["visited"], row["visits"], row["help_requests"], row["export_clicks"]) == (1, 1, 5, 1, 1)
+    assert row["reactivated_after_visit"] == 0
+
+
+async def test_the_contact_preference_is_a_consent_record_told_to_the_orchestrator_and_a_new_link_moves_the_page(
+    settings_for,
+):
+    settings = settings_for()
+    async with running(bootstrap(settings)) as survey, Orchestrator(settings) as orchestrator:
+        journey_id, token, new_token = str(uuid.uuid4()), secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        keys = await orchestrator.keys(journey_id)
+        first = page_update(journey_id, token, keys, marketing_consent=False)
+        await orchestrator.send(str(uuid.uuid4()), first)
+        await wait_until(lambda: page_of(survey, journey_id))
+        async with client(survey) as http:
+            hostile = await http.post(f"/p/{token}/contact", headers=FORM, content=f"marketing={HOSTILE}")
+            opted_in = await http.post(f"/p/{token}/contact", headers=FORM, content="marketing=yes")
+            shown = await http.get(opted_in.headers["location"])
+            again = await http.post(f"/p/{token}/contact", headers=FORM, content="marketing=yes")
+            opted_out = await http.post(f"/p/{token}/contact", headers=FORM, content="marketing=no")
+        told = await read_topic(
+            settings.kafka_bootstrap_servers,
+            settings.topic_step_results,
+            until=lambda rs: sum(json.loads(r.value)["type"].endswith("marketing_consent_changed") for r in rs) >= 2,
+        )
+        # Support gave the page a new link: the orchestrator's next update carries its hash.
+        moved = page_update(journey_id, new_token, keys, updated_at=datetime.now(UTC), marketing_consent=False)
+        await orchestrator.send(str(uuid.uuid4()), moved)
+
+        async def moved_to_the_new_link():
+            found = await page_of(survey, journey_id)
+            return found is not None and found.token_hash == token_hash(new_token)
+
+        await wait_until(moved_to_the_new_link)
+        async with client(survey) as http:
+            old_link, new_link = await http.get(f"/p/{token}"), await http.get(f"/p/{new_token}")
+        async with survey.sessions() as session:
+            records = (await session.execute(sa.select(consents).where(consents.c.journey_id == journey_id))).all()
+    assert hostile.status_code == 422 and "Choose yes or no." in hostile.text
+    assert opted_in.status_code == 303 and "now and then we may email you an offer" in shown.text
+    assert "Your choice is saved" in shown.text
+    assert again.status_code == 303 and opted_out.status_code == 303
+    assert [(r.marketing_consent, r.source) for r in sorted(records, key=lambda r: r.recorded_at)] == [
+        (True, "customer_page"),
+        (False, "customer_page"),
+    ], "one record per change; choosing what is already set records nothing"
+    changes = [json.loads(r.value)["data"] for r in told if json.loads(r.value)["type"].endswith("consent_changed")]
+    assert [(c["journey_id"], c["marketing_consent"]) for c in changes] == [(journey_id, True), (journey_id, False)]
+    assert old_link.status_code == 404 and new_link.status_code == 200
 
 
 async def _status_is(survey, journey_id: str, status: str) -> bool:

@@ -68,12 +68,24 @@ def visit(pages: dict[str, str], base: str) -> dict:
         navigate(driver, driver.find_element(By.XPATH, "//section[@id='help']//button[@type='submit']"))
         seen["help_sent"] = driver.find_element(By.CSS_SELECTOR, "#help .done").text
         seen[("help_requested", "en", 375, False)] = look(driver, "help-requested-en", 375)
+        driver.get(f"{base}/p/{pages['active']}?lang=de")
+        seen[("help_requested", "de", 375, False)] = look(driver, "help-requested-de", 375)
+        driver.get(f"{base}/p/{pages['active']}?lang=en")
         driver.find_element(By.XPATH, "//label[contains(., 'It is too expensive')]").click()
         driver.find_element(By.XPATH, "//fieldset[legend[@id='score']]//label[normalize-space()='7']").click()
         navigate(driver, driver.find_element(By.XPATH, "//section[@id='survey']//button[@type='submit']"))
         seen["survey_done"] = driver.find_element(By.CSS_SELECTOR, "#survey p").text
         for width in (375, 1280):
             seen[("survey_answered", "en", width, False)] = look(driver, "survey-answered-en", width)
+        driver.get(f"{base}/p/{pages['active']}?lang=de")
+        seen[("survey_answered", "de", 375, False)] = look(driver, "survey-answered-de", 375)
+        # The contact preference: yes, saved, shown at once.
+        driver.get(f"{base}/p/{pages['active']}?lang=en")
+        driver.find_element(By.XPATH, "//section[@id='contact']//input[@value='yes']").click()
+        navigate(driver, driver.find_element(By.XPATH, "//section[@id='contact']//button[@type='submit']"))
+        seen["contact_saved"] = driver.find_element(By.CSS_SELECTOR, "#contact .done").text
+        seen["contact_now"] = driver.find_element(By.CSS_SELECTOR, "#contact .done + p").text
+        seen[("contact_saved", "en", 375, False)] = look(driver, "contact-saved-en", 375)
         return seen
     finally:
         driver.quit()
@@ -127,11 +139,13 @@ async def test_the_customer_page_in_every_state_in_chromium(settings_for):
         "erased": "Ihre personenbezogenen Daten wurden gelöscht",
     }, "the German page (the last one looked at per state)"
     looks = {key: value for key, value in seen.items() if isinstance(key, tuple) and len(key) == 4}
-    assert len(looks) == 5 * 2 * 2 * 2 + 3
+    assert len(looks) == 5 * 2 * 2 * 2 + 6
     assert {key: v["axe"] for key, v in looks.items() if v["axe"]} == {}, "WCAG: axe finds nothing"
     assert {key: v["sideways"] for key, v in looks.items() if v["sideways"]} == {}, "nothing scrolls sideways"
     assert "We got your request" in seen["help_sent"] and "My data and its export" in seen["help_sent"]
     assert seen["survey_done"] == "Thank you: your answer has reached us."
+    assert seen["contact_saved"].startswith("Your choice is saved")
+    assert "now and then we may email you an offer" in seen["contact_now"]
 
 
 async def page_of_token(survey, token: str):

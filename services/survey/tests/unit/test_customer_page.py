@@ -15,6 +15,7 @@ from survey.domain.customer_page import (
     HelpRequestInvalid,
     Journey,
     help_request,
+    marketing_choice,
     outlook,
     valid_until,
 )
@@ -119,6 +120,7 @@ def _row(**changes):
         "erased_at": None,
         "account_manager": HOSTILE,
         "valid_until": JOURNEY.valid_until,
+        "marketing_consent": False,
     }
     return SimpleNamespace(**(fields | changes))
 
@@ -161,3 +163,32 @@ def test_the_page_in_each_state_shows_its_own_words_and_hostile_text_as_text(lan
     latest = SimpleNamespace(topic="billing", reach_by="phone", requested_at=NOW)
     helped = _render(_row(), lang, latest=latest, forms=Forms(done="help"))
     assert t["help_topics"]["billing"] in helped and 'role="status"' in helped
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_contact_preference_shows_the_journeys_consent_and_offers_the_other(lang):
+    t = WORDS[lang]
+    without = _render(_row(), lang)
+    assert t["contact_no"] in without and t["contact_yes"] not in without
+    assert '<input type="radio" name="marketing" value="no" checked>' in without
+    agreed = _render(_row(marketing_consent=True), lang, forms=Forms(done="contact"))
+    assert t["contact_yes"] in agreed and t["contact_saved"] in agreed
+    assert '<input type="radio" name="marketing" value="yes" checked>' in agreed
+    refused = _render(_row(), lang, forms=Forms(contact_error=True))
+    assert t["contact_error"] in refused and 'role="alert"' in refused
+    erased = _render(_row(erased_at=NOW, account_manager=None, status="completed"), lang)
+    assert 'id="contact"' not in erased, "after erasure there is nobody to write to"
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ({"marketing": "yes"}, True),
+        ({"marketing": "no"}, False),
+        ({"marketing": "YES"}, None),
+        ({}, None),
+        ({"marketing": "yes\r\nBcc: x@evil.example"}, None),
+    ],
+)
+def test_the_contact_form_takes_yes_or_no_and_nothing_else(form, expected):
+    assert marketing_choice(form) is expected
