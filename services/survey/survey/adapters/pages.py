@@ -70,8 +70,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             ["The link may be incomplete. Please open it again from the email, or copy the whole address."],
         ),
         "cross_site": (
-            "This answer did not come from the survey page",
-            ["It was not taken. To answer, please open the link in the email and use the form there."],
+            "This form was not sent from our page",
+            ["It was not taken. Please open the link in the email and use the form there."],
         ),
     },
     "de": {
@@ -135,11 +135,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             ],
         ),
         "cross_site": (
-            "Diese Antwort kam nicht von der Umfrageseite",
-            [
-                "Sie wurde nicht angenommen. Um zu antworten, öffnen Sie bitte den Link aus der E-Mail und "
-                "nutzen Sie das Formular dort."
-            ],
+            "Dieses Formular wurde nicht von unserer Seite gesendet",
+            ["Es wurde nicht angenommen. Bitte öffnen Sie den Link aus der E-Mail und nutzen Sie das Formular dort."],
         ),
     },
 }

@@ -55,7 +55,7 @@ async def test_every_page_and_error_page_is_hardened_and_a_cross_site_post_is_re
     for response in [*pages, foreign, sibling, null, own]:
         hardened(response)
     assert (foreign.status_code, sibling.status_code, null.status_code) == (403, 403, 403)
-    assert "did not come from the survey page" in foreign.text
+    assert "was not sent from our page" in foreign.text
     assert stored_before == 0, "nothing refused was stored"
     assert own.status_code == 200 and await _answers(survey, command.journey_id) == 1
 
@@ -148,7 +148,7 @@ async def test_in_chromium_another_site_can_neither_frame_the_survey_nor_answer_
     assert not [m for m in seen["own_console"] if "Content Security Policy" in m], seen["own_console"]
     assert seen["own_styled"] == "solid", "the page's own styles apply under the policy"
     assert seen["framed_form"] == 0 and not seen["framed_url"].startswith("http://127.0.0.1:" + str(port))
-    assert seen["posted_heading"] == "This answer did not come from the survey page"
+    assert seen["posted_heading"] == "This form was not sent from our page"
     assert stored == 0
 
 
