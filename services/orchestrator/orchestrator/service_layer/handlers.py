@@ -5,6 +5,7 @@ statements rather than a few per message. They know nothing of Kafka or HTTP."""
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry.trace import SpanKind
 
@@ -134,33 +135,28 @@ async def record_unsubscribes(told: list[CustomerUnsubscribed], uow: UnitOfWork)
     known = [(ident, t.unsubscribed_at) for t in told if (ident := _uuid(t.journey_id)) is not None]
     new = await uow.notices.record_unsubscribes(known)
     now = uow.clock()
-    loaded = await uow.journeys.get_many([row.journey_id for row in new])
-    changed = [
-        journey
-        for row in new
-        if (journey := loaded.get(row.journey_id)) is not None
-        and journey.marketing_consent_changed(False, row.unsubscribed_at, now, source="unsubscribe_link")
-    ]
-    if changed:
-        await uow.commit_journeys(changed=changed)
+    await _change_journeys(
+        uow,
+        [(row.journey_id, row) for row in new],
+        lambda journey, row: journey.marketing_consent_changed(
+            False, row.unsubscribed_at, now, source="unsubscribe_link"
+        ),
+    )
     log.info("unsubscribes_recorded", received=len(told), new=len(new))
 
 
 async def record_marketing_consents(told: list[CustomerChangedMarketingConsent], uow: UnitOfWork) -> None:
     """The contact preferences customers chose on their pages: each journey's marketing_consent, on its timeline.
     The survey service keeps the consent records themselves."""
-    loaded = await uow.journeys.get_many([ident for t in told if (ident := _uuid(t.journey_id)) is not None])
     now = uow.clock()
-    changed: dict[uuid.UUID, Journey] = {}
-    for t in sorted(told, key=lambda t: t.changed_at):
-        journey = loaded.get(_uuid(t.journey_id))
-        if journey is not None and journey.marketing_consent_changed(
+    changed = await _change_journeys(
+        uow,
+        [(ident, t) for t in sorted(told, key=lambda t: t.changed_at) if (ident := _uuid(t.journey_id))],
+        lambda journey, t: journey.marketing_consent_changed(
             t.marketing_consent, t.changed_at, now, source="customer_page"
-        ):
-            changed[journey.id] = journey
-    if changed:
-        await uow.commit_journeys(changed=list(changed.values()))
-    log.info("marketing_consents_recorded", received=len(told), changed=len(changed))
+        ),
+    )
+    log.info("marketing_consents_recorded", received=len(told), changed=changed)
 
 
 async def record_help_requests(told: list[CustomerAskedForHelp], uow: UnitOfWork) -> None:
@@ -172,13 +168,11 @@ async def record_help_requests(told: list[CustomerAskedForHelp], uow: UnitOfWork
         if (ident := _uuid(t.journey_id)) is not None and (request := _uuid(t.request_id)) is not None
     ]
     new = await uow.notices.record_help_requests(rows)
-    fresh = [t for t in told if _uuid(t.request_id) in new]
-    loaded = await uow.journeys.get_many([_uuid(t.journey_id) for t in fresh])
     now = uow.clock()
-    changed: dict[uuid.UUID, Journey] = {}
-    for t in fresh:
-        journey = loaded.get(_uuid(t.journey_id))
-        if journey is not None and journey.help_requested(
+    answered = await _change_journeys(
+        uow,
+        [(_uuid(t.journey_id), t) for t in told if _uuid(t.request_id) in new],  # new: its ids are well-formed
+        lambda journey, t: journey.help_requested(
             request_id=t.request_id,
             topic=t.topic,
             reach_by=t.reach_by,
@@ -186,11 +180,23 @@ async def record_help_requests(told: list[CustomerAskedForHelp], uow: UnitOfWork
             sealed_help=t.sealed_help.model_dump() if t.sealed_help else None,
             now=now,
             policy=uow.policy,
-        ):
+        ),
+    )
+    log.info("help_requests_recorded", received=len(told), new=len(new), answered=answered)
+
+
+async def _change_journeys(uow: UnitOfWork, told: list[tuple[uuid.UUID, Any]], change) -> int:
+    """Load the journeys told of (journey id, what was told, in order), let `change(journey, told)` decide on each,
+    and save those it changed, in the caller's transaction. Returns how many changed."""
+    loaded = await uow.journeys.get_many(list({journey_id for journey_id, _ in told}))
+    changed: dict[uuid.UUID, Journey] = {}
+    for journey_id, what in told:
+        journey = loaded.get(journey_id)
+        if journey is not None and change(journey, what):
             changed[journey.id] = journey
     if changed:
         await uow.commit_journeys(changed=list(changed.values()))
-    log.info("help_requests_recorded", received=len(told), new=len(new), answered=len(changed))
+    return len(changed)
 
 
 async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: UnitOfWork) -> None:
@@ -204,24 +210,20 @@ async def record_delivery_feedback(told: list[DeliveryFeedbackReported], uow: Un
         if (ident := _uuid(t.journey_id)) is not None
     ]
     new = await uow.notices.record_delivery_feedback(rows)
-    unreachable = [row for row in new if row.kind in ("hard", "complaint")]
-    loaded = await uow.journeys.get_many([row.journey_id for row in unreachable])
-    changed: dict[uuid.UUID, Journey] = {}
     now = uow.clock()
-    for row in unreachable:
-        journey = loaded.get(row.journey_id)
-        if journey is not None and journey.email_unreachable(
+    handed_over = await _change_journeys(
+        uow,
+        [(row.journey_id, row) for row in new if row.kind in ("hard", "complaint")],
+        lambda journey, row: journey.email_unreachable(
             step_name=row.step,
             kind=row.kind,
             reason_code=row.reason_code,
             occurred_at=row.occurred_at,
             now=now,
             policy=uow.policy,
-        ):
-            changed[journey.id] = journey
-    if changed:
-        await uow.commit_journeys(changed=list(changed.values()))
-    log.info("delivery_feedback_recorded", received=len(told), new=len(new), handed_over=len(changed))
+        ),
+    )
+    log.info("delivery_feedback_recorded", received=len(told), new=len(new), handed_over=handed_over)
 
 
 async def record_survey_answer(answer: SurveyResponseSubmitted, uow: UnitOfWork) -> None:

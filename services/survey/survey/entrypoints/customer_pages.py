@@ -73,8 +73,8 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             return form
         async with s.sessions() as session, session.begin():
             found = await customer_pages.find_page(session, token)
-            if found is None or not _outlook(found, s.clock()).offers_help:
-                return _page(token, found, lang, Forms(), status=409 if found is not None else None)
+            if (refusal := _closed_to_forms(token, found, lang)) is not None:
+                return refusal
             try:
                 asked = help_request(form)
             except HelpRequestInvalid as exc:
@@ -98,8 +98,8 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             return form
         async with s.sessions() as session, session.begin():
             found = await customer_pages.find_page(session, token)
-            if found is None or not _outlook(found, s.clock()).offers_help:
-                return _page(token, found, lang, Forms(), status=409 if found is not None else None)
+            if (refusal := _closed_to_forms(token, found, lang)) is not None:
+                return refusal
             consent = marketing_choice(form)
             if consent is None:
                 return _page(token, found, lang, Forms(contact_error=True), status=422)
@@ -185,6 +185,12 @@ def customer_page_router(setup: PageSetup) -> APIRouter:
             forms=forms,
         )
         return HTMLResponse(html, status_code=status or 200)
+
+    def _closed_to_forms(token: str, found, lang: str | None) -> Response | None:
+        """The page as it is when it takes no help request or contact choice (unknown, expired, erased: 409)."""
+        if found is None or not _outlook(found, s.clock()).offers_help:
+            return _page(token, found, lang, Forms(), status=409 if found is not None else None)
+        return None
 
     async def _posted(token: str, request: Request, lang: str | None) -> dict[str, str] | Response:
         """A form post's fields, or the answer refusing it: too many posts on this page (429), too large (413)."""
