@@ -20,7 +20,7 @@ kafka_as = $(if $(filter 1,$(SECURE)),env KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(or
 	KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME=$(1) \
 	KAFKA_SASL_PASSWORD=dev-$(1)-password KAFKA_SSL_CAFILE=$(LOCAL)/kafka/tls/ca.pem)
 
-.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample dns-records redrive-dlq browser soak test test-attacks test-unit lint fmt docs-experience bench clean
+.PHONY: bench-peer help sync infra-up infra-down infra-status run traces lint-deploy chaos publish-sample dns-records redrive-dlq browser soak test test-attacks test-unit lint fmt docs-config docs-experience bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ lint: sync ## ruff: lint and formatting check; the journey templates and their m
 
 lint-deploy: sync ## the Helm chart: lint and render it into deploy/helm/rendered/ (builds helm from its Go module once)
 	@deploy/helm/render.sh
+
+docs-config: sync ## docs/configuration.md and services/*/.env.example, from the settings classes
+	$(UV) run --frozen python tests/docs/configuration.py
 
 docs-experience: sync ## docs/customer-experience.md: rewrite its catalogue, copy the screenshots `make test` made into docs/images/
 	$(UV) run --frozen python tests/docs/experience.py --images

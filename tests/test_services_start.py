@@ -3,6 +3,7 @@
 import asyncio
 import importlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,8 @@ from alembic.migration import MigrationContext
 from pydantic_settings import BaseSettings
 
 from shared.runtime import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +76,8 @@ async def test_ops_routes_answer(name, database_url, kafka_bootstrap, unique_nam
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=runtime.http_app), base_url="http://test"
         ) as client:
-            assert (await client.get("/healthz")).json() == {"status": "ok"}
+            version = re.search(r'^version = "(.+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
+            assert (await client.get("/healthz")).json() == {"status": "ok", "version": version}
             ready = await client.get("/readyz")
             assert ready.status_code == 200, ready.text
             checks = ready.json()["checks"]

@@ -2,6 +2,7 @@
 (tests/deploy/test_helm.py) recomputes it, so a chart changed without `make lint-deploy` fails CI.
 
     python deploy/helm/digest.py [VALUES_FILE]
+    python deploy/helm/digest.py --readme      # what the chart's README.md was made from
 """
 
 import hashlib
@@ -19,5 +20,16 @@ def digest(values: Path | None = None) -> str:
     return sha.hexdigest()
 
 
+def readme_digest() -> str:
+    """What the chart's README (made by helm-docs) is made from: the values file and the README's template."""
+    sha = hashlib.sha256()
+    for name in ("values.yaml", "README.md.gotmpl", "Chart.yaml"):
+        sha.update(name.encode() + b"\0" + (CHART / name).read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
 if __name__ == "__main__":
-    print(digest(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None))
+    if sys.argv[1:] == ["--readme"]:
+        print(readme_digest())
+    else:
+        print(digest(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None))

@@ -13,6 +13,19 @@ if [ ! -x "$HELM" ]; then
   GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
     || die "building helm failed"
 fi
+HELM_DOCS="$LOCAL_DIR/tools/bin/helm-docs"
+HELM_DOCS_VERSION=v1.14.2
+if [ ! -x "$HELM_DOCS" ]; then
+  say "building helm-docs $HELM_DOCS_VERSION from its Go module (once)"
+  GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "github.com/norwoodj/helm-docs/cmd/helm-docs@$HELM_DOCS_VERSION" \
+    || die "building helm-docs failed"
+fi
+# The chart's README: its values table from the comments in values.yaml, ended by the digest of what it was made
+# from (tests/deploy/test_helm.py recomputes it).
+"$HELM_DOCS" --chart-search-root "$HERE/offboarding" --skip-version-footer --log-level warning \
+  || die "helm-docs failed"
+echo "<!-- values digest: $("$VENV_PYTHON" "$HERE/digest.py" --readme) -->" >> "$HERE/offboarding/README.md"
+say "wrote the chart's README"
 mkdir -p "$HERE/rendered"
 for variant in default production inline-secrets wording; do
   values=()

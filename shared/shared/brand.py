@@ -13,6 +13,17 @@ from shared import links
 from shared.text import clean_line
 
 LINK_PLACEHOLDERS = {"subscription_id"}
+# The settings whose defaults are the example company's: production refuses to start with any of them unset.
+EXAMPLE_BRAND_SETTINGS = (
+    "brand_name",
+    "postal_address",
+    "support_email",
+    "privacy_url",
+    "export_url",
+    "reactivate_url",
+    "payment_update_url",
+    "app_url",
+)
 
 
 @dataclass(frozen=True)
@@ -46,13 +57,13 @@ class BrandSettings(BaseModel):
         }
         return data | shared
 
-    brand_name: str = Field("Acme", min_length=1, max_length=100)
-    brand_company: str | None = Field(None, max_length=200)  # the brand name when unset
-    brand_color: str = Field("#0b62d6", pattern=r"^#[0-9a-fA-F]{6}$")
-    brand_logo_url: str | None = Field(None, pattern=r"^https://\S+$", max_length=500)  # else the name as text
-    postal_address: str = Field("1 Example Street, 10115 Berlin, Germany", max_length=300)
-    support_email: str = "support@acme.example"
-    privacy_url: str = Field("https://acme.example/privacy", pattern=r"^https?://\S+$")
+    brand_name: str = Field("Acme", min_length=1, max_length=100)  # the name in headers and footers
+    brand_company: str | None = Field(None, max_length=200)  # the footer's legal name; the brand name when unset
+    brand_color: str = Field("#0b62d6", pattern=r"^#[0-9a-fA-F]{6}$")  # #rrggbb: header line, buttons, links
+    brand_logo_url: str | None = Field(None, pattern=r"^https://\S+$", max_length=500)  # https; else the name
+    postal_address: str = Field("1 Example Street, 10115 Berlin, Germany", max_length=300)  # in every footer
+    support_email: str = "support@acme.example"  # where customers write to
+    privacy_url: str = Field("https://acme.example/privacy", pattern=r"^https?://\S+$")  # your privacy policy
 
     def brand(self) -> Brand:
         return Brand(
@@ -67,11 +78,26 @@ class BrandSettings(BaseModel):
 
     # The company's own pages a message or the customer's page links to ({subscription_id} is filled in,
     # percent-encoded: shared/links.py). The way back may differ per segment (a b2b customer portal, say).
-    export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"
-    reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"
-    reactivate_url_b2b: str | None = None  # the b2b way back; reactivate_url when unset
+    export_url: str = "https://app.acme.example/account/export?subscription={subscription_id}"  # data export
+    reactivate_url: str = "https://app.acme.example/account/reactivate?subscription={subscription_id}"  # way back
+    reactivate_url_b2b: str | None = None  # the b2b way back (a customer portal, say); reactivate_url when unset
+    # Where a customer whose payment failed updates it.
     payment_update_url: str = "https://app.acme.example/account/billing?subscription={subscription_id}"
-    app_url: str = "https://app.acme.example/"
+    app_url: str = "https://app.acme.example/"  # your application
+
+    @model_validator(mode="after")
+    def _own_brand_in_production(self) -> "BrandSettings":
+        """The shipped brand is an example ("Acme", an example street, acme.example links): a production
+        installation that forgot to set its own would mail customers in a made-up company's name."""
+        if getattr(self, "environment", None) == "production":
+            example = [
+                f"{SHARED_PREFIX}{name.upper()}"
+                for name in EXAMPLE_BRAND_SETTINGS
+                if getattr(self, name) == type(self).model_fields[name].default
+            ]
+            if example:
+                raise ValueError(f"the example brand in production: set {', '.join(example)} to your own")
+        return self
 
     @field_validator("export_url", "reactivate_url", "reactivate_url_b2b", "payment_update_url")
     @classmethod

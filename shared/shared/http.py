@@ -3,6 +3,7 @@
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from importlib import metadata
 from typing import Annotated, Any
 
 import pydantic_core
@@ -18,6 +19,9 @@ from starlette.routing import Match
 from shared.events.envelope import describe_validation_error
 from shared.logging import bind_correlation, clear_correlation
 from shared.text import PLAIN_PATTERN, is_plain
+
+# The release this process runs (CHANGELOG.md): every package of the project carries the same version.
+VERSION = metadata.version("offboarding-shared")
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -70,9 +74,9 @@ def ops_router(readiness: ReadinessCheck, details: ReadinessCheck | None = None)
     see without making the service unready), /metrics (Prometheus text)."""
     router = APIRouter(tags=["operations"], responses=documented_errors())
 
-    @router.get("/healthz", summary="Liveness")
+    @router.get("/healthz", summary="Liveness, and the running release's version")
     async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "version": VERSION}
 
     @router.get(
         "/readyz",

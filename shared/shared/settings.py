@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.auth import DEVELOPMENT_TOKENS, parse_tokens
 from shared.messaging.security import client_options
 
+# Marks a plain-text setting that holds a secret (a password in a URL, tokens) for the configuration reference.
+SECRET = {"secret": True}
+
 
 class ConfigurationError(Exception):
     """The service cannot start as configured; the message says what to fix (printed without a traceback)."""
@@ -20,43 +23,59 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
+    # `production` refuses development tokens and secrets (and the example brand); `test` is for the test suite.
     environment: Literal["development", "test", "production"] = Field(
         "development", validation_alias=AliasChoices("OFFBOARDING_ENV")
     )
+    # The Kafka brokers, host:port comma-separated.
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"))
-    # Kafka security (production clusters): TLS and SASL. The local stack is plaintext on 127.0.0.1.
+    # Kafka security for production clusters: TLS and SASL (the local stack is plaintext on 127.0.0.1).
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL")
     )
+    # The SASL mechanism (with a SASL_* protocol).
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
         "SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
     )
+    # The service's own Kafka user (required with a SASL_* protocol).
     kafka_sasl_username: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME"))
+    # That user's password.
     kafka_sasl_password: SecretStr | None = Field(None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD"))
+    # CA certificate(s) to trust for the brokers (PEM); unset: the system's CAs.
     kafka_ssl_cafile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE"))
+    # A client certificate (PEM), for mutual TLS.
     kafka_ssl_certfile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_CERTFILE"))
+    # The client certificate's key (PEM), for mutual TLS.
     kafka_ssl_keyfile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_KEYFILE"))
+    # The PostgreSQL database, as the service's own login (postgresql://user:password@host:5432/db; postgres:// and
+    # postgresql+asyncpg:// are accepted too). It may hold a password: keep it in a secret store.
     database_url: str = Field(
         "postgresql+asyncpg://postgres@127.0.0.1:5432/offboarding",
         validation_alias=AliasChoices("DATABASE_URL"),
+        json_schema_extra=SECRET,
     )
-    # Each service keeps its tables in its own schema of the database DATABASE_URL names.
+    # The schema holding the service's tables (each service has its own in the database DATABASE_URL names).
     database_schema: str = ""
-    # The role the migrations grant this service's tables to (and create, NOLOGIN, if missing); the service's
-    # own login user is a member of it. Empty: no grants (tables stay the migrating user's alone).
+    # The role the migrations grant the service's tables to (and create, NOLOGIN, if missing); the service's own
+    # login is a member of it (docs/security.md). Empty: no grants (tables stay the migrating user's alone).
     database_role: str = Field("", pattern=r"^([a-z_][a-z0-9_]{0,62})?$")
+    # Database connections per process (and as many again in bursts).
     database_pool_size: int = Field(10, ge=1, le=100)
-    # Bearer tokens for the /v1 routes: "token:role,token:role" (roles viewer, operator).
-    api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"))
+    # Bearer tokens of the /v1 API: "token:role,token:role" (roles viewer, operator). `make run` sets
+    # dev-viewer:viewer,dev-operator:operator; production refuses those and tokens under 24 characters.
+    api_tokens: str = Field("", validation_alias=AliasChoices("OFFBOARDING_API_TOKENS"), json_schema_extra=SECRET)
+    # The lowest level logged.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # auto: readable lines (structlog's console renderer) when stdout is a terminal, JSON lines otherwise
     log_format: Literal["auto", "json", "console"] = "auto"
     # Loopback unless told otherwise: a container or a pod sets 0.0.0.0 explicitly (compose, Helm).
     http_host: str = "127.0.0.1"
+    # The HTTP port.
     http_port: int = Field(8000, ge=1, le=65535)
     # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses or networks, "*" for any):
     # none by default, so a client's address is its TCP peer. Name your load balancer here, and only it.
     forwarded_allow_ips: str = Field("", max_length=2000)
+    # Partitions of the topics the service creates: the most replicas a consumer group can use.
     topic_partitions: int = Field(6, ge=1, le=256)
     # How long the internal topics (commands, results) keep messages; set when a topic is created. The recipient
     # in a command is sealed (shared.sealing), so what an erasure leaves there is unreadable either way.
@@ -65,12 +84,14 @@ class ServiceSettings(BaseSettings):
     # topic's retention would have deleted the original, so it is a copy written again. Default: the retention
     # and a day (for the outbox's lag and clocks that disagree).
     internal_message_max_age: timedelta | None = Field(None, ge=timedelta(hours=1), le=timedelta(days=91))
+    # Outbox rows published per relay round.
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
     # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
     outbox_idle_seconds: float = Field(1.0, gt=0, le=60)
-    # A message whose handling fails (not the database or Kafka being away) is tried this often in all,
-    # with a backoff starting at consumer_retry_delay_seconds, then dead-lettered as processing_failed.
+    # A message whose handling fails (not the database or Kafka being away) is tried this often in all, then
+    # dead-lettered as processing_failed.
     consumer_max_attempts: int = Field(3, ge=1, le=20)
+    # The first pause between those tries (doubling).
     consumer_retry_delay_seconds: float = Field(0.2, ge=0, le=60)
     # A consumer with lag whose committed offset has not moved for this long is reported stalled (/readyz).
     consumer_stall_seconds: float = Field(60.0, gt=0, le=3600)

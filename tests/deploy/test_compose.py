@@ -1,9 +1,9 @@
 """docker-compose.yml, checked without a Docker engine: valid per the Compose specification's JSON schema,
-every long-running service health-checked and started only after what it needs is healthy, every
-environment variable documented in the README."""
+every long-running service health-checked and started only after what it needs is healthy, the broker reachable
+from the containers and from the host (two listeners). That every variable it sets is a real setting:
+tests/docs/test_configuration.py."""
 
 import copy
-import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -79,15 +79,33 @@ def test_services_start_after_what_they_need_is_healthy(compose):
     assert services["kafka"]["image"].startswith("apache/kafka:4.1")
 
 
-def test_every_environment_variable_is_documented_in_the_readme(compose):
-    readme = (ROOT / "README.md").read_text()
-    first_cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
-    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
-    used = set()
-    for name, service in compose["services"].items():
-        if name in ("kafka", "postgres", "mailpit"):
-            continue  # the images' own settings, documented by those projects
-        used |= set(service.get("environment", {}))
-    used |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (ROOT / "docker-compose.yml").read_text()))
-    assert used, "no variables found: the check would pass vacuously"
-    assert used <= documented, f"not in the README's configuration table: {sorted(used - documented)}"
+def _listeners(value: str) -> dict[str, str]:
+    """KAFKA_LISTENERS-style "NAME://host:port,..." as {name: "host:port"}."""
+    return dict(entry.split("://", 1) for entry in value.split(","))
+
+
+def test_the_broker_serves_the_containers_and_the_host_each_on_its_own_listener(compose):
+    env = compose["services"]["kafka"]["environment"]
+    listeners, advertised = _listeners(env["KAFKA_LISTENERS"]), _listeners(env["KAFKA_ADVERTISED_LISTENERS"])
+    protocols = dict(pair.split(":") for pair in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert set(listeners) == {"INTERNAL", "HOST", "CONTROLLER"}
+    assert set(protocols) >= set(listeners), "every listener needs a security protocol"
+    assert env["KAFKA_INTER_BROKER_LISTENER_NAME"] == "INTERNAL"
+    # Containers reach the broker by its service name; a producer on the host by the published loopback port.
+    assert advertised["INTERNAL"] == "kafka:29092"
+    assert advertised["HOST"] == "127.0.0.1:9092"
+    host_port = advertised["HOST"].rsplit(":", 1)[1]
+    published = compose["services"]["kafka"]["ports"]
+    assert f"127.0.0.1:{host_port}:{listeners['HOST'].rsplit(':', 1)[1]}" in published
+    internal_port = listeners["INTERNAL"].rsplit(":", 1)[1]
+    assert not any(p.endswith(f":{internal_port}") for p in published), "the internal listener stays inside"
+
+
+def test_every_service_uses_the_internal_listener(compose):
+    users = {
+        name: service["environment"]["KAFKA_BOOTSTRAP_SERVERS"]
+        for name, service in compose["services"].items()
+        if "KAFKA_BOOTSTRAP_SERVERS" in service.get("environment", {})
+    }
+    assert set(users) >= {"migrate", "orchestrator", "notifier", "survey", "billing_bridge"}, users
+    assert set(users.values()) == {"kafka:29092"}, users

@@ -5,44 +5,15 @@ reference)."""
 
 import importlib
 import os
-import sys
-from pathlib import Path
+import re
 
 import kubernetes_validate
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-HELM = ROOT / "deploy" / "helm"
-sys.path.insert(0, str(HELM))
-from digest import digest  # noqa: E402 (deploy/helm/ is not a package)
+from .renders import HELM, ROOT, VARIANTS, digest, render, values
 
 KUBERNETES = "1.33.0"  # the oldest minor version still supported upstream when the chart was written
-VARIANTS = {
-    "default": None,
-    "production": "values-production.yaml",
-    "inline-secrets": "values-inline-secrets.yaml",
-    "wording": "values-wording.yaml",  # the shipped wording as your own (python -m orchestrator templates values)
-}
-NOT_IN_THE_SCHEMAS = {"ServiceMonitor"}  # a CRD of the Prometheus Operator: checked by hand below
-
-
-def render(variant: str) -> tuple[str, list[dict]]:
-    text = (HELM / "rendered" / f"{variant}.yaml").read_text()
-    return text, [doc for doc in yaml.safe_load_all(text) if doc]
-
-
-def values(variant: str) -> dict:
-    defaults = yaml.safe_load((HELM / "offboarding" / "values.yaml").read_text())
-    extra = VARIANTS[variant]
-    return _merge(defaults, yaml.safe_load((HELM / extra).read_text()) if extra else {})
-
-
-def _merge(base: dict, over: dict) -> dict:
-    merged = dict(base)
-    for key, value in over.items():
-        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-    return merged
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -58,9 +29,13 @@ def test_the_committed_render_is_of_the_chart_as_it_is(variant):
 def test_every_manifest_is_valid_kubernetes(variant):
     _, docs = render(variant)
     for doc in docs:
-        if doc["kind"] in NOT_IN_THE_SCHEMAS:
+        if doc["kind"] == "ServiceMonitor":
             assert doc["apiVersion"] == "monitoring.coreos.com/v1"
             assert doc["spec"]["selector"]["matchLabels"] and doc["spec"]["endpoints"][0]["path"] == "/metrics"
+            continue
+        if doc["kind"] == "PrometheusRule":
+            assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+            assert doc["spec"] == yaml.safe_load((ROOT / "deploy" / "monitoring" / "alerts.yaml").read_text())
             continue
         kubernetes_validate.validate(doc, KUBERNETES, strict=True)
 
@@ -89,8 +64,10 @@ def test_each_service_runs_as_platform_teams_expect(variant):
             secrets += ["DATABASE_URL", "OFFBOARDING_API_TOKENS"]
         else:
             assert "DATABASE_URL" not in env, "a stateless service gets no database"
+        own = wanted["secrets"]["names"][service]
         for secret in secrets:
             assert "value" not in env[secret] and env[secret]["valueFrom"]["secretKeyRef"]["key"], secret
+            assert env[secret]["valueFrom"]["secretKeyRef"]["name"] == own, f"{service} reads only its own Secret"
         assert by_kind["PodDisruptionBudget"][name]["spec"]["maxUnavailable"] == 1
         assert by_kind["Service"][name]["spec"]["ports"][0]["port"] == settings["port"]
     job = by_kind["Job"]["offboarding-migrate"]
@@ -100,34 +77,60 @@ def test_each_service_runs_as_platform_teams_expect(variant):
     assert sorted(commands) == [["python", "-m", s, "migrate"] for s in stateful]
 
 
-def test_secrets_stay_secrets_and_production_speaks_sasl_ssl():
+def test_each_service_has_its_own_secret_with_only_its_credentials():
     text, docs = render("inline-secrets")
-    (secret,) = [d for d in docs if d["kind"] == "Secret"]
-    assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < 0, "exists before the migration job"
-    assert secret["stringData"]["console-secret"] == values("inline-secrets")["secrets"]["consoleSecret"]
-    assert text.count(values("inline-secrets")["secrets"]["consoleSecret"]) == 1, "only in the Secret itself"
+    wanted = values("inline-secrets")["secrets"]
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    assert set(secrets) == set(wanted["names"].values())
+    for component, name in wanted["names"].items():
+        secret = secrets[name]
+        assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < 0, "exists before the migration job"
+        assert set(secret["stringData"]) == {
+            re.sub(r"[A-Z]", lambda m: "-" + m[0].lower(), k) for k in wanted[component]
+        }
+    assert secrets["offboarding-migrations"]["stringData"] == {"database-url": wanted["migrations"]["databaseUrl"]}
+    assert "console-secret" not in secrets["offboarding-notifier"]["stringData"], "no service holds another's"
+    passwords = [s["stringData"]["kafka-sasl-password"] for n, s in secrets.items() if n != "offboarding-migrations"]
+    assert len(set(passwords)) == len(passwords) == 4, "one Kafka password per principal"
+    console = wanted["orchestrator"]["consoleSecret"]
+    assert text.count(console) == 1, "only in the Secret itself"
+
+
+def test_a_secret_the_chart_creates_refuses_to_render_without_what_its_service_needs():
+    """The `required` calls are in the template: without helm here, read them as the render's guard."""
+    template = (HELM / "offboarding" / "templates" / "secret.yaml").read_text()
+    assert '"notifier" (list "databaseUrl" "apiTokens" "webhookSecret" "returnPathKey" "addressKey")' in template
+    assert 'required (printf "secrets.%s.%s is required' in template
+
+
+def test_production_speaks_sasl_ssl_and_brings_its_own_secrets():
     _, production = render("production")
     (orchestrator,) = [d for d in production if d["kind"] == "Deployment" and "orchestrator" in d["metadata"]["name"]]
     env = {e["name"]: e for e in orchestrator["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL" and env["KAFKA_SSL_CAFILE"]["value"]
+    assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "offboarding-orchestrator",
+        "key": "kafka-sasl-password",
+    }
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] and env["ORCHESTRATOR_TIMER_BATCH_SIZE"]["value"] == "200"
-    assert not [d for d in production if d["kind"] == "Secret"], "production brings its own Secret"
+    assert not [d for d in production if d["kind"] == "Secret"], "production brings its own Secrets"
 
 
 def test_each_service_connects_as_its_own_database_login_and_only_the_migrations_as_the_owner():
     _, docs = render("production")
+    names = values("production")["secrets"]["names"]
     for deployment in (d for d in docs if d["kind"] == "Deployment"):
         service = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
         if values("production")["services"][service].get("stateless"):
             continue
         env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
-        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == f"database-url-{service}"
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": names[service], "key": "database-url"}
         prefix = values("production")["services"][service].get("envPrefix", service.upper())
         assert env[f"{prefix}_FORWARDED_ALLOW_IPS"]["value"] == values("production")["trustedProxies"]
     (job,) = [d for d in docs if d["kind"] == "Job"]
     for container in job["spec"]["template"]["spec"]["containers"]:
         env = {e["name"]: e for e in container["env"]}
-        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url", "the owner migrates"
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": names["migrations"], "key": "database-url"}
 
 
 def test_the_billing_bridge_is_stateless_with_its_own_principal_and_only_its_providers_secrets():
@@ -171,8 +174,8 @@ def _secret_for(name: str) -> str:
 
 
 def test_the_brand_is_one_configuration_for_the_emails_and_the_pages():
-    _, docs = render("default")
-    brand = values("default")["brand"]
+    _, docs = render("production")
+    brand = values("production")["brand"]
     for service in ("notifier", "survey"):
         (deployment,) = [
             d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == f"offboarding-{service}"
@@ -180,7 +183,11 @@ def test_the_brand_is_one_configuration_for_the_emails_and_the_pages():
         env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["OFFBOARDING_BRAND_NAME"] == brand["brandName"]
         assert env["OFFBOARDING_EXPORT_URL"] == brand["exportUrl"]
-        assert "OFFBOARDING_REACTIVATE_URL_B2B" not in env, "an empty value leaves the setting's default"
+        assert env["OFFBOARDING_REACTIVATE_URL_B2B"] == brand["reactivateUrlB2b"]
+    _, plain = render("default")
+    (survey,) = [d for d in plain if d["kind"] == "Deployment" and d["metadata"]["name"] == "offboarding-survey"]
+    env = {e["name"] for e in survey["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert not {n for n in env if n.startswith("OFFBOARDING_BRAND")}, "an empty value leaves the setting's default"
 
 
 def test_your_own_wording_is_checked_in_a_hook_before_it_is_mounted_and_rolled_out():

@@ -24,33 +24,37 @@ class Settings(ServiceSettings):
         "offboarding_notifier,offboarding_survey", pattern=r"^([a-z_][a-z0-9_]{0,62})?(,[a-z_][a-z0-9_]{0,62})*$"
     )
     http_port: int = 8000
+    # The journey templates and selection.yaml (docs/journeys.md); the Helm chart's `wording:` points it elsewhere.
     templates_dir: Path = SHIPPED_TEMPLATES
 
-    topic_subscription_cancelled: str = topics.SUBSCRIPTION_CANCELLED
-    topic_subscription_reactivated: str = topics.SUBSCRIPTION_REACTIVATED
-    topic_journey_events: str = topics.JOURNEY_EVENTS
-    topic_survey_responses: str = topics.SURVEY_RESPONSES
-    topic_notifier_commands: str = commands.NOTIFIER_COMMANDS
-    topic_survey_commands: str = commands.SURVEY_COMMANDS
-    topic_step_results: str = commands.STEP_RESULTS
+    topic_subscription_cancelled: str = topics.SUBSCRIPTION_CANCELLED  # billing publishes cancellations here
+    topic_subscription_reactivated: str = topics.SUBSCRIPTION_REACTIVATED  # and reactivations here
+    topic_journey_events: str = topics.JOURNEY_EVENTS  # the journeys' public events (offboarding.journey.*)
+    topic_survey_responses: str = topics.SURVEY_RESPONSES  # exit-survey answers, from the survey service
+    topic_notifier_commands: str = commands.NOTIFIER_COMMANDS  # internal: send commands to the notifier
+    topic_survey_commands: str = commands.SURVEY_COMMANDS  # internal: commands to the survey service
+    topic_step_results: str = commands.STEP_RESULTS  # internal: what became of each step
 
-    retry_max_attempts: int = Field(5, ge=1, le=50)
+    retry_max_attempts: int = Field(5, ge=1, le=50)  # attempts of a step before it is failed
+    # Backoff between a step's attempts: base x 2^(attempt-1), capped at the maximum, +-50 % jitter.
     retry_base_delay: timedelta = timedelta(seconds=30)
-    retry_max_delay: timedelta = timedelta(hours=1)
-    step_timeout: timedelta = timedelta(minutes=15)
-    timer_interval_seconds: float = Field(1.0, gt=0, le=60)
-    timer_batch_size: int = Field(100, ge=1, le=5000)
-    consumer_max_records: int = Field(500, ge=1, le=10_000)
+    retry_max_delay: timedelta = timedelta(hours=1)  # the cap of that backoff
+    step_timeout: timedelta = timedelta(minutes=15)  # an attempt without a result by then counts as failed
+    timer_interval_seconds: float = Field(1.0, gt=0, le=60)  # how often the timer loop looks for due steps
+    timer_batch_size: int = Field(100, ge=1, le=5000)  # journeys claimed per timer round
+    consumer_max_records: int = Field(500, ge=1, le=10_000)  # Kafka records per batch (one transaction)
 
-    # The support console (/console): sessions signed with this key; the notifier's and the survey service's
-    # APIs, which it reads; and the token it reads them with (default: the first operator token, else viewer).
+    # The HMAC key of the support console's session cookies; production refuses the development one.
     console_secret: SecretStr = SecretStr("dev-console-secret")
-    console_session_hours: float = Field(8.0, gt=0, le=168)
+    console_session_hours: float = Field(8.0, gt=0, le=168)  # how long a console session lasts
+    # The notifier's API, which the console reads (delivery log, previews, suppressions).
     notifier_url: str = "http://127.0.0.1:8001"
+    # The survey service's API, which the console reads (answers, insights, dead letters).
     survey_url: str = "http://127.0.0.1:8002"
     # Where customers open their own page (/p/<token>, served by the survey service): its public address, which
     # every email links to. Not the address the console reads the survey service's API at (survey_url).
     customer_page_url: str = Field("http://127.0.0.1:8002", pattern=r"^https?://[^\s/]+(/\S*)?$")
+    # The token the console reads those APIs with; unset: the first operator token of OFFBOARDING_API_TOKENS.
     console_peer_token: SecretStr | None = None
 
     @model_validator(mode="after")

@@ -11,22 +11,24 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/* The Secret one component reads (secrets.names): each service its own, the migration job the owner's. */}}
 {{- define "offboarding.secretName" -}}
-{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "offboarding.fullname" .)) -}}
+{{- $ := index . 0 -}}
+{{- required (printf "secrets.names.%s is required" (index . 1)) (index $.Values.secrets.names (index . 1)) -}}
 {{- end -}}
 
-{{/* A value from the services' Secret, as an env entry. Arguments: list $ "ENV_NAME" "secret-key" */}}
+{{/* A value from a component's own Secret, as an env entry. Arguments: list $ "component" "ENV_NAME" "secret-key" */}}
 {{- define "offboarding.secretEnv" -}}
-- name: {{ index . 1 }}
+- name: {{ index . 2 }}
   valueFrom:
     secretKeyRef:
-      name: {{ include "offboarding.secretName" (index . 0) }}
-      key: {{ index . 2 }}
+      name: {{ include "offboarding.secretName" (list (index . 0) (index . 1)) }}
+      key: {{ index . 3 }}
 {{- end -}}
 
 {{/* The environment every service and the migration job share. Arguments: dict "root" $ "service" name
-     ("owner" true: the migration job, which connects as the schemas' owner; a service connects as its own
-     database login, `database-url-<service>`, unless database.perServiceLogins is false). */}}
+     ("owner" true: the migration job, which connects as the schemas' owner, `database-url` of the migrations'
+     Secret; a service connects as its own login, `database-url` of its own Secret). */}}
 {{- define "offboarding.commonEnv" -}}
 {{- $ := .root -}}
 {{- $service := .service -}}
@@ -43,19 +45,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: {{ $.Values.kafka.saslMechanism | quote }}
 - name: KAFKA_SASL_USERNAME
   value: {{ (index $.Values.services $service).kafkaUser | default $service | quote }}
-{{ include "offboarding.secretEnv" (list $ "KAFKA_SASL_PASSWORD" (printf "kafka-sasl-password-%s" $service)) }}
+{{ include "offboarding.secretEnv" (list $ $service "KAFKA_SASL_PASSWORD" "kafka-sasl-password") }}
 {{- end }}
 {{- if $.Values.kafka.caSecret }}
 - name: KAFKA_SSL_CAFILE
   value: /etc/offboarding/kafka/ca.pem
 {{- end }}
 {{- if not $cfg.stateless }}
-{{- if or .owner (not $.Values.database.perServiceLogins) }}
-{{ include "offboarding.secretEnv" (list $ "DATABASE_URL" "database-url") }}
-{{- else }}
-{{ include "offboarding.secretEnv" (list $ "DATABASE_URL" (printf "database-url-%s" $service)) }}
-{{- end }}
-{{ include "offboarding.secretEnv" (list $ "OFFBOARDING_API_TOKENS" "api-tokens") }}
+{{ include "offboarding.secretEnv" (list $ (ternary "migrations" $service (default false .owner)) "DATABASE_URL" "database-url") }}
+{{ include "offboarding.secretEnv" (list $ $service "OFFBOARDING_API_TOKENS" "api-tokens") }}
 {{- end }}
 - name: {{ $prefix }}_LOG_FORMAT
   value: json
@@ -87,7 +85,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: "http://{{ $fullname }}-survey:{{ $.Values.services.survey.port }}"
 - name: ORCHESTRATOR_CUSTOMER_PAGE_URL
   value: {{ $.Values.services.survey.publicUrl | quote }}
-{{ include "offboarding.secretEnv" (list $ "ORCHESTRATOR_CONSOLE_SECRET" "console-secret") }}
+{{ include "offboarding.secretEnv" (list $ $service "ORCHESTRATOR_CONSOLE_SECRET" "console-secret") }}
 {{- end }}
 {{- if eq $service "notifier" }}
 - name: NOTIFIER_PUBLIC_URL
@@ -101,20 +99,24 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if $cfg.smtp.username }}
 - name: NOTIFIER_SMTP_USERNAME
   value: {{ $cfg.smtp.username | quote }}
-{{ include "offboarding.secretEnv" (list $ "NOTIFIER_SMTP_PASSWORD" "smtp-password") }}
+{{ include "offboarding.secretEnv" (list $ $service "NOTIFIER_SMTP_PASSWORD" "smtp-password") }}
 {{- end }}
+{{- if $cfg.mailFrom }}
 - name: NOTIFIER_MAIL_FROM
   value: {{ $cfg.mailFrom | quote }}
+{{- end }}
+{{- if $cfg.bounceDomain }}
 - name: NOTIFIER_BOUNCE_DOMAIN
   value: {{ $cfg.bounceDomain | quote }}
+{{- end }}
 {{- if $cfg.feedbackPort }}
 - name: NOTIFIER_FEEDBACK_SMTP_HOST
   value: 0.0.0.0
 - name: NOTIFIER_FEEDBACK_SMTP_PORT
   value: {{ $cfg.feedbackPort | quote }}
 {{- end }}
-{{ include "offboarding.secretEnv" (list $ "NOTIFIER_RETURN_PATH_KEY" "return-path-key") }}
-{{ include "offboarding.secretEnv" (list $ "NOTIFIER_ADDRESS_KEY" "address-key") }}
+{{ include "offboarding.secretEnv" (list $ $service "NOTIFIER_RETURN_PATH_KEY" "return-path-key") }}
+{{ include "offboarding.secretEnv" (list $ $service "NOTIFIER_ADDRESS_KEY" "address-key") }}
 {{- if $cfg.dkim.enabled }}
 - name: NOTIFIER_DKIM_SELECTOR
   value: {{ $cfg.dkim.selector | quote }}
@@ -122,9 +124,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - name: NOTIFIER_DKIM_DOMAIN
   value: {{ $cfg.dkim.domain | quote }}
 {{- end }}
-{{ include "offboarding.secretEnv" (list $ "NOTIFIER_DKIM_PRIVATE_KEY" "dkim-private-key") }}
+{{ include "offboarding.secretEnv" (list $ $service "NOTIFIER_DKIM_PRIVATE_KEY" "dkim-private-key") }}
 {{- end }}
-{{ include "offboarding.secretEnv" (list $ "NOTIFIER_WEBHOOK_SECRET" "webhook-secret") }}
+{{ include "offboarding.secretEnv" (list $ $service "NOTIFIER_WEBHOOK_SECRET" "webhook-secret") }}
 {{- end }}
 {{- if eq $service "billing-bridge" }}
 {{- range $provider := list "stripe" "paddle" "chargebee" "recurly" "standard" }}
@@ -132,13 +134,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if $on }}
 {{- $upper := upper $provider }}
 {{- if eq $provider "standard" }}
-{{ include "offboarding.secretEnv" (list $ "BILLING_WEBHOOK_SECRET" "billing-standard-webhook-secret") }}
+{{ include "offboarding.secretEnv" (list $ $service "BILLING_WEBHOOK_SECRET" "standard-webhook-secret") }}
 {{- else if eq $provider "chargebee" }}
-{{ include "offboarding.secretEnv" (list $ "BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS" "billing-chargebee-webhook-credentials") }}
-{{ include "offboarding.secretEnv" (list $ "BILLING_CHARGEBEE_API_KEY" "billing-chargebee-api-key") }}
+{{ include "offboarding.secretEnv" (list $ $service "BILLING_CHARGEBEE_WEBHOOK_CREDENTIALS" "chargebee-webhook-credentials") }}
+{{ include "offboarding.secretEnv" (list $ $service "BILLING_CHARGEBEE_API_KEY" "chargebee-api-key") }}
 {{- else }}
-{{ include "offboarding.secretEnv" (list $ (printf "BILLING_%s_WEBHOOK_SECRET" $upper) (printf "billing-%s-webhook-secret" $provider)) }}
-{{ include "offboarding.secretEnv" (list $ (printf "BILLING_%s_API_KEY" $upper) (printf "billing-%s-api-key" $provider)) }}
+{{ include "offboarding.secretEnv" (list $ $service (printf "BILLING_%s_WEBHOOK_SECRET" $upper) (printf "%s-webhook-secret" $provider)) }}
+{{ include "offboarding.secretEnv" (list $ $service (printf "BILLING_%s_API_KEY" $upper) (printf "%s-api-key" $provider)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -146,7 +148,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if eq $service "survey" }}
 - name: SURVEY_PUBLIC_URL
   value: {{ $cfg.publicUrl | quote }}
-{{ include "offboarding.secretEnv" (list $ "SURVEY_TOKEN_SECRET" "survey-token-secret") }}
+{{ include "offboarding.secretEnv" (list $ $service "SURVEY_TOKEN_SECRET" "token-secret") }}
 {{- end }}
 {{- range $key, $value := $cfg.env }}
 - name: {{ printf "%s_%s" $prefix $key }}
@@ -208,7 +210,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if has .service (list "notifier" "survey") }}
 {{- range $name, $value := $.Values.brand }}
 {{- if $value }}
-- name: {{ printf "OFFBOARDING_%s" ($name | snakecase | upper) }}
+{{- /* reactivateUrlB2b -> REACTIVATE_URL_B2B (sprig's snakecase would split the digit: B_2B) */}}
+- name: {{ printf "OFFBOARDING_%s" (regexReplaceAll "([a-z0-9])([A-Z])" $name "${1}_${2}" | upper) }}
   value: {{ $value | quote }}
 {{- end }}
 {{- end }}
