@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -148,4 +149,14 @@ def json_shaped_like(keys: list[str]):
     )
     return st.recursive(
         json, lambda children: st.dictionaries(st.sampled_from(keys), children, max_size=6), max_leaves=40
+    )
+
+
+def previous_release(root: Path) -> tuple[str, str]:
+    """The newest release in deploy/releases.tsv older than the version in the making (pyproject.toml):
+    (version, commit). The rolling-update test runs its code; the migration check compares against it."""
+    current = re.search(r'^version = "(.+)"', (root / "pyproject.toml").read_text(), re.M)[1]
+    rows = [line.split("\t") for line in (root / "deploy" / "releases.tsv").read_text().splitlines()]
+    return next(
+        (version, commit) for version, commit in (r for r in rows if not r[0].startswith("#")) if version != current
     )

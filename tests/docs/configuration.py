@@ -175,7 +175,7 @@ def document() -> str:
         "(`ORCHESTRATOR_`, `NOTIFIER_`, `SURVEY_`, `BILLING_`). With `OFFBOARDING_ENV=production` a service refuses",
         "development tokens and secrets (`dev-…`, shorter than 24 characters) and the example brand and sender.",
         "**Secret** marks what belongs in a secret store (in Kubernetes: the service's own Secret,",
-        "[docs/kubernetes.md](kubernetes.md#secrets)), never in a values file or a compose file.",
+        "[docs/kubernetes.md](kubernetes.md#4-secrets-each-service-its-own)), never in a values file or a compose file.",
         "",
         "Durations are ISO 8601 (`PT30S`, `PT15M`, `P7D`). OpenTelemetry reads the standard `OTEL_*` variables",
         "(`OTEL_EXPORTER_OTLP_ENDPOINT` turns traces on; [docs/tracing.md](tracing.md)). Each service also has an",
