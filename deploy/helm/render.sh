@@ -6,20 +6,18 @@
 source "$(dirname "$0")/../common.sh"
 
 HERE="$ROOT/deploy/helm"
-HELM="$LOCAL_DIR/tools/bin/helm"
+# Tools built once from their Go modules into .local/tools/bin. Arguments: name, module path of its command, version.
+go_tool() {
+  local bin="$LOCAL_DIR/tools/bin/$1"
+  if [ ! -x "$bin" ]; then
+    say "building $1 $3 from its Go module (once)"
+    GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "$2@$3" >&2 || die "building $1 failed"
+  fi
+  echo "$bin"
+}
 HELM_VERSION=v3.22.0
-if [ ! -x "$HELM" ]; then
-  say "building helm $HELM_VERSION from its Go module (once)"
-  GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
-    || die "building helm failed"
-fi
-HELM_DOCS="$LOCAL_DIR/tools/bin/helm-docs"
-HELM_DOCS_VERSION=v1.14.2
-if [ ! -x "$HELM_DOCS" ]; then
-  say "building helm-docs $HELM_DOCS_VERSION from its Go module (once)"
-  GOBIN="$LOCAL_DIR/tools/bin" GOFLAGS=-mod=mod go install "github.com/norwoodj/helm-docs/cmd/helm-docs@$HELM_DOCS_VERSION" \
-    || die "building helm-docs failed"
-fi
+HELM=$(go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION") || exit 1
+HELM_DOCS=$(go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs v1.14.2) || exit 1
 # The chart's README: its values table from the comments in values.yaml, ended by the digest of what it was made
 # from (tests/deploy/test_helm.py recomputes it).
 "$HELM_DOCS" --chart-search-root "$HERE/offboarding" --skip-version-footer --log-level warning \

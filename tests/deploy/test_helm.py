@@ -165,6 +165,27 @@ def test_the_migration_job_reads_the_same_settings_as_each_service_in_production
         importlib.import_module(f"{module}.config").Settings()  # raises when a secret is missing in production
 
 
+def test_the_chart_without_your_brand_stops_at_the_migration_job_naming_what_to_set(monkeypatch):
+    """The defaults leave the brand and the sender empty: in production the notifier's and the survey's settings
+    refuse the example, so `helm install` fails in the migration hook before anything rolls out."""
+    _, docs = render("default")
+    (job,) = [d for d in docs if d["kind"] == "Job"]
+    refused = {}
+    for container in job["spec"]["template"]["spec"]["containers"]:
+        module = container["args"][2]
+        for name in [n for n in os.environ if n.startswith((module.upper(), "OFFBOARDING_", "DATABASE_", "KAFKA_"))]:
+            monkeypatch.delenv(name)
+        for entry in container["env"]:
+            monkeypatch.setenv(entry["name"], entry.get("value") or _secret_for(entry["name"]))
+        try:
+            importlib.import_module(f"{module}.config").Settings()
+        except ValueError as refusal:
+            refused[module] = str(refusal)
+    assert set(refused) == {"notifier", "survey"}, refused
+    assert "the example brand in production: set OFFBOARDING_BRAND_NAME" in refused["survey"]
+    assert "OFFBOARDING_BRAND_NAME" in refused["notifier"] and "NOTIFIER_MAIL_FROM" not in refused["notifier"]
+
+
 def _secret_for(name: str) -> str:
     if name == "DATABASE_URL":
         return "postgresql://owner:a-real-password@postgres.data:5432/offboarding"

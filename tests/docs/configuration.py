@@ -199,16 +199,11 @@ def document() -> str:
             out.append(_row(f"`{first.variable}`", first.type, first.default, _yes(first.secret), first.what + note))
         else:
             prefixed.append((field, services))
-    out += [
-        "",
-        "## Every service, with its prefix",
-        "",
+    out += _heading(
+        "Every service, with its prefix",
         "`<PREFIX>` is the service's: `ORCHESTRATOR_HTTP_PORT`, `NOTIFIER_HTTP_PORT`, … Where the default differs",
         "per service, each is named.",
-        "",
-        _row("variable", "type", "default", "what"),
-        _row("---", "---", "---", "---"),
-    ]
+    )
     for field, services in prefixed:
         first = everyone[services[0]][field]
         defaults = {svc: everyone[svc][field].default for svc in services}
@@ -219,18 +214,13 @@ def document() -> str:
         note = "" if len(services) == len(SERVICES) else f" Read by: {', '.join(services)}."
         out.append(_row(f"`<PREFIX>{field.upper()}`", first.type, default, first.what + note))
     brand_readers = [svc for svc in SERVICES if brand & set(everyone[svc])]
-    out += [
-        "",
-        "## The brand and the company's links",
-        "",
+    out += _heading(
+        "The brand and the company's links",
         f"One configuration for the emails and the customer's pages: read by {' and '.join(brand_readers)} as",
         "`OFFBOARDING_<NAME>`; `<PREFIX><NAME>` (`NOTIFIER_BRAND_NAME`, …) overrides it for one service.",
         "`{subscription_id}` in a link is filled in per customer, percent-encoded. In production the example",
         "values are refused: set your own.",
-        "",
-        _row("variable", "type", "default", "what"),
-        _row("---", "---", "---", "---"),
-    ]
+    )
     for field in sorted(brand, key=_order(brand)):
         s = everyone[brand_readers[0]][field]
         out.append(_row(f"`OFFBOARDING_{field.upper()}`", s.type, s.default, s.what))
@@ -240,6 +230,11 @@ def document() -> str:
         out += [_row("variable", "type", "default", "secret", "what"), _row("---", "---", "---", "---", "---")]
         out += [_row(f"`{s.variable}`", s.type, s.default, _yes(s.secret), s.what) for s in own]
     return "\n".join(out) + "\n"
+
+
+def _heading(title: str, *intro: str) -> list[str]:
+    """A section's title, its words, and the head of its table (variable, type, default, what)."""
+    return ["", f"## {title}", "", *intro, "", _row("variable", "type", "default", "what"), _row(*["---"] * 4)]
 
 
 def _order(fields: set[str]):
