@@ -90,6 +90,24 @@ def table(r: dict) -> str:
                     f"p50 {m['p50_ms']} ms; {m['per_s']} views/s; survey CPU {m['cpu_ms_per_view']} ms/view",
                 )
             )
+    if "quiet" in r:
+        q = r["quiet"]
+        for service, idle in q["idle_ms_per_s"].items():
+            rows.append(
+                (
+                    f"quiet day: {service} idle, after a minute of quiet (median of {q['runs']})",
+                    f"{idle} ms CPU/s (target <= 3)",
+                    f"RSS {q['rss_mib_after_trickle_start'][service]} MiB; "
+                    f"{q['trickle_ms_per_cancellation_beyond_idle'][service]} ms per cancellation at {q['rate_per_s']}/s",
+                )
+            )
+        rows.append(
+            (
+                f"quiet day: service CPU per cancellation at {q['rate_per_s']}/s beyond the idle burn",
+                f"{q['trickle_ms_per_cancellation_all_services']} ms (target <= 8)",
+                "orchestrator, notifier and survey together",
+            )
+        )
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:

@@ -37,6 +37,7 @@ import dry_run
 import email_build
 import feedback
 import limits
+import quiet
 import support
 from common import (
     KAFKA,
@@ -237,6 +238,8 @@ async def main(args: argparse.Namespace) -> dict:
         report["feedback"] = await SINGLE["feedback"](database, sink_port, work / "mail", work, args)
         step(f"the customer's page, {args.page_views:,} views by {args.page_visitors} visitors at once")
         report["customer_page"] = await SINGLE["customer_page"](database, sink_port, work / "mail", work, args)
+        step(f"a quiet day: idle, then 5 cancellations a second ({args.quiet_runs} runs)")
+        report["quiet"] = await SINGLE["quiet"](database, sink_port, work / "mail", work, args)
         step(f"support API at {args.api_journeys:,} journeys")
         report["support_api"] = await SINGLE["support_api"](database, sink_port, work / "mail", work, args)
     finally:
@@ -263,6 +266,7 @@ SINGLE = {
     "customer_page": lambda db, port, mail, work, a: customer_page.customer_page(
         db, port, mail, work, a.page_views, a.page_visitors
     ),
+    "quiet": lambda db, port, mail, work, a: quiet.quiet(db, port, mail, work, a.quiet_runs),
     "bridge": lambda db, port, mail, work, a: bridge.bridge(
         f"{PG}/{db}", port, mail, work, a.webhooks, a.webhook_concurrency
     ),
@@ -288,6 +292,7 @@ def cli() -> None:
     parser.add_argument("--webhook-concurrency", type=int, default=16, help="webhooks in flight at once")
     parser.add_argument("--page-views", type=int, default=5000, help="views of customer pages")
     parser.add_argument("--page-visitors", type=int, default=50, help="customers viewing their page at once")
+    parser.add_argument("--quiet-runs", type=int, default=3, help="fresh systems for the quiet-day figures (median)")
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))

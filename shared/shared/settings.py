@@ -86,8 +86,9 @@ class ServiceSettings(BaseSettings):
     internal_message_max_age: timedelta | None = Field(None, ge=timedelta(hours=1), le=timedelta(days=91))
     # Outbox rows published per relay round.
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
-    # The relay is woken by NOTIFY when rows are committed; this is only its fallback polling interval.
-    outbox_idle_seconds: float = Field(1.0, gt=0, le=60)
+    # The relay is woken by NOTIFY when rows are committed (and when its listening connection drops); this is only
+    # its last-resort poll. Polling costs CPU on a quiet day in every replica.
+    outbox_idle_seconds: float = Field(30.0, gt=0, le=300)
     # A message whose handling fails (not the database or Kafka being away) is tried this often in all, then
     # dead-lettered as processing_failed.
     consumer_max_attempts: int = Field(3, ge=1, le=20)

@@ -22,6 +22,7 @@ from orchestrator.service_layer.messages import Topics
 from orchestrator.service_layer.previews import Previews
 from orchestrator.service_layer.unit_of_work import UnitOfWork
 from shared.auth import TokenAuth, parse_tokens
+from shared.db.wakeup import Wakeup
 from shared.events.commands import CustomerUnsubscribed, StepResult, SurveyResponseSubmitted
 from shared.events.identity import billing_fingerprint
 from shared.messaging.authenticity import SignedByJourney, allowed_types
@@ -95,6 +96,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Callable[[], datetime]
             interval=settings.timer_interval_seconds,
             batch_size=settings.timer_batch_size,
             counts=counts,
+            wakeup=Wakeup(runtime.engine, f"{settings.database_schema}_timers"),
         )
     ]
     auth = TokenAuth(parse_tokens(settings.api_tokens))

@@ -40,7 +40,8 @@ class Settings(ServiceSettings):
     retry_base_delay: timedelta = timedelta(seconds=30)
     retry_max_delay: timedelta = timedelta(hours=1)  # the cap of that backoff
     step_timeout: timedelta = timedelta(minutes=15)  # an attempt without a result by then counts as failed
-    timer_interval_seconds: float = Field(1.0, gt=0, le=60)  # how often the timer loop looks for due steps
+    # The longest the timer loop sleeps: it wakes at the next due step, or when a step falls due sooner (NOTIFY).
+    timer_interval_seconds: float = Field(30.0, gt=0, le=60)
     timer_batch_size: int = Field(100, ge=1, le=5000)  # journeys claimed per timer round
     consumer_max_records: int = Field(500, ge=1, le=10_000)  # Kafka records per batch (one transaction)
 

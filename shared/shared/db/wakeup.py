@@ -1,7 +1,7 @@
 """Wake a loop when PostgreSQL says there is work (LISTEN/NOTIFY), with a timeout as the fallback poll.
 
-The listening connection is its own (not from the pool) and is reopened after it drops; while it is down
-the loop simply polls at its timeout, so a lost notification costs at most one timeout, never work.
+The listening connection is its own (not from the pool) and is reopened after it drops; its dropping wakes the
+loop at once (it looks for work, then listens again), so the timeout is only a last resort and can be long.
 """
 
 import asyncio
@@ -26,6 +26,8 @@ class Wakeup:
             host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
         )
         await self._connection.add_listener(self._channel, lambda *_: self._event.set())
+        # A dropped connection may have lost a notification: wake the loop, which looks for work and listens again.
+        self._connection.add_termination_listener(lambda *_: self._event.set())
 
     def clear(self) -> None:
         """Forget earlier notifications: call before looking for work, so one arriving meanwhile counts."""

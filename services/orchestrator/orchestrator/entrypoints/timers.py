@@ -1,7 +1,9 @@
 """The timer loop: durable timers are journeys' due steps in the database, claimed in batches.
 
 Claiming uses FOR UPDATE SKIP LOCKED on the journey rows, so replicas share the work and never run one
-journey's step twice. Timers survive restarts because they are rows, not sleeping tasks.
+journey's step twice. Timers survive restarts because they are rows, not sleeping tasks. Between rounds the loop
+sleeps until the next due step, or until PostgreSQL says one falls due sooner (NOTIFY <schema>_timers, from a
+trigger on journeys: migration 0015), at most `interval` seconds: it does not poll on a quiet day.
 """
 
 import asyncio
@@ -10,17 +12,20 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.adapters.repository import DRIVEN
 from orchestrator.adapters.status_counts import StatusCounts
 from orchestrator.adapters.tables import journeys
 from orchestrator.metrics import JOURNEYS_BY_STATUS, TIMER_LAG
 from orchestrator.service_layer.handlers import run_due_steps
 from orchestrator.service_layer.unit_of_work import UnitOfWork
+from shared.db.wakeup import Wakeup
 from shared.errors import describe
 from shared.logging import get_logger
-from shared.worker import Worker
+from shared.worker import Worker, next_backoff
 
 log = get_logger(__name__)
 GAUGES_EVERY_SECONDS = 15.0
+SHORTEST_SLEEP = 0.1  # due rows another replica holds (SKIP LOCKED) are looked at again this soon
 
 
 class TimerLoop(Worker):
@@ -32,8 +37,10 @@ class TimerLoop(Worker):
         interval: float,
         batch_size: int,
         counts: StatusCounts | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self._sessions = sessions
+        self._wakeup = wakeup
         self._counts = counts or StatusCounts()
         self._uow_factory = uow_factory
         self._interval = interval
@@ -47,18 +54,46 @@ class TimerLoop(Worker):
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        next_gauges = 0.0
+        next_gauges, backoff = 0.0, 0.5
         while not self.stopping:
-            claimed = 0
             try:
+                if self._wakeup is not None:
+                    await self._wakeup.listen()
+                    self._wakeup.clear()
                 claimed = await self.tick()
                 if loop.time() >= next_gauges:
                     await self._update_gauges()
                     next_gauges = loop.time() + GAUGES_EVERY_SECONDS
+                if claimed >= self._batch_size:
+                    continue  # more may be due: no sleep
+                sleep = await self._until_next_due()
             except Exception as exc:
                 log.warning("timer_tick_failed", error=describe(exc))
-            if claimed < self._batch_size:
+                if self._wakeup is not None:
+                    await self._wakeup.close()
+                await self.pause(backoff)
+                backoff = next_backoff(backoff)
+                continue
+            backoff = 0.5
+            if self._wakeup is None:
                 await self.pause(self._interval)
+            else:
+                await self._wakeup.wait(sleep)
+
+    async def _until_next_due(self) -> float:
+        """Seconds until the next step of any journey falls due, within [SHORTEST_SLEEP, interval]."""
+        async with self._sessions() as session:
+            seconds = await session.scalar(
+                sa.select(sa.func.extract("epoch", sa.func.min(journeys.c.next_due_at) - sa.func.now())).where(
+                    journeys.c.status.in_(DRIVEN), journeys.c.next_due_at.is_not(None)
+                )
+            )
+        return self._interval if seconds is None else min(max(float(seconds), SHORTEST_SLEEP), self._interval)
+
+    def stop(self) -> None:
+        super().stop()
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     async def _update_gauges(self) -> None:
         async with self._sessions() as session:

@@ -1,5 +1,6 @@
 """Durable timers across replicas, results and retries, survey answers: all over the real broker and database."""
 
+import asyncio
 import shutil
 from datetime import datetime, timedelta
 
@@ -134,3 +135,45 @@ async def test_an_unhappy_survey_answer_adds_the_support_follow_up(settings_for,
             ).all()
         assert ("survey_answered", {"score": 2, "reason": "too_expensive", "may_contact": True}) in notes
         assert (await step_statuses(orchestrator, journey.id))["win_back_offer"] == "scheduled"
+
+
+async def test_the_timer_sleeps_until_the_next_due_step_and_is_woken_when_one_falls_due_sooner(
+    settings_for, billing, kafka_bootstrap, tmp_path
+):
+    """A quiet day costs nothing: the loop does not poll (the longest sleep here is a minute), yet a step due in
+    three seconds runs in about three seconds, woken by the NOTIFY of the journey that scheduled it, and a failed
+    attempt's retry (due in 100 ms, set by the result's transaction) runs as soon."""
+    templates = tmp_path / "templates"
+    shutil.copytree(SHIPPED_TEMPLATES, templates)
+    (templates / "b2c-voluntary.v1.yaml").write_text(QUICK_TEMPLATE)
+    settings = settings_for(
+        templates_dir=templates,
+        timer_interval_seconds=60,
+        retry_base_delay=timedelta(milliseconds=100),
+        retry_max_attempts=2,
+    )
+    async with running(bootstrap(settings)) as orchestrator, Responder(kafka_bootstrap, settings) as responder:
+        await asyncio.sleep(1)  # the loop has looked, found nothing due, and sleeps for the minute
+        started = asyncio.get_running_loop().time()
+        await billing(settings.topic_subscription_cancelled, cancellation("sub_sleep"), "sub_sleep")
+        (journey,) = await eventually(lambda: journey_rows(orchestrator, "sub_sleep"))
+        await eventually(lambda: _status_is(orchestrator, journey.id, "follow_up", "in_progress"), within=15)
+        assert asyncio.get_running_loop().time() - started < 15, "woken for the step due in 3 s, not after a minute"
+        commands = await commands_for(kafka_bootstrap, settings.topic_notifier_commands, "sub_sleep", at_least=2)
+        follow_up = next(c for c in commands if c["data"]["step"] == "follow_up")
+        answered = asyncio.get_running_loop().time()
+        await responder.answer(follow_up, "failed", reason="SMTP answered 451")
+        await eventually(
+            lambda: _attempts_are(orchestrator, journey.id, "follow_up", 2), within=10
+        )  # retried long before the loop's minute is up
+        assert asyncio.get_running_loop().time() - answered < 10
+
+
+async def _attempts_are(runtime, journey_id, step, attempts) -> bool:
+    async with runtime.sessions() as session:
+        found = await session.scalar(
+            sa.select(journey_steps.c.attempts).where(
+                journey_steps.c.journey_id == journey_id, journey_steps.c.name == step
+            )
+        )
+    return found == attempts
