@@ -42,15 +42,16 @@ async def sql(url: str, statement: str, *params) -> list:
         await engine.dispose()
 
 
-async def publish(system: System, count: int, *, rate: float | None = None) -> None:
-    """b2c voluntary cancellations (the journey with confirmation and survey); at `rate` per second or all at once."""
+async def publish(system: System, count: int, *, rate: float | None = None, prefix: str = "sub") -> None:
+    """b2c voluntary cancellations (the journey with confirmation and survey); at `rate` per second or all at once.
+    Subscription ids are <prefix>_<system>_<n>."""
     producer = create_producer(KAFKA, client_id="bench-billing")
     await producer.start()
     topic = system.topics()["cancelled"]
     started = time.perf_counter()
     pending = []
     for n in range(count):
-        sub = f"sub_{system.name}_{n}"
+        sub = f"{prefix}_{system.name}_{n}"
         event = cancellation(sub, email=f"{sub}@{system.name}.example")
         pending.append(await producer.send(topic, event.to_json_bytes(), key=sub.encode()))
         if rate:
