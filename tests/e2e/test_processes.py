@@ -156,8 +156,16 @@ async def test_kafka_broker_stop_and_start_mid_stream(full_system):
             await asyncio.sleep(1)
             retries.append(await _post_webhook(bridge.port, webhook))
         journeys = await converge(system, billing, within=150)
-        async with system.orchestrator_api() as api:
-            from_the_webhook = (await api.get("/v1/journeys", params={"subscription_id": sub})).json()["items"]
+        from_the_webhook: list[dict] = []
+
+        async def webhook_journey() -> bool:
+            # Published after the billing events, it may be taken after they settled (its partition's consumer
+            # may still be rejoining the group after the restart): wait for it rather than assume it.
+            async with system.orchestrator_api() as api:
+                from_the_webhook[:] = (await api.get("/v1/journeys", params={"subscription_id": sub})).json()["items"]
+            return bool(from_the_webhook)
+
+        await wait_until(webhook_journey, within=60, every=0.5)
     check_no_duplicates_and_expected_states(system, billing, journeys)
     assert while_down.status_code == 503 and int(while_down.headers["retry-after"]) > 0
     assert retries[-1].status_code == 200 and len(from_the_webhook) == 1, [r.status_code for r in retries]
