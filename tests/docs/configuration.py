@@ -189,7 +189,7 @@ def document() -> str:
         _row("---", "---", "---", "---", "---"),
     ]
     readers = {
-        field: [svc for svc in SERVICES if field in everyone[svc]] for field in sorted(shared, key=_order(shared))
+        field: [svc for svc in SERVICES if field in everyone[svc]] for field in sorted(shared, key=_declaration_order)
     }
     prefixed = []
     for field, services in readers.items():
@@ -221,7 +221,7 @@ def document() -> str:
         "`{subscription_id}` in a link is filled in per customer, percent-encoded. In production the example",
         "values are refused: set your own.",
     )
-    for field in sorted(brand, key=_order(brand)):
+    for field in sorted(brand, key=_declaration_order):
         s = everyone[brand_readers[0]][field]
         out.append(_row(f"`OFFBOARDING_{field.upper()}`", s.type, s.default, s.what))
     for service, prefix in SERVICES.items():
@@ -237,13 +237,12 @@ def _heading(title: str, *intro: str) -> list[str]:
     return ["", f"## {title}", "", *intro, "", _row("variable", "type", "default", "what"), _row(*["---"] * 4)]
 
 
-def _order(fields: set[str]):
+def _declaration_order(name: str) -> int:
     """Declaration order of the shared classes (not alphabetical: related settings stay together)."""
     from shared.brand import BrandSettings
     from shared.settings import ServiceSettings
 
-    order = [*ServiceSettings.model_fields, *BrandSettings.model_fields]
-    return lambda name: order.index(name)
+    return [*ServiceSettings.model_fields, *BrandSettings.model_fields].index(name)
 
 
 def _yes(secret: bool) -> str:

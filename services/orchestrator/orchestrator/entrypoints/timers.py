@@ -37,7 +37,7 @@ class TimerLoop(Worker):
         interval: float,
         batch_size: int,
         counts: StatusCounts | None = None,
-        wakeup: Wakeup | None = None,
+        wakeup: Wakeup,
     ) -> None:
         self._sessions = sessions
         self._wakeup = wakeup
@@ -57,9 +57,8 @@ class TimerLoop(Worker):
         next_gauges, backoff = 0.0, 0.5
         while not self.stopping:
             try:
-                if self._wakeup is not None:
-                    await self._wakeup.listen()
-                    self._wakeup.clear()
+                await self._wakeup.listen()
+                self._wakeup.clear()
                 claimed = await self.tick()
                 if loop.time() >= next_gauges:
                     await self._update_gauges()
@@ -69,16 +68,12 @@ class TimerLoop(Worker):
                 sleep = await self._until_next_due()
             except Exception as exc:
                 log.warning("timer_tick_failed", error=describe(exc))
-                if self._wakeup is not None:
-                    await self._wakeup.close()
+                await self._wakeup.close()
                 await self.pause(backoff)
                 backoff = next_backoff(backoff)
                 continue
             backoff = 0.5
-            if self._wakeup is None:
-                await self.pause(self._interval)
-            else:
-                await self._wakeup.wait(sleep)
+            await self._wakeup.wait(sleep)
 
     async def _until_next_due(self) -> float:
         """Seconds until the next step of any journey falls due, within [SHORTEST_SLEEP, interval]."""
@@ -92,8 +87,7 @@ class TimerLoop(Worker):
 
     def stop(self) -> None:
         super().stop()
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._wakeup.set()
 
     async def _update_gauges(self) -> None:
         async with self._sessions() as session:
