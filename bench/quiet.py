@@ -1,28 +1,35 @@
-"""A quiet day (issue 28): what each service process burns doing nothing, after a minute of quiet, its resident
-memory, and then what each cancellation of a trickle costs beyond that idle burn. Measured from outside: CPU from
-/proc per process (utime + stime), cancellations published to Kafka at a steady rate to idle services, the run
-ending when every confirmation is at the SMTP sink. Each figure is the median of `runs` fresh systems.
+"""A quiet day (issue 28): what each service process burns doing nothing, after a minute of quiet (CPU, SQL
+statements, resident memory); the SQL statements of one cancellation arriving alone (up to its first email at the
+sink, and until the steps due at once have settled); then what each cancellation of a trickle costs beyond the
+idle burn, and its latency from publish to the first email. Measured from outside: CPU from /proc per process
+(utime + stime), statements from pg_stat_statements, cancellations published to Kafka at a steady rate to idle
+services, the run ending when every confirmation is at the SMTP sink. Each figure is the median of `runs` fresh
+systems.
 """
 
 import asyncio
+import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import cost
-from common import KAFKA, PG, PRODUCTION, finish, prepare_topics, publish, start_all, wait_for
-from e2e.system import System, mail
+from common import KAFKA, PG, PRODUCTION, finish, percentile, prepare_topics, publish, sql, start_all, wait_for
+from e2e.system import System
+from quiet_sink import CountingSink
 
 from orchestrator.config import SHIPPED_TEMPLATES
+from shared.testing import free_port
 
 SERVICES = ("orchestrator", "notifier", "survey")
 WARM_UP = 20  # cancellations before the quiet
+SETTLE = 5.0  # seconds after the lone cancellation's first email for its other steps due at once
 
 
-async def _confirmed(maildir: Path, system: System, n: int, prefix: str) -> bool:
+async def _confirmed(sink: CountingSink, n: int, prefix: str) -> bool:
     """At least n confirmations at the sink for subscriptions whose id starts with `prefix`."""
-    found = [m for m in mail(maildir, f"@{system.name}.example") if m["X-Offboarding-Step"] == "confirmation"]
-    return sum(m["To"].split("@")[0].split("<")[-1].startswith(prefix) for m in found) >= n
+    return sink.confirmed(prefix) >= n
 
 
 def _rss_mib(pid: int) -> float:
@@ -36,12 +43,88 @@ def _cpu(system: System) -> dict[str, float]:
     return {r.service: cost.cpu_seconds(r.process.pid) for r in system.replicas if r.service in SERVICES}
 
 
-async def _one(
-    url: str, sink_port: int, maildir: Path, work: Path, settle: float, idle: float, rate: float, trickle: float
-) -> dict:
+async def _statements(database: str) -> list[tuple[int, str]]:
+    """(calls, query) in `database` since the last reset, most first. Read through the `postgres` database, so
+    the benchmark's own connections (their set-up statements included) are not counted."""
+    rows = await sql(
+        f"{PG}/postgres",
+        "SELECT s.calls, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s "
+        "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = :db ORDER BY s.calls DESC, s.query",
+        {"db": database},
+    )
+    return [(int(calls), query) for calls, query in rows]
+
+
+async def _reset_statements() -> None:
+    await sql(f"{PG}/postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    await sql(f"{PG}/postgres", "SELECT pg_stat_statements_reset()")
+
+
+async def _lone(system: System, sink: CountingSink, database: str) -> dict:
+    """One cancellation to idle services: its statements when its first email reaches the sink (read by the sink
+    before it accepts the message, so the send's own record is not yet among them), and once the steps due at
+    once have settled, with the statements themselves (the breakdown)."""
+    await _reset_statements()
+    sink.watch = "lone"
+    await publish(system, 1, prefix="lone")
+    await wait_for("the lone cancellation's email", lambda: _confirmed(sink, 1, "lone"), 30)
+    await asyncio.sleep(SETTLE)
+    settled = await _statements(database)
+    return {
+        "to_first_email": sink.statements_at_watched,
+        "settled": sum(calls for calls, _ in settled),
+        "statements": [[calls, query[:160]] for calls, query in settled],
+    }
+
+
+async def _latencies_ms(url: str, system: System, sink: CountingSink) -> list[float]:
+    """Publish (the event's `cancelled_at`, set when it is published) to the confirmation at the sink."""
+    rows = await sql(
+        url,
+        f"SELECT id::text, cancelled_at FROM \"{system.name}_orchestrator\".journeys WHERE subscription_id LIKE 'sub%'",
+    )
+    return [1000 * (sink.arrived[j][1] - at.timestamp()) for j, at in rows if j in sink.arrived]
+
+
+async def _profile(system: System, work: Path, seconds: float) -> list:
+    """With BENCH_PROFILE=<dir>: py-spy samples each service through the trickle (raw stacks, <dir>/<service>.txt;
+    fold them with bench/profile.py)."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        return []
+    Path(out).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return [
+        await asyncio.create_subprocess_exec(
+            str(py_spy),
+            "record",
+            "--nonblocking",
+            "-r",
+            "250",
+            "-d",
+            str(int(seconds) + 2),
+            "-f",
+            "raw",
+            "-p",
+            str(r.process.pid),
+            "-o",
+            f"{out}/{r.service}.txt",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for r in system.replicas
+        if r.service in SERVICES
+    ]
+
+
+async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, rate: float, trickle: float) -> dict:
     # The shipped journeys, as a company runs them (the e2e System would send the exit survey at once): what a
     # cancellation costs up to its first email and the steps due then.
     shipped = {"ORCHESTRATOR_TEMPLATES_DIR": str(SHIPPED_TEMPLATES)}
+    database = url.rsplit("/", 1)[1]
+    sink_port = free_port()
+    sink = CountingSink(sink_port, database)
+    sink.start()
     system = System(f"bq{int(time.time())}", url, KAFKA, sink_port, maildir, work, overrides=PRODUCTION | shipped)
     work.mkdir(parents=True)
     await prepare_topics(system)
@@ -50,28 +133,43 @@ async def _one(
         # A day had cancellations before the quiet: statements compiled, templates loaded. Without a warm-up the
         # trickle's first cancellations pay for that once per process.
         await publish(system, WARM_UP, prefix="warm")
-        await wait_for("the warm-up's confirmations", lambda: _confirmed(maildir, system, WARM_UP, "warm"), 300)
+        await wait_for("the warm-up's confirmations", lambda: _confirmed(sink, WARM_UP, "warm"), 300)
         await asyncio.sleep(settle)  # a minute of quiet
+        await _reset_statements()
         before = _cpu(system)
         await asyncio.sleep(idle)
         after = _cpu(system)
+        idle_statements = sum(calls for calls, _ in await _statements(database)) / idle
         idle_ms = {s: 1000 * (after[s] - before[s]) / idle for s in SERVICES}
         rss = {r.service: round(_rss_mib(r.process.pid), 1) for r in system.replicas if r.service in SERVICES}
+        lone = await _lone(system, sink, database)
         events = round(rate * trickle)
+        profilers = await _profile(system, work, trickle)
         started, before = time.monotonic(), _cpu(system)
         await publish(system, events, rate=rate)
 
-        await wait_for("the trickle's confirmations", lambda: _confirmed(maildir, system, events, "sub"), 600)
+        await wait_for("the trickle's confirmations", lambda: _confirmed(sink, events, "sub"), 600)
         elapsed, after = time.monotonic() - started, _cpu(system)
+        latencies = await _latencies_ms(url, system, sink)
+        for profiler in profilers:
+            await profiler.wait()
     finally:
         await finish(system)
+        sink.stop()
     beyond = {s: (1000 * (after[s] - before[s]) - idle_ms[s] * elapsed) / events for s in SERVICES}
-    return {"idle_ms_per_s": idle_ms, "rss_mib": rss, "trickle_ms_per_cancellation": beyond}
+    return {
+        "idle_ms_per_s": idle_ms,
+        "idle_statements_per_s": round(idle_statements, 2),
+        "rss_mib": rss,
+        "lone_cancellation": lone,
+        "trickle_ms_per_cancellation": beyond,
+        "trickle_latency_ms": {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)},
+    }
 
 
 async def quiet(
     database: str,
-    sink_port: int,
+    sink_port: int,  # unused: each run has its own sink (bench/quiet_sink.py); kept like the other measures' calls
     maildir: Path,
     work: Path,
     runs: int = 3,
@@ -83,9 +181,7 @@ async def quiet(
 ) -> dict:
     results = []
     for n in range(runs):
-        results.append(
-            await _one(f"{PG}/{database}", sink_port, maildir, work / f"quiet{n}", settle, idle, rate, trickle)
-        )
+        results.append(await _one(f"{PG}/{database}", maildir, work / f"quiet{n}", settle, idle, rate, trickle))
 
     def median(key: str) -> dict[str, float]:
         return {s: round(statistics.median(r[key][s] for r in results), 2) for s in SERVICES}
@@ -99,5 +195,10 @@ async def quiet(
         "trickle_ms_per_cancellation_all_services": round(
             statistics.median(sum(r["trickle_ms_per_cancellation"].values()) for r in results), 2
         ),
+        "idle_statements_per_s": statistics.median(r["idle_statements_per_s"] for r in results),
+        "lone_statements_to_first_email": statistics.median(r["lone_cancellation"]["to_first_email"] for r in results),
+        "lone_statements_settled": statistics.median(r["lone_cancellation"]["settled"] for r in results),
+        "trickle_latency_p50_ms": round(statistics.median(r["trickle_latency_ms"]["p50"] for r in results), 1),
+        "trickle_latency_p99_ms": round(statistics.median(r["trickle_latency_ms"]["p99"] for r in results), 1),
         "each_run": results,
     }

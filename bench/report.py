@@ -108,6 +108,18 @@ def table(r: dict) -> str:
                 "orchestrator, notifier and survey together",
             )
         )
+        rows += [
+            (
+                "quiet day: SQL statements for a lone cancellation, to its first email",
+                f"{q['lone_statements_to_first_email']} (target <= 30)",
+                f"{q['lone_statements_settled']} once its steps due at once settled; idle {q['idle_statements_per_s']}/s",
+            ),
+            (
+                f"quiet day: publish -> first email at {q['rate_per_s']}/s",
+                f"p99 {q['trickle_latency_p99_ms']} ms (target <= 50)",
+                f"p50 {q['trickle_latency_p50_ms']} ms",
+            ),
+        ]
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:

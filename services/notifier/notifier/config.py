@@ -103,7 +103,8 @@ class Settings(ServiceSettings, BrandSettings):
     # The sender loop: deliveries claimed per round
     sender_batch_size: int = Field(100, ge=1, le=5000)
     sender_concurrency: int = Field(8, ge=1, le=200)  # sends at once
-    sender_interval_seconds: float = Field(1.0, gt=0, le=10)  # fallback poll: a NOTIFY wakes it
+    # Last-resort poll: a NOTIFY wakes the sender whenever deliveries join the queue
+    sender_interval_seconds: float = Field(30.0, gt=0, le=60)
     # A delivery still `sending` after this (its process died) is queued again, or becomes `unconfirmed` if it
     # was handed to the mail server.
     send_lease_seconds: float = Field(300, gt=0)

@@ -39,13 +39,18 @@ from shared.messaging.progress import Progress
 from shared.worker import next_backoff
 
 log = get_logger(__name__)
-IDLE_POLL_MS = 1000  # how long a round waits for records when there are none (also: the stop's longest delay)
+IDLE_POLL_MS = 5000  # how long a round waits for records when there are none (a stop ends the wait at once)
 FETCH_MAX_WAIT_MS = 2000
+FETCHER_TICK_MS = 5000
 
 CONSUMED = Counter("messages_consumed_total", "Messages consumed, by outcome", ["topic", "outcome"])
 HANDLER_RETRIES = Counter(
     "consumer_handler_retries_total", "A message retried alone after its handler failed", ["topic"]
 )
+
+
+class StoppedMidBatch(Exception):
+    """A stop came while a message of the batch waited to be retried: the batch is given up, not committed."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,9 @@ class BatchConsumer:
             # The broker answers a fetch the moment records arrive; on a quiet day it holds it this long, so an idle
             # consumer asks once in this time instead of twice a second (aiokafka's default 500 ms).
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            # aiokafka's fetch loop also wakes on this timer (default 200 ms) to look for work no future signals;
+            # fetch answers, consumption and rebalances wake it at once, so on a quiet day it only burns CPU.
+            consumer_timeout_ms=FETCHER_TICK_MS,
             **(kafka_options or {}),
         )
         self._group_id = group_id
@@ -126,6 +134,7 @@ class BatchConsumer:
         self._authenticate = authenticate
         self._fingerprint = fingerprint  # what "the same content" is for a redelivery (shared.inbox.table)
         self._stopping = asyncio.Event()
+        self._polling: asyncio.Future | None = None
         self._progress = Progress(group_id, stall_seconds=stall_seconds)
         self._stalled: list[str] = []
         self._commit_every = commit_every
@@ -142,6 +151,23 @@ class BatchConsumer:
     async def stop(self) -> None:
         """Ask the loop to finish its current batch; run() returns after committing it."""
         self._stopping.set()
+        if self._polling is not None:
+            self._polling.cancel()  # a quiet round's wait ends now; fetched records stay unread, offsets unmoved
+
+    async def _poll(self) -> dict | None:
+        """One round's records, or None when stop() ended the wait. The wait is a task of its own so that a stop
+        ends it at once: a long wait then costs a quiet consumer fewer wakeups without delaying a shutdown."""
+        self._polling = asyncio.ensure_future(
+            self._consumer.getmany(timeout_ms=IDLE_POLL_MS, max_records=self._max_records)
+        )
+        try:
+            return await self._polling
+        except asyncio.CancelledError:
+            if self._stopping.is_set() and not asyncio.current_task().cancelling():
+                return None
+            raise
+        finally:
+            self._polling = None
 
     async def close(self) -> None:
         await self._consumer.stop()
@@ -159,7 +185,9 @@ class BatchConsumer:
             records: list[ConsumerRecord] = []
             try:
                 # A long poll: records are handed over the moment they arrive; the timeout only bounds a quiet round.
-                batches = await self._consumer.getmany(timeout_ms=IDLE_POLL_MS, max_records=self._max_records)
+                batches = await self._poll()
+                if batches is None:
+                    break  # stopped while waiting
                 records = [r for rs in batches.values() for r in rs]
                 if records:
                     self._progress.fetched(records)
@@ -167,6 +195,9 @@ class BatchConsumer:
                     backoff = 0.5
                 if not records or asyncio.get_running_loop().time() >= self._next_commit:
                     await self._commit_offsets()
+            except StoppedMidBatch:
+                self._rewind(records)  # none of this batch's offsets is committed
+                break
             except Exception as exc:
                 self._progress.failed(describe(exc))
                 if hasattr(self._producer, "renew_after"):  # dead letters go through the service's producer
@@ -179,7 +210,8 @@ class BatchConsumer:
                     failures_in_row=self._progress.failures_in_row,
                 )
                 self._rewind(records)
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):  # a stop ends the backoff too
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = next_backoff(backoff)
             finally:
                 self._observe()
@@ -230,7 +262,10 @@ class BatchConsumer:
         record, attempts = item[0], 1
         while not isinstance(error, InvalidMessage) and attempts < self._max_attempts:
             HANDLER_RETRIES.labels(record.topic).inc()
-            await asyncio.sleep(self._retry_delay * 2 ** (attempts - 1))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._retry_delay * 2 ** (attempts - 1))
+            if self._stopping.is_set():
+                raise StoppedMidBatch  # the batch is redelivered to whoever consumes next; the inbox skips what is done
             attempts += 1
             try:
                 return await self._apply([item], dead)

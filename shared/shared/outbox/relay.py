@@ -37,6 +37,27 @@ def relay_lock_id(schema: str) -> int:
     return int.from_bytes(hashlib.sha256(f"outbox-relay:{schema}".encode()).digest()[:8], "big") >> 1
 
 
+def claim_statement(lock_id: int, batch_size: int) -> sa.Update:
+    """UPDATE outbox SET published_at = now() WHERE id IN (the oldest unpublished rows, if this relay holds the
+    advisory lock) RETURNING them. The lock is an uncorrelated subquery: PostgreSQL evaluates it once, before any
+    row is read (a one-time filter)."""
+    holds_lock = sa.select(sa.func.pg_try_advisory_xact_lock(lock_id)).scalar_subquery()
+    oldest = (
+        sa.select(outbox.c.id)
+        .where(outbox.c.published_at.is_(None), holds_lock)
+        .order_by(outbox.c.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    age = sa.func.extract("epoch", sa.func.now() - outbox.c.created_at).label("age")
+    return (
+        sa.update(outbox)
+        .where(outbox.c.id.in_(oldest))
+        .values(published_at=sa.func.now())
+        .returning(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, age)
+    )
+
+
 class OutboxRelay(Worker):
     def __init__(
         self,
@@ -55,25 +76,17 @@ class OutboxRelay(Worker):
         self._idle_seconds = idle_seconds
         self._keep_published = keep_published
         self._wakeup = Wakeup(engine, f"{schema}_outbox")
+        self._claim = claim_statement(self._lock_id, batch_size)
         super().__init__()
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of unpublished rows; returns how many were published."""
         async with self._engine.begin() as conn:
-            if not await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_id))):
-                return 0
+            # One statement takes the relay's lock, claims the oldest rows and marks them published: if sending
+            # fails, the exception rolls the mark back with the transaction. Without the lock it claims nothing.
+            rows = sorted((await conn.execute(self._claim)).all(), key=lambda row: row.id)
             # The age of each claimed row comes with it: rows are claimed oldest first by the one relay holding
             # the lock, so the first row's age is the outbox lag, without a statement of its own.
-            age = sa.func.extract("epoch", sa.func.now() - outbox.c.created_at).label("age")
-            rows = (
-                await conn.execute(
-                    sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers, age)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
             LAG.set(max(float(rows[0].age), 0.0) if rows else 0.0)
             if not rows:
                 return 0
@@ -81,9 +94,6 @@ class OutboxRelay(Worker):
             # idempotent producer keeps each partition's order.
             deliveries = [await self._send(row) for row in rows]
             await asyncio.gather(*deliveries)
-            await conn.execute(
-                sa.update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=sa.func.now())
-            )
             for row in rows:
                 PUBLISHED.labels(row.topic).inc()
             return len(rows)

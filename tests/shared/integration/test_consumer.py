@@ -251,3 +251,29 @@ async def test_a_consumer_that_cannot_advance_says_so_in_its_health_and_metrics(
 
 async def _async(value):
     return value
+
+
+async def test_a_stop_ends_a_retry_wait_at_once_and_commits_nothing_of_that_batch(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    """SIGTERM while a failing message waits for its next attempt (here a minute away): the consumer stops now,
+    as a pod's grace period expects, and leaves the batch to be consumed again (the inbox skips what is done)."""
+    (topic,) = await make_topics(f"{unique_name}.in", partitions=1)
+    await producer.send_and_wait(topic, cancelled("poison").to_json_bytes(), key=b"poison")
+    consumer = make_consumer(
+        kafka_bootstrap, topic, unique_name, sessions, producer, fail_on_poison, max_attempts=3, retry_delay=60
+    )
+    await consumer.start()
+    task = asyncio.create_task(consumer.run())
+
+    async def retrying() -> bool:
+        return REGISTRY.get_sample_value("consumer_handler_retries_total", {"topic": topic}) == 1
+
+    try:
+        await wait_until(retrying)
+        await consumer.stop()
+        await asyncio.wait_for(task, 5)
+    finally:
+        task.cancel()
+        await consumer.close()
+    assert await committed_offset(kafka_bootstrap, unique_name, topic) is None

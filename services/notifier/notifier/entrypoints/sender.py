@@ -1,6 +1,6 @@
 """The sender loop: claims queued deliveries in batches (replicas share them through SKIP LOCKED) and sends
 them with bounded concurrency. It is woken by a NOTIFY when commands join the queue (the interval is only the
-fallback poll). Deliveries a crashed process left behind are settled every `sweep_every` seconds, not every
+last-resort poll, 30 s by default: a quiet day costs no queries). Deliveries a crashed process left behind are settled every `sweep_every` seconds, not every
 round: they wait out a lease of minutes anyway, and a round is often a single delivery."""
 
 import asyncio
@@ -81,7 +81,10 @@ class SenderLoop(Worker):
                 backoff = next_backoff(backoff)
                 continue
             if claimed < self._batch_size:
-                await self._wakeup.wait(self._interval)
+                # Queued deliveries always come with a NOTIFY (or a `set` from this loop): the sleep only has to
+                # end for the next sweep, or as the last-resort poll.
+                until_sweep = self._next_sweep - asyncio.get_running_loop().time()
+                await self._wakeup.wait(min(self._interval, max(until_sweep, 0.0)))
         await self._wakeup.close()
 
     def stop(self) -> None:

@@ -32,6 +32,7 @@ from notifier.service_layer.feedback import FeedbackDesk
 from notifier.service_layer.handovers import HandOvers, LeaseLost
 from notifier.service_layer.results import answer_rows
 from shared import tracing
+from shared.db.engine import single_statement_sessions
 from shared.errors import describe, is_transient
 from shared.keyring import Keyring
 from shared.logging import get_logger
@@ -69,10 +70,12 @@ class Sender:
             settings.quiet_hours_start, settings.quiet_hours_end, settings.marketing_cap_period
         )
         self._hand_overs = HandOvers(engine, sessions, clock=clock)
+        self._single_statements = single_statement_sessions(engine)
 
     async def claim(self, limit: int) -> list[Delivery]:
-        """Mark up to `limit` queued deliveries `sending` and commit: from here on they are never sent twice."""
-        async with self._sessions() as session, session.begin():
+        """Mark up to `limit` queued deliveries `sending` and commit (one statement, committed by itself): from
+        here on they are never sent twice."""
+        async with self._single_statements() as session:
             return await DeliveryRepository(session).claim(limit, now=self._clock())
 
     async def release(self, batch: list[Delivery]) -> None:
@@ -108,7 +111,7 @@ class Sender:
             if d.recipient_hash
             and (d.category == "marketing" or (d.channel == "email" and self._channels.category_of(d) == "marketing"))
         }
-        async with self._sessions() as session:
+        async with self._single_statements() as session:
             return await DeliveryRepository(session).known(batch, marketing_hashes=marketing)
 
     async def process(self, delivery: Delivery, known: Known) -> Outcome:

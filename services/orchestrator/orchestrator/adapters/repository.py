@@ -54,6 +54,14 @@ def email_hash(email: str | None) -> str | None:
 # The steps that changed, in one upsert whose text never changes. SQLAlchemy cannot cache the compiled form of
 # PostgreSQL's ON CONFLICT DO UPDATE construct ("no key" in its log): built with it, this statement was compiled
 # anew for every batch.
+OPEN_AND_REACTIVATED = sa.text(
+    """
+    SELECT s,
+           EXISTS (SELECT 1 FROM journeys j WHERE j.subscription_id = s AND j.status IN ('active', 'paused')),
+           (SELECT max(r.reactivated_at) FROM reactivations r WHERE r.subscription_id = s)
+    FROM unnest(CAST(:subs AS text[])) s
+    """
+).columns(sa.column("s", sa.Text), sa.column("open", sa.Boolean), sa.column("at", sa.DateTime(timezone=True)))
 SAVE_STEPS = sa.text(
     f"""
     INSERT INTO journey_steps (journey_id, name, position, kind, spec, {", ".join(STEP_STATE)})
@@ -200,22 +208,12 @@ class JourneyRepository:
             {"subs": sorted(set(subscription_ids))},
         )
 
-    async def open_subscriptions(self, subscription_ids: list[str]) -> set[str]:
-        """Which of these subscriptions have an open journey (callers hold their subscription locks)."""
-        result = await self.session.execute(
-            sa.select(journeys.c.subscription_id).where(
-                journeys.c.subscription_id.in_(subscription_ids), journeys.c.status.in_(("active", "paused"))
-            )
-        )
-        return set(result.scalars())
-
-    async def latest_reactivations(self, subscription_ids: list[str]) -> dict[str, datetime]:
-        result = await self.session.execute(
-            sa.select(reactivations.c.subscription_id, sa.func.max(reactivations.c.reactivated_at))
-            .where(reactivations.c.subscription_id.in_(subscription_ids))
-            .group_by(reactivations.c.subscription_id)
-        )
-        return dict(result.all())
+    async def open_and_reactivated(self, subscription_ids: list[str]) -> tuple[set[str], dict[str, datetime]]:
+        """Which of these subscriptions have an open journey, and the latest reactivation of each that has one,
+        in one statement (callers hold their subscription locks, taken in a statement before: a statement's
+        snapshot is taken when it starts, so one that waited for a lock would not see what its holder wrote)."""
+        rows = (await self.session.execute(OPEN_AND_REACTIVATED, {"subs": sorted(set(subscription_ids))})).all()
+        return {s for s, is_open, _ in rows if is_open}, {s: at for s, _, at in rows if at is not None}
 
     async def get_many(self, journey_ids: list[uuid.UUID]) -> dict[uuid.UUID, Journey]:
         """Several journeys, their rows locked in id order, loaded in two queries."""

@@ -35,8 +35,7 @@ async def start_journeys(
     before any step runs if a later reactivation arrived first."""
     subscriptions = [cancelled.subscription_id for cancelled, _ in cancellations]
     await uow.journeys.lock_subscriptions(subscriptions)
-    open_now = await uow.journeys.open_subscriptions(subscriptions)
-    reactivated = await uow.journeys.latest_reactivations(subscriptions)
+    open_now, reactivated = await uow.journeys.open_and_reactivated(subscriptions)
     started: list[tuple[Journey, str, str]] = []
     for cancelled, event in cancellations:
         _note_cleaned(cancelled, event)
