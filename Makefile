@@ -104,9 +104,10 @@ fmt: sync ## ruff: fix what it can and format
 bench: infra-up ## the benchmark: prints a table, writes bench/results/<time>.json (ARGS="--e2e-events 5000")
 	$(UV) run --frozen python bench/run.py $(ARGS)
 
-bench-peer: infra-up ## ours, then the same job on a Temporal dev server (not in CI; builds the Temporal CLI once, ~5 min)
+bench-peer: infra-up ## ours, then the same job on a Temporal dev server and on Restate (not in CI; builds the Temporal CLI once, ~5 min; Restate from npm)
 	@test -x .local/tools/bin/temporal || GOBIN=$(CURDIR)/.local/tools/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
-	$(UV) run --frozen --with temporalio==1.35.0 python bench/peer.py $(ARGS)
+	@test -x .local/tools/restate/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server || npm install --silent --no-audit --no-fund --prefix .local/tools/restate @restatedev/restate-server@1.7.12
+	$(UV) run --frozen --with temporalio==1.35.0 --with restate-sdk==1.2.0 --with hypercorn==0.18.0 python bench/peer.py $(ARGS)
 
 clean: infra-down ## stop the stack and delete .local/ and .venv/ (all local data)
 	rm -rf $(LOCAL) .venv

@@ -61,6 +61,17 @@ def postgres_cpu() -> float:
     return sum(cpu_seconds(pid, reaped_children=ppid not in ours) for pid, comm, ppid, _ in processes if pid in ours)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """A process and its live descendants (a server that runs its work in child processes, as hypercorn does)."""
+    processes = _processes()
+    family, grew = {pid}, True
+    while grew:
+        children = {p for p, _, ppid, _ in processes if ppid in family} - family
+        family |= children
+        grew = bool(children)
+    return sum(cpu_seconds(p) for p in family)
+
+
 def kafka_cpu() -> float:
     return sum(cpu_seconds(pid) for pid, comm, _, cmd in _processes() if comm == "java" and "kafka.Kafka" in cmd)
 

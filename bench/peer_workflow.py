@@ -7,7 +7,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-MESSAGES = ("cancellation_confirmation", "exit_survey_invitation")
+MESSAGES = ("cancellation_confirmation", "exit_survey_invitation")  # as bench/peer_email.py: no import here
 
 
 @workflow.defn(name="Offboard")

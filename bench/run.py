@@ -124,14 +124,18 @@ async def end_to_end(database: str, sink_port: int, maildir: Path, work: Path, e
         await run_cost.stop()
         first = (await sql(url, f'SELECT min(started_at) FROM "{system.name}_orchestrator".journeys'))[0][0]
         surveys_done = (await sql(url, f'SELECT max(created_at) FROM "{system.name}_survey".surveys'))[0][0]
-        mails_done = max(confirmations(maildir, system).values())
+        arrived = confirmations(maildir, system)
+        published = await sql(url, f'SELECT id::text, cancelled_at FROM "{system.name}_orchestrator".journeys')
     finally:
         await finish(system)
-    seconds = max(surveys_done.timestamp(), mails_done) - first.timestamp()
+    seconds = max(surveys_done.timestamp(), max(arrived.values())) - first.timestamp()
+    # Each cancellation from its publishing (its event's time) to its confirmation at the sink.
+    waits = [arrived[j] - at.timestamp() for j, at in published if j in arrived]
     return {
         "events": events,
         "seconds": round(seconds, 2),
         "per_s": round(events / seconds, 1),
+        "latency": {"p50_s": round(percentile(waits, 50), 2), "p99_s": round(percentile(waits, 99), 2)},
         "per_cancellation": run_cost.per_cancellation(events),
     }
 
