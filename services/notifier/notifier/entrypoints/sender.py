@@ -1,7 +1,8 @@
 """The sender loop: claims queued deliveries in batches (replicas share them through SKIP LOCKED) and sends
 them with bounded concurrency. It is woken by a NOTIFY when commands join the queue (the interval is only the
-last-resort poll, 30 s by default: a quiet day costs no queries). Deliveries a crashed process left behind are settled every `sweep_every` seconds, not every
-round: they wait out a lease of minutes anyway, and a round is often a single delivery."""
+last-resort poll, 30 s by default: a quiet day costs no queries). Deliveries a crashed process left behind are
+settled every `sweep_every` seconds, not every round: they wait out a lease of minutes anyway, and a round is
+often a single delivery."""
 
 import asyncio
 
