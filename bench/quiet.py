@@ -55,16 +55,11 @@ async def _statements(database: str) -> list[tuple[int, str]]:
     return [(int(calls), query) for calls, query in rows]
 
 
-async def _reset_statements() -> None:
-    await sql(f"{PG}/postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    await sql(f"{PG}/postgres", "SELECT pg_stat_statements_reset()")
-
-
 async def _lone(system: System, sink: CountingSink, database: str) -> dict:
     """One cancellation to idle services: its statements when its first email reaches the sink (read by the sink
     before it accepts the message, so the send's own record is not yet among them), and once the steps due at
     once have settled, with the statements themselves (the breakdown)."""
-    await _reset_statements()
+    await cost.reset_statements(sql, f"{PG}/postgres")
     sink.watch = "lone"
     await publish(system, 1, prefix="lone")
     await wait_for("the lone cancellation's email", lambda: _confirmed(sink, 1, "lone"), 30)
@@ -86,7 +81,7 @@ async def _latencies_ms(url: str, system: System, sink: CountingSink) -> list[fl
     return [1000 * (sink.arrived[j][1] - at.timestamp()) for j, at in rows if j in sink.arrived]
 
 
-async def _profile(system: System, work: Path, seconds: float) -> list:
+async def _profile(system: System, seconds: float) -> list:
     """With BENCH_PROFILE=<dir>: py-spy samples each service through the trickle (raw stacks, <dir>/<service>.txt;
     fold them with bench/profile.py)."""
     out = os.environ.get("BENCH_PROFILE")
@@ -135,7 +130,7 @@ async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, 
         await publish(system, WARM_UP, prefix="warm")
         await wait_for("the warm-up's confirmations", lambda: _confirmed(sink, WARM_UP, "warm"), 300)
         await asyncio.sleep(settle)  # a minute of quiet
-        await _reset_statements()
+        await cost.reset_statements(sql, f"{PG}/postgres")
         before = _cpu(system)
         await asyncio.sleep(idle)
         after = _cpu(system)
@@ -144,7 +139,7 @@ async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, 
         rss = {r.service: round(_rss_mib(r.process.pid), 1) for r in system.replicas if r.service in SERVICES}
         lone = await _lone(system, sink, database)
         events = round(rate * trickle)
-        profilers = await _profile(system, work, trickle)
+        profilers = await _profile(system, trickle)
         started, before = time.monotonic(), _cpu(system)
         await publish(system, events, rate=rate)
 
