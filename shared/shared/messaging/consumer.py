@@ -2,11 +2,8 @@
 
 For each batch: every record is parsed as a CloudEvent (unreadable ones go to `<topic>.dlq` unchanged, with
 `error.*` headers); the batch's identities are claimed in the inbox; new messages go to the handler, all in
-one transaction. After the commit, dead letters are sent, then the batch's offsets are due for committing.
-They are committed to Kafka at most every `commit_every` seconds, when the consumer falls idle, and when it
-stops: under a trickle every batch is one message, and a commit per message was a round trip for the
-consumer and a write for the broker. A crash before the offset commit redelivers what came after the last
-one, and the inbox turns the redelivery into a no-op.
+one transaction. After the commit, dead letters are sent, then the batch's offsets are held for committing
+to Kafka (`shared.messaging.offsets`: at most every `commit_every` seconds, when idle, and when stopping).
 
 No single message stops the consumer. When a batch fails:
 - a transient error (database or Kafka away, serialization failure, deadlock: `shared.errors.is_transient`)
@@ -24,7 +21,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +31,7 @@ from shared.events.envelope import CloudEvent, InvalidMessage, parse_kafka_messa
 from shared.inbox.table import Fingerprint, claim_new, fingerprint
 from shared.logging import bind_correlation, clear_correlation, get_logger
 from shared.messaging import dead_letters as dead_letter_log
+from shared.messaging.offsets import HeldOffsets, next_offsets
 from shared.messaging.producer import RenewableProducer
 from shared.messaging.progress import Progress
 from shared.worker import next_backoff
@@ -137,9 +135,7 @@ class BatchConsumer:
         self._polling: asyncio.Future | None = None
         self._progress = Progress(group_id, stall_seconds=stall_seconds)
         self._stalled: list[str] = []
-        self._commit_every = commit_every
-        self._uncommitted: dict[TopicPartition, int] = {}  # processed, its offset not yet committed to Kafka
-        self._next_commit = 0.0
+        self._offsets = HeldOffsets(self._consumer, commit_every=commit_every)
 
     @property
     def group_id(self) -> str:
@@ -147,6 +143,7 @@ class BatchConsumer:
 
     async def start(self) -> None:
         await self._consumer.start()
+        _no_lone_prefetch(self._consumer)
 
     async def stop(self) -> None:
         """Ask the loop to finish its current batch; run() returns after committing it."""
@@ -193,10 +190,10 @@ class BatchConsumer:
                     self._progress.fetched(records)
                     await self.process(records)
                     backoff = 0.5
-                if not records or asyncio.get_running_loop().time() >= self._next_commit:
-                    await self._commit_offsets()
+                if not records or self._offsets.due():
+                    await self._offsets.commit()
             except StoppedMidBatch:
-                self._rewind(records)  # none of this batch's offsets is committed
+                self._offsets.rewind(records)  # none of this batch's offsets is committed
                 break
             except Exception as exc:
                 self._progress.failed(describe(exc))
@@ -209,14 +206,14 @@ class BatchConsumer:
                     transient=is_transient(exc),
                     failures_in_row=self._progress.failures_in_row,
                 )
-                self._rewind(records)
+                self._offsets.rewind(records)
                 with contextlib.suppress(TimeoutError):  # a stop ends the backoff too
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = next_backoff(backoff)
             finally:
                 self._observe()
         with contextlib.suppress(Exception):  # a crash would redeliver these too; the inbox dedups them
-            await self._commit_offsets()
+            await self._offsets.commit()
 
     async def process(self, records: list[ConsumerRecord]) -> None:
         """Process one batch end to end: database transactions, dead letters, its offsets held for the commit."""
@@ -329,39 +326,23 @@ class BatchConsumer:
 
     def _processed(self, records: list[ConsumerRecord]) -> None:
         """The batch's effects are committed in the database: its offsets may be committed to Kafka."""
-        offsets: dict[TopicPartition, int] = {}
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
-        self._hold(offsets)
+        offsets = next_offsets(records)
+        self._offsets.hold(offsets)
         self._progress.committed(offsets)  # the consumer advanced; the Kafka commit is bookkeeping
-
-    def _hold(self, offsets: dict[TopicPartition, int]) -> None:
-        """Keep `offsets` for the next commit to Kafka (never moving a partition backwards)."""
-        for tp, offset in offsets.items():
-            self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), offset)
-
-    async def _commit_offsets(self) -> None:
-        self._next_commit = asyncio.get_running_loop().time() + self._commit_every
-        # Partitions taken away by a rebalance are left to their new owner (which redoes nothing: inbox).
-        assigned = self._consumer.assignment()
-        offsets = {tp: offset for tp, offset in self._uncommitted.items() if tp in assigned}
-        self._uncommitted.clear()
-        if offsets:
-            try:
-                await self._consumer.commit(offsets)
-            except Exception:
-                self._hold(offsets)  # tried again with the next commit
-                raise
-
-    def _rewind(self, records: list[ConsumerRecord]) -> None:
-        lowest: dict[TopicPartition, int] = {}
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            lowest[tp] = min(lowest.get(tp, r.offset), r.offset)
-        for tp, offset in lowest.items():
-            if tp in self._consumer.assignment():
-                self._consumer.seek(tp, offset)
 
     def _observe(self) -> None:
         self._stalled = self._progress.observe({tp: self._consumer.highwater(tp) for tp in self._consumer.assignment()})
+
+
+def _no_lone_prefetch(consumer: AIOKafkaConsumer) -> None:
+    """aiokafka sends a broker a fetch for its other partitions 100 ms after records of one were buffered and not
+    yet handed over (`prefetch_backoff`, not a consumer option). Those others are the caught-up ones (a quiet
+    topic's: the orchestrator's reactivations), so the broker holds that fetch for the whole FETCH_MAX_WAIT_MS, and
+    aiokafka sends that broker nothing else meanwhile: a consumer that had handled its buffer sat idle for up to
+    2 s with thousands of records waiting (the start of every burst). Held back as long as the broker would hold
+    it, the prefetch no longer goes out while a backlog is being handled; a buffer handed over sooner (every
+    round takes up to `max_records` of it) starts the next fetch at once. aiokafka is pinned (uv.lock); the test
+    `test_a_backlog_drains_without_waiting_for_the_brokers_hold_on_a_quiet_topic` fails if this stops working."""
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None and hasattr(fetcher, "_prefetch_backoff"):
+        fetcher._prefetch_backoff = FETCH_MAX_WAIT_MS / 1000

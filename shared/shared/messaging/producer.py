@@ -26,7 +26,7 @@ def create_producer(bootstrap_servers: str, *, client_id: str, options: dict | N
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
-        linger_ms=5,
+        linger_ms=0,
         request_timeout_ms=30_000,
         **(options or {}),
     )

@@ -1,6 +1,7 @@
 """The batch consumer against the real broker and database: DLQ, binary mode, duplicates, crash recovery."""
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -277,3 +278,37 @@ async def test_a_stop_ends_a_retry_wait_at_once_and_commits_nothing_of_that_batc
         task.cancel()
         await consumer.close()
     assert await committed_offset(kafka_bootstrap, unique_name, topic) is None
+
+
+async def test_a_backlog_drains_without_waiting_for_the_brokers_hold_on_a_quiet_topic(
+    engine, sessions, producer, kafka_bootstrap, make_topics, unique_name
+):
+    """The orchestrator's consumer reads a busy topic and a quiet one (reactivations). aiokafka fetched the quiet
+    topic's partitions on their own while the busy one's records were being handled; the broker holds such a fetch
+    for the consumer's whole fetch wait, and no other fetch goes to that broker meanwhile: with thousands waiting
+    in Kafka, the consumer sat idle for most of two seconds (seen at the start of every burst)."""
+    busy, quiet = await make_topics(f"{unique_name}.busy", f"{unique_name}.quiet")
+    padding = "x" * 1000  # more than one fetch's worth (1 MiB a partition), so the drain needs several fetches
+    events = 3000
+    for n in range(events):
+        event = new_event("test.cancelled", "billing/test", {"sub": f"sub_{n}", "padding": padding})
+        await producer.send(busy, event.to_json_bytes(), key=f"sub_{n}".encode())
+    await producer.flush()
+    applied_at: list[float] = []
+
+    async def note_batch(messages) -> None:
+        applied_at.append(asyncio.get_running_loop().time())
+
+    consumer = BatchConsumer(
+        bootstrap_servers=kafka_bootstrap,
+        group_id=unique_name,
+        topics=[busy, quiet],
+        session_factory=sessions,
+        handler=record_applied,
+        producer=producer,
+        after_commit=note_batch,
+    )
+    await run_consumer(consumer, lambda: _count_is(engine, events))
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(applied_at)]
+    assert max(gaps) < 1.0, f"a pause of {max(gaps):.2f} s between batches while records waited in Kafka"
