@@ -38,6 +38,11 @@ def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     return ticks / TICKS
 
 
+def own_cpu_seconds() -> float:
+    """This process, every thread of it (a sink the benchmark runs in a thread of its own is counted here)."""
+    return cpu_seconds(os.getpid())
+
+
 def _processes() -> list[tuple[int, str, int, str]]:
     """(pid, comm, ppid, cmdline) of every process we may read."""
     found = []

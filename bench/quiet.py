@@ -1,10 +1,10 @@
 """A quiet day (issue 28): what each service process burns doing nothing, after a minute of quiet (CPU, SQL
 statements, resident memory); the SQL statements of one cancellation arriving alone (up to its first email at the
 sink, and until the steps due at once have settled); then what each cancellation of a trickle costs beyond the
-idle burn, and its latency from publish to the first email. Measured from outside: CPU from /proc per process
-(utime + stime), statements from pg_stat_statements, cancellations published to Kafka at a steady rate to idle
-services, the run ending when every confirmation is at the SMTP sink. Each figure is the median of `runs` fresh
-systems.
+idle burn, and its latency from publish to the first email; then the same figures for a burst (thousands at once)
+and the memory after it. Measured from outside: CPU from /proc per process (utime + stime), statements from
+pg_stat_statements, cancellations published to Kafka to idle services, each part ending when every confirmation is
+at the SMTP sink. Each figure is the median of `runs` fresh systems.
 """
 
 import asyncio
@@ -72,11 +72,13 @@ async def _lone(system: System, sink: CountingSink, database: str) -> dict:
     }
 
 
-async def _latencies_ms(url: str, system: System, sink: CountingSink) -> list[float]:
-    """Publish (the event's `cancelled_at`, set when it is published) to the confirmation at the sink."""
+async def _latencies_ms(url: str, system: System, sink: CountingSink, prefix: str) -> list[float]:
+    """Publish (the event's `cancelled_at`, set when it is published) to the confirmation at the sink, for the
+    subscriptions whose id starts with `prefix`."""
     rows = await sql(
         url,
-        f"SELECT id::text, cancelled_at FROM \"{system.name}_orchestrator\".journeys WHERE subscription_id LIKE 'sub%'",
+        f'SELECT id::text, cancelled_at FROM "{system.name}_orchestrator".journeys WHERE subscription_id LIKE :p',
+        {"p": f"{prefix}%"},
     )
     return [1000 * (sink.arrived[j][1] - at.timestamp()) for j, at in rows if j in sink.arrived]
 
@@ -112,7 +114,9 @@ async def _profile(system: System, seconds: float) -> list:
     ]
 
 
-async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, rate: float, trickle: float) -> dict:
+async def _one(
+    url: str, maildir: Path, work: Path, settle: float, idle: float, rate: float, trickle: float, burst_events: int
+) -> dict:
     # The shipped journeys, as a company runs them (the e2e System would send the exit survey at once): what a
     # cancellation costs up to its first email and the steps due then.
     shipped = {"ORCHESTRATOR_TEMPLATES_DIR": str(SHIPPED_TEMPLATES)}
@@ -145,9 +149,10 @@ async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, 
 
         await wait_for("the trickle's confirmations", lambda: _confirmed(sink, events, "sub"), 600)
         elapsed, after = time.monotonic() - started, _cpu(system)
-        latencies = await _latencies_ms(url, system, sink)
+        latencies = await _latencies_ms(url, system, sink, "sub")
         for profiler in profilers:
             await profiler.wait()
+        burst = await _burst(url, system, sink, burst_events)
     finally:
         await finish(system)
         sink.stop()
@@ -159,6 +164,29 @@ async def _one(url: str, maildir: Path, work: Path, settle: float, idle: float, 
         "lone_cancellation": lone,
         "trickle_ms_per_cancellation": beyond,
         "trickle_latency_ms": {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)},
+        "burst": burst,
+    }
+
+
+async def _burst(url: str, system: System, sink: CountingSink, events: int) -> dict:
+    """`events` cancellations published at once to the warm system: how fast their confirmations reach the sink,
+    what each costs every process up to then (the sink runs in this process: the benchmark's own CPU, publishing
+    included), their latency, and each service's memory afterwards."""
+    meters = {"kafka": cost.kafka_cpu, "postgresql": cost.postgres_cpu, "sink_and_publisher": cost.own_cpu_seconds}
+    started, before = time.monotonic(), _cpu(system) | {name: read() for name, read in meters.items()}
+    await publish(system, events, prefix="burst")
+    await wait_for("the burst's confirmations", lambda: _confirmed(sink, events, "burst"), 900)
+    elapsed = time.monotonic() - started
+    after = _cpu(system) | {name: read() for name, read in meters.items()}
+    latencies = await _latencies_ms(url, system, sink, "burst")
+    return {
+        "events": events,
+        "per_s": round(events / elapsed, 1),
+        "ms_per_cancellation": {name: round(1000 * (after[name] - before[name]) / events, 2) for name in after},
+        "latency_s": {"p50": percentile(latencies, 50) / 1000, "p99": percentile(latencies, 99) / 1000},
+        "rss_mib_after": {
+            r.service: round(_rss_mib(r.process.pid), 1) for r in system.replicas if r.service in SERVICES
+        },
     }
 
 
@@ -173,10 +201,11 @@ async def quiet(
     idle: float = 60,
     rate: float = 5,
     trickle: float = 60,
+    burst: int = 5000,
 ) -> dict:
     results = []
     for n in range(runs):
-        results.append(await _one(f"{PG}/{database}", maildir, work / f"quiet{n}", settle, idle, rate, trickle))
+        results.append(await _one(f"{PG}/{database}", maildir, work / f"quiet{n}", settle, idle, rate, trickle, burst))
 
     def median(key: str) -> dict[str, float]:
         return {s: round(statistics.median(r[key][s] for r in results), 2) for s in SERVICES}
@@ -195,5 +224,16 @@ async def quiet(
         "lone_statements_settled": statistics.median(r["lone_cancellation"]["settled"] for r in results),
         "trickle_latency_p50_ms": round(statistics.median(r["trickle_latency_ms"]["p50"] for r in results), 1),
         "trickle_latency_p99_ms": round(statistics.median(r["trickle_latency_ms"]["p99"] for r in results), 1),
+        "burst_events": burst,
+        "burst_per_s": statistics.median(r["burst"]["per_s"] for r in results),
+        "burst_ms_per_cancellation": {
+            name: statistics.median(r["burst"]["ms_per_cancellation"][name] for r in results)
+            for name in results[0]["burst"]["ms_per_cancellation"]
+        },
+        "burst_latency_p50_s": round(statistics.median(r["burst"]["latency_s"]["p50"] for r in results), 2),
+        "burst_latency_p99_s": round(statistics.median(r["burst"]["latency_s"]["p99"] for r in results), 2),
+        "rss_mib_after_burst": {
+            s: statistics.median(r["burst"]["rss_mib_after"][s] for r in results) for s in SERVICES
+        },
         "each_run": results,
     }

@@ -120,6 +120,22 @@ def table(r: dict) -> str:
                 f"p50 {q['trickle_latency_p50_ms']} ms",
             ),
         ]
+        if "burst_per_s" in q:
+            burst_cpu = q["burst_ms_per_cancellation"]
+            services = round(sum(burst_cpu[s] for s in q["idle_ms_per_s"]), 2)
+            rows += [
+                (
+                    f"quiet day: {q['burst_events']:,} at once, to the first email",
+                    f"{q['burst_per_s']}/s (target >= 300)",
+                    f"p50 / p99 {q['burst_latency_p50_s']} / {q['burst_latency_p99_s']} s; "
+                    f"CPU per cancellation: services {services} ms, all {round(sum(burst_cpu.values()), 2)} ms",
+                ),
+                (
+                    "quiet day: resident memory after the burst (MiB)",
+                    " / ".join(str(v) for v in q["rss_mib_after_burst"].values()) + " (target <= 150)",
+                    "orchestrator / notifier / survey",
+                ),
+            ]
     for kind in ("search_by_customer", "search_by_email", "search_newest_active", "detail"):
         for key, concurrency in ((f"{kind}_alone", 1), (kind, api["concurrency"])):
             if key in api:

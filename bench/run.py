@@ -270,7 +270,7 @@ SINGLE = {
     "customer_page": lambda db, port, mail, work, a: customer_page.customer_page(
         db, port, mail, work, a.page_views, a.page_visitors
     ),
-    "quiet": lambda db, port, mail, work, a: quiet.quiet(db, port, mail, work, a.quiet_runs),
+    "quiet": lambda db, port, mail, work, a: quiet.quiet(db, port, mail, work, a.quiet_runs, burst=a.quiet_burst),
     "bridge": lambda db, port, mail, work, a: bridge.bridge(
         f"{PG}/{db}", port, mail, work, a.webhooks, a.webhook_concurrency
     ),
@@ -297,16 +297,21 @@ def cli() -> None:
     parser.add_argument("--page-views", type=int, default=5000, help="views of customer pages")
     parser.add_argument("--page-visitors", type=int, default=50, help="customers viewing their page at once")
     parser.add_argument("--quiet-runs", type=int, default=3, help="fresh systems for the quiet-day figures (median)")
+    parser.add_argument(
+        "--quiet-burst", type=int, default=5_000, help="cancellations at once after the quiet day's trickle"
+    )
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))
-    if args.only:
-        print(json.dumps(report[args.only], indent=2, default=str))
-        return
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{report['date'].replace(':', '')}.json"
+    # A single measure is kept too (its figures may be the ones a document quotes), named after it.
+    path = out / f"{report['date'].replace(':', '')}{'-' + args.only if args.only else ''}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
+    if args.only:
+        print(json.dumps(report[args.only], indent=2, default=str))
+        print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
+        return
     print(table(report))
     print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
 
