@@ -309,12 +309,14 @@ if __name__ == "__main__":
     args = parser.parse_args()
     peers = tuple(args.peers.split(","))
     report = asyncio.run(main(args.events, ours_too=not args.peer_only, peers=peers))
-    if args.peer_only or len(peers) < 2:
-        print(json.dumps({k: v for k, v in report.items() if k in ("ours", "peer", "restate")}, indent=2))
-        raise SystemExit(0)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"peer-{report['date'].replace(':', '')}.json"
+    partial = args.peer_only or len(peers) < 2  # kept too, named after what ran
+    ran = "-".join(k for k in ("ours", "peer", "restate") if k in report) if partial else ""
+    path = out / f"peer-{report['date'].replace(':', '')}{'-' + ran if ran else ''}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
-    print(table(report["ours"], report["peer"], report["restate"]))
+    if partial:
+        print(json.dumps({k: v for k, v in report.items() if k in ("ours", "peer", "restate")}, indent=2))
+    else:
+        print(table(report["ours"], report["peer"], report["restate"]))
     print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
