@@ -2,6 +2,7 @@
 cancellations, waiting for a condition, starting a system's services."""
 
 import asyncio
+import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,16 @@ PRODUCTION = {
     "NOTIFIER_SEND_LEASE_SECONDS": "300",
 }
 KAFKA = "127.0.0.1:9092"
+
+
+def save_result(report: dict, *, prefix: str = "", suffix: str = "") -> Path:
+    """Write `report` to bench/results/<prefix><its date>[-<suffix>].json (kept with the code: the documents quote
+    them); returns its path in the project."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{prefix}{report['date'].replace(':', '')}{'-' + suffix if suffix else ''}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    return path.relative_to(ROOT)
 
 
 def percentile(values: list[float], p: float) -> float:

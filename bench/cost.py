@@ -66,15 +66,20 @@ def postgres_cpu() -> float:
     return sum(cpu_seconds(pid, reaped_children=ppid not in ours) for pid, comm, ppid, _ in processes if pid in ours)
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """A process and its live descendants (a server that runs its work in child processes, as hypercorn does)."""
+def descendants(pid: int) -> set[int]:
+    """The live children of a process, theirs, and so on."""
     processes = _processes()
     family, grew = {pid}, True
     while grew:
         children = {p for p, _, ppid, _ in processes if ppid in family} - family
         family |= children
         grew = bool(children)
-    return sum(cpu_seconds(p) for p in family)
+    return family - {pid}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """A process and its live descendants (a server that runs its work in child processes, as hypercorn does)."""
+    return sum(cpu_seconds(p) for p in descendants(pid) | {pid})
 
 
 def kafka_cpu() -> float:

@@ -21,13 +21,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import cost
 import httpx
 import run
-from common import ROOT, percentile, wait_for
+from common import ROOT, percentile, save_result, wait_for
 from e2e.system import free_port
 from temporalio.client import Client
 
@@ -92,17 +93,28 @@ async def _client(address: str) -> Client:
             await asyncio.sleep(0.5)
 
 
-async def _start_workflows(client: Client, events: int, name: str) -> dict[str, float]:
+Starter = Callable[[str, dict], Awaitable[object]]  # starts one peer workflow: (subscription id, payload)
+
+
+async def _submit(events: int, name: str, start_one: Starter) -> dict[str, float]:
+    """Start `events` workflows, 200 at a time as a billing system would (many at once, not unbounded); when each
+    was submitted, by subscription id."""
     submitted: dict[str, float] = {}
 
     async def start(n: int) -> None:
         sub = f"sub_{name}_{n}"
         submitted[sub] = time.time()
-        await client.start_workflow("Offboard", _payload(sub, name), id=f"offboard-{sub}", task_queue="offboarding")
+        await start_one(sub, _payload(sub, name))
 
-    for first in range(0, events, 200):  # as a billing system would: many at once, not unbounded
+    for first in range(0, events, 200):
         await asyncio.gather(*(start(n) for n in range(first, min(first + 200, events))))
     return submitted
+
+
+def _temporal_starter(client: Client) -> Starter:
+    return lambda sub, payload: client.start_workflow(
+        "Offboard", payload, id=f"offboard-{sub}", task_queue="offboarding"
+    )
 
 
 async def peer(events: int, work: Path) -> dict:
@@ -126,7 +138,7 @@ async def peer(events: int, work: Path) -> dict:
         )  # fmt: skip
         # Warm up first (the worker's start, the workflow sandbox's first import), as our services are started
         # and idle before our run.
-        await _start_workflows(client, WARM_UP, "warmup")
+        await _submit(WARM_UP, "warmup", _temporal_starter(client))
         await wait_for("the peer's warm-up", lambda: asyncio.sleep(0, _emails(maildir) >= 2 * WARM_UP), 120)
         meter = cost.CpuMeter(
             {
@@ -137,7 +149,7 @@ async def peer(events: int, work: Path) -> dict:
         )
         meter.start()
         started = time.monotonic()
-        submitted = await _start_workflows(client, events, f"peer{int(time.time())}")
+        submitted = await _submit(events, f"peer{int(time.time())}", _temporal_starter(client))
         result = await _measured(maildir, events, started, meter) | {"latency": _latency(submitted, maildir)}
     finally:
         _stop(worker, server, sink)
@@ -149,7 +161,7 @@ def _stop(*processes: subprocess.Popen | None) -> None:
     for process in processes:
         if process is None:
             continue
-        children = [pid for pid, _, ppid, _ in cost._processes() if ppid == process.pid]
+        children = cost.descendants(process.pid)
         process.terminate()
         try:
             process.wait(timeout=30)
@@ -212,7 +224,7 @@ async def restate_peer(events: int, work: Path) -> dict:
         async with httpx.AsyncClient(timeout=60) as http:
             await _register(http, f"http://127.0.0.1:{admin}", f"http://127.0.0.1:{service}")
             start = _restate_starter(http, f"http://127.0.0.1:{ingress}")
-            await start(WARM_UP, "warmup")
+            await _submit(WARM_UP, "warmup", start)
             await wait_for("the peer's warm-up", lambda: asyncio.sleep(0, _emails(maildir) >= 2 * WARM_UP), 120)
             meter = cost.CpuMeter(
                 {
@@ -223,7 +235,7 @@ async def restate_peer(events: int, work: Path) -> dict:
             )
             meter.start()
             started = time.monotonic()
-            submitted = await start(events, f"peer{int(time.time())}")
+            submitted = await _submit(events, f"peer{int(time.time())}", start)
             result = await _measured(maildir, events, started, meter) | {"latency": _latency(submitted, maildir)}
     finally:
         _stop(worker, server, sink)
@@ -244,21 +256,12 @@ async def _register(http: httpx.AsyncClient, admin: str, service: str) -> None:
         await asyncio.sleep(0.5)
 
 
-def _restate_starter(http: httpx.AsyncClient, ingress: str):
-    async def start_all(events: int, name: str) -> dict[str, float]:
-        submitted: dict[str, float] = {}
+def _restate_starter(http: httpx.AsyncClient, ingress: str) -> Starter:
+    async def start_one(sub: str, payload: dict) -> None:
+        answer = await http.post(f"{ingress}/Offboard/{sub}/run/send", json=payload)
+        answer.raise_for_status()
 
-        async def start(n: int) -> None:
-            sub = f"sub_{name}_{n}"
-            submitted[sub] = time.time()
-            answer = await http.post(f"{ingress}/Offboard/{sub}/run/send", json=_payload(sub, name))
-            answer.raise_for_status()
-
-        for first in range(0, events, 200):  # as for the Temporal peer: 200 at a time
-            await asyncio.gather(*(start(n) for n in range(first, min(first + 200, events))))
-        return submitted
-
-    return start_all
+    return start_one
 
 
 def table(ours: dict, temporal: dict, restate: dict) -> str:
@@ -309,14 +312,11 @@ if __name__ == "__main__":
     args = parser.parse_args()
     peers = tuple(args.peers.split(","))
     report = asyncio.run(main(args.events, ours_too=not args.peer_only, peers=peers))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
     partial = args.peer_only or len(peers) < 2  # kept too, named after what ran
     ran = "-".join(k for k in ("ours", "peer", "restate") if k in report) if partial else ""
-    path = out / f"peer-{report['date'].replace(':', '')}{'-' + ran if ran else ''}.json"
-    path.write_text(json.dumps(report, indent=2, default=str))
+    path = save_result(report, prefix="peer-", suffix=ran)
     if partial:
         print(json.dumps({k: v for k, v in report.items() if k in ("ours", "peer", "restate")}, indent=2))
     else:
         print(table(report["ours"], report["peer"], report["restate"]))
-    print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
+    print(f"\nwritten to {path}; machine: {report['machine']}")

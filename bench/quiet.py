@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cost
@@ -32,11 +33,14 @@ async def _confirmed(sink: CountingSink, n: int, prefix: str) -> bool:
     return sink.confirmed(prefix) >= n
 
 
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def _rss_mib(system: System) -> dict[str, float]:
+    """Resident memory of each service process now."""
+    rss = {}
+    for r in system.replicas:
+        if r.service in SERVICES:
+            lines = Path(f"/proc/{r.process.pid}/status").read_text().splitlines()
+            rss[r.service] = next((round(int(x.split()[1]) / 1024, 1) for x in lines if x.startswith("VmRSS:")), 0.0)
+    return rss
 
 
 def _cpu(system: System) -> dict[str, float]:
@@ -140,7 +144,7 @@ async def _one(
         after = _cpu(system)
         idle_statements = sum(calls for calls, _ in await _statements(database)) / idle
         idle_ms = {s: 1000 * (after[s] - before[s]) / idle for s in SERVICES}
-        rss = {r.service: round(_rss_mib(r.process.pid), 1) for r in system.replicas if r.service in SERVICES}
+        rss = _rss_mib(system)
         lone = await _lone(system, sink, database)
         events = round(rate * trickle)
         profilers = await _profile(system, trickle)
@@ -184,9 +188,7 @@ async def _burst(url: str, system: System, sink: CountingSink, events: int) -> d
         "per_s": round(events / elapsed, 1),
         "ms_per_cancellation": {name: round(1000 * (after[name] - before[name]) / events, 2) for name in after},
         "latency_s": {"p50": percentile(latencies, 50) / 1000, "p99": percentile(latencies, 99) / 1000},
-        "rss_mib_after": {
-            r.service: round(_rss_mib(r.process.pid), 1) for r in system.replicas if r.service in SERVICES
-        },
+        "rss_mib_after": _rss_mib(system),
     }
 
 
@@ -207,15 +209,16 @@ async def quiet(
     for n in range(runs):
         results.append(await _one(f"{PG}/{database}", maildir, work / f"quiet{n}", settle, idle, rate, trickle, burst))
 
-    def median(key: str) -> dict[str, float]:
-        return {s: round(statistics.median(r[key][s] for r in results), 2) for s in SERVICES}
+    def median(figures: Callable[[dict], dict[str, float]], names=SERVICES) -> dict[str, float]:
+        """Per name, the median over the runs of `figures(run)[name]`."""
+        return {n: round(statistics.median(figures(r)[n] for r in results), 2) for n in names}
 
     return {
         "runs": runs,
         "rate_per_s": rate,
-        "idle_ms_per_s": median("idle_ms_per_s"),
-        "rss_mib_after_trickle_start": median("rss_mib"),
-        "trickle_ms_per_cancellation_beyond_idle": median("trickle_ms_per_cancellation"),
+        "idle_ms_per_s": median(lambda r: r["idle_ms_per_s"]),
+        "rss_mib_after_trickle_start": median(lambda r: r["rss_mib"]),
+        "trickle_ms_per_cancellation_beyond_idle": median(lambda r: r["trickle_ms_per_cancellation"]),
         "trickle_ms_per_cancellation_all_services": round(
             statistics.median(sum(r["trickle_ms_per_cancellation"].values()) for r in results), 2
         ),
@@ -226,14 +229,11 @@ async def quiet(
         "trickle_latency_p99_ms": round(statistics.median(r["trickle_latency_ms"]["p99"] for r in results), 1),
         "burst_events": burst,
         "burst_per_s": statistics.median(r["burst"]["per_s"] for r in results),
-        "burst_ms_per_cancellation": {
-            name: statistics.median(r["burst"]["ms_per_cancellation"][name] for r in results)
-            for name in results[0]["burst"]["ms_per_cancellation"]
-        },
+        "burst_ms_per_cancellation": median(
+            lambda r: r["burst"]["ms_per_cancellation"], results[0]["burst"]["ms_per_cancellation"]
+        ),
         "burst_latency_p50_s": round(statistics.median(r["burst"]["latency_s"]["p50"] for r in results), 2),
         "burst_latency_p99_s": round(statistics.median(r["burst"]["latency_s"]["p99"] for r in results), 2),
-        "rss_mib_after_burst": {
-            s: statistics.median(r["burst"]["rss_mib_after"][s] for r in results) for s in SERVICES
-        },
+        "rss_mib_after_burst": median(lambda r: r["burst"]["rss_mib_after"]),
         "each_run": results,
     }

@@ -50,6 +50,7 @@ from common import (
     percentile,
     prepare_topics,
     publish,
+    save_result,
     sql,
     start_all,
     wait_for,
@@ -303,17 +304,10 @@ def cli() -> None:
     parser.add_argument("--only", choices=sorted(SINGLE), help="run just this measure and print its figures")
     args = parser.parse_args()
     report = asyncio.run(main(args))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
     # A single measure is kept too (its figures may be the ones a document quotes), named after it.
-    path = out / f"{report['date'].replace(':', '')}{'-' + args.only if args.only else ''}.json"
-    path.write_text(json.dumps(report, indent=2, default=str))
-    if args.only:
-        print(json.dumps(report[args.only], indent=2, default=str))
-        print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
-        return
-    print(table(report))
-    print(f"\nwritten to {path.relative_to(ROOT)}; machine: {report['machine']}")
+    path = save_result(report, suffix=args.only or "")
+    print(json.dumps(report[args.only], indent=2, default=str) if args.only else table(report))
+    print(f"\nwritten to {path}; machine: {report['machine']}")
 
 
 if __name__ == "__main__":
